@@ -1,0 +1,1 @@
+//! Shared workload code for the benchmarks.

@@ -1,0 +1,3 @@
+//! Roots (placeholder while the heap lands).
+mod kind;
+pub use kind::RootKind;

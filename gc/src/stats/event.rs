@@ -1,0 +1,140 @@
+//! One record per collection: what ran, why, how long, and what it did to each space.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::Duration;
+
+/// Which collection ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CollectionKind {
+    /// A scavenge of the nursery only (generational plan).
+    Minor,
+    /// A whole-heap collection (nursery, old generation and large objects).
+    Major,
+}
+
+impl fmt::Display for CollectionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CollectionKind::Minor => "minor",
+            CollectionKind::Major => "major",
+        })
+    }
+}
+
+/// Why a collection ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CollectionCause {
+    /// The nursery (or the copying space) had no room for an allocation.
+    NurseryFull,
+    /// The old generation passed its growth threshold.
+    OldThreshold,
+    /// An allocation would pass the heap limit; a full collection was tried first.
+    HeapLimit,
+    /// The embedder asked for it (`Heap::collect`).
+    Requested,
+}
+
+impl fmt::Display for CollectionCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CollectionCause::NurseryFull => "allocation failure",
+            CollectionCause::OldThreshold => "old generation threshold",
+            CollectionCause::HeapLimit => "heap limit",
+            CollectionCause::Requested => "requested",
+        })
+    }
+}
+
+/// Bytes and objects held by one space at one instant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpaceUsage {
+    /// Exact bytes of the objects in the space (headers, slots and raw bytes).
+    pub bytes: u64,
+    /// Number of objects in the space.
+    pub objects: u64,
+}
+
+/// The usage of every space at one instant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeapUsage {
+    /// The nursery's allocation semispace (or the whole copying space under `semispace`,
+    /// or the bump region under `no-gc`).
+    pub nursery: SpaceUsage,
+    /// The mark-sweep old generation.
+    pub old: SpaceUsage,
+    /// The large-object space.
+    pub large: SpaceUsage,
+}
+
+impl HeapUsage {
+    /// Total bytes across all spaces.
+    pub fn bytes(&self) -> u64 {
+        self.nursery.bytes + self.old.bytes + self.large.bytes
+    }
+    /// Total objects across all spaces.
+    pub fn objects(&self) -> u64 {
+        self.nursery.objects + self.old.objects + self.large.objects
+    }
+}
+
+/// One collection, as recorded by the heap.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GcEvent {
+    /// Sequence number of this collection (0-based).
+    pub seq: u64,
+    /// Minor or major.
+    pub kind: CollectionKind,
+    /// Why it ran.
+    pub cause: CollectionCause,
+    /// When the collector took control, measured from the heap's creation.
+    #[serde(with = "duration_ns")]
+    pub start: Duration,
+    /// Wall time from taking control to returning it.
+    #[serde(with = "duration_ns")]
+    pub pause: Duration,
+    /// Bytes allocated by the mutator since the heap was created, at the start of this collection.
+    pub allocated_before: u64,
+    /// Usage of each space when the collection started.
+    pub before: HeapUsage,
+    /// Usage of each space when the collection ended.
+    pub after: HeapUsage,
+    /// Bytes copied within the copying space (nursery survivors that stayed young, or
+    /// everything under `semispace`).
+    pub copied_bytes: u64,
+    /// Bytes promoted from the nursery into the old generation.
+    pub promoted_bytes: u64,
+    /// Bytes of objects marked in the old generation and large-object space.
+    pub marked_bytes: u64,
+    /// Bytes of dead objects freed by sweeping (old generation and large objects).
+    pub swept_bytes: u64,
+    /// Bytes reclaimed in total: `before.bytes() - after.bytes()`.
+    pub reclaimed_bytes: u64,
+}
+
+impl GcEvent {
+    /// Bytes reclaimed divided by bytes occupied before the collection (0 when the heap was empty).
+    pub fn reclaim_rate(&self) -> f64 {
+        let before = self.before.bytes();
+        if before == 0 {
+            0.0
+        } else {
+            self.reclaimed_bytes as f64 / before as f64
+        }
+    }
+}
+
+mod duration_ns {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_nanos() as u64)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_nanos(u64::deserialize(d)?))
+    }
+}

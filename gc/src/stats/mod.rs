@@ -1,0 +1,3 @@
+//! Statistics (placeholder while the heap lands).
+mod event;
+pub use event::{CollectionCause, CollectionKind, GcEvent, HeapUsage, SpaceUsage};

@@ -1,0 +1,1 @@
+//! The runtime model and scenarios (landing).
