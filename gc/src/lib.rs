@@ -1,6 +1,111 @@
 #![deny(unsafe_op_in_unsafe_fn)]
-//! gclab: a garbage-collector research heap (crate docs are written with the heap).
+#![warn(missing_docs)]
+//! # gclab — a garbage-collector research heap
+//!
+//! A standalone heap with **precise roots**, a **semispace copying nursery** and a
+//! **mark-sweep old generation**, where every collection is recorded and measured.
+//!
+//! ## The model
+//!
+//! An object is a header, `n` reference **slots** (each a NaN-boxed [`RawValue`]: a
+//! reference, a small integer, a double, `undefined`, `null` or a boolean) and `m` raw
+//! **bytes** the collector never looks at. The embedder picks a [`TypeTag`] per object and
+//! may [register](Heap::register_type) a name and slot names for it, which diagnostics use.
+//!
+//! ## Why safe code cannot see a moved or freed object
+//!
+//! gclab uses **handle indirection**, as V8 does. Safe code never holds an object address:
+//! every allocation and every read of a reference slot returns a [`Handle`], an index into a
+//! root table that the collector updates when it moves the object. A handle is
+//! either a **local** in the current call-stack [`Frame`] (popped frames release their
+//! locals) or a [`Persistent`] root of a given [`RootKind`] — timer, listener, promise… — or a
+//! named global. Using a handle whose frame was popped or whose root was released returns
+//! [`HeapError::StaleHandle`]; it never reads memory. Borrowed byte slices
+//! ([`Heap::bytes`]) borrow the heap, and every operation that may collect takes
+//! `&mut Heap`, so the borrow checker rejects a slice held across a collection.
+//!
+//! Embedders that keep their own roots (an interpreter's operand stack) implement the
+//! `unsafe` trait [`RootSource`], and may use the `unsafe` raw accessors
+//! ([`Heap::get_raw`], [`Heap::set_raw`], [`Heap::root_raw`]).
+//!
+//! ## Example
+//!
+//! ```
+//! use gclab::{CollectionKind, Heap, HeapConfig, RootKind, Value};
+//!
+//! # fn main() -> Result<(), gclab::HeapError> {
+//! let mut heap = Heap::with_config(HeapConfig::default())?;
+//! const CELL: u16 = 1;
+//! heap.register_type(CELL, "Cell", &["value", "next"]);
+//!
+//! // A frame models a call: its locals are roots until it is popped.
+//! let frame = heap.push_frame("main");
+//! let a = heap.alloc(CELL, 2, 0)?;              // two slots, undefined
+//! let b = heap.alloc(CELL, 2, 0)?;
+//! heap.set(a, 0, Value::Int(42))?;
+//! heap.set(a, 1, b)?;                            // a.next = b, through the write barrier
+//!
+//! // A persistent root, e.g. what an interval timer keeps alive.
+//! let timer = heap.root(RootKind::Timer, "interval timer #1", a)?;
+//!
+//! heap.collect(CollectionKind::Minor);           // a and b survive and move
+//! heap.verify().expect("invariants hold");
+//! assert_eq!(heap.get(a, 0)?, Value::Int(42));   // the handle still finds `a`
+//!
+//! heap.pop_frame(frame)?;                        // locals gone; the timer still holds a
+//! heap.collect(CollectionKind::Major);
+//! let next = heap.get(&timer, 1)?.as_ref().unwrap();
+//! assert_eq!(heap.type_tag(next)?, CELL);
+//!
+//! heap.release(timer);                           // clearInterval: now unreachable
+//! heap.collect(CollectionKind::Major);
+//! assert_eq!(heap.usage().bytes(), 0);
+//!
+//! let stats = heap.stats();
+//! assert_eq!(stats.count(Some(CollectionKind::Major)), 2);
+//! println!("p50 pause {:?}, reclaim rate {:.2}", stats.pauses(None).p50, stats.reclaim_rate(None));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Plans
+//!
+//! [`Plan::Generational`] (default), [`Plan::MarkSweep`], [`Plan::SemiSpace`] and
+//! [`Plan::NoGc`] share this API, so a workload runs under each and the numbers compare.
+//! See [`HeapConfig`] for sizes, the promotion age and the major-collection trigger.
+//!
+//! ## Write barrier
+//!
+//! Every store of a reference goes through the barrier. gclab keeps an **object-granularity
+//! remembered set**: the first store of a nursery reference into an old or large object sets
+//! the object's *remembered* flag and logs it; a minor collection scans exactly the logged
+//! objects instead of the old generation. A store that creates no old→young edge costs one
+//! tag check and one range check. The trade-off against a card table: a huge array with one
+//! young element is rescanned whole at each minor collection.
 
+mod collector;
+pub mod config;
 pub mod diagnose;
+mod error;
+mod heap;
+mod mem;
+pub mod object;
 pub mod roots;
+mod space;
 pub mod stats;
+mod value;
+mod verify;
+
+#[path = "diagnose/build.rs"]
+mod graph_build;
+
+pub use config::{HeapConfig, Plan};
+pub use error::{HeapError, OutOfMemory};
+pub use heap::{Heap, SpaceKind, TypeInfo};
+pub use object::{object_size, TypeTag};
+pub use roots::{Frame, Handle, Persistent, RootKind, RootSource, RootVisitor, SourceId};
+pub use stats::{
+    CollectionCause, CollectionKind, GcEvent, HeapUsage, PauseSummary, SpaceUsage, Stats,
+};
+pub use value::{Immediate, RawValue, Value};
+pub use verify::{VerifyError, VerifyReport};

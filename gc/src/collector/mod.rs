@@ -1,0 +1,215 @@
+//! Collections: when they run, what they do, and the event each one records.
+//!
+//! - **Minor** (generational): scavenge the nursery from the roots and the remembered set
+//!   ([`scavenge`]); survivors are copied to the other semispace or, at the promotion age,
+//!   promoted into the old generation.
+//! - **Major** (generational, mark-sweep): evacuate the whole nursery into the old generation,
+//!   then mark the old generation and large objects from the roots with an explicit mark
+//!   stack ([`mark`]) and sweep both.
+//! - **Full copy** (semispace): scavenge the whole heap with no promotion, tracing large
+//!   objects in place.
+//!
+//! After a major collection the old-generation threshold is reset from the live size (see
+//! [`HeapConfig`](crate::HeapConfig)); after a minor collection that pushed the old
+//! generation past the threshold, a major collection follows at once.
+
+pub(crate) mod mark;
+pub(crate) mod scavenge;
+
+use crate::config::Plan;
+use crate::heap::Heap;
+use crate::object::{Flags, ObjPtr};
+use crate::stats::{CollectionCause, CollectionKind, GcEvent};
+use scavenge::Scavenger;
+use std::time::Instant;
+
+#[derive(Default)]
+struct Work {
+    copied: u64,
+    promoted: u64,
+    marked: u64,
+    swept: u64,
+}
+
+impl Heap {
+    /// Runs a collection now. Under `mark-sweep` and `semispace` every collection is whole
+    /// heap, so `Minor` runs a major collection; under `no-gc` nothing happens.
+    pub fn collect(&mut self, kind: CollectionKind) {
+        self.collect_with(kind, CollectionCause::Requested);
+    }
+
+    pub(crate) fn collect_with(&mut self, kind: CollectionKind, cause: CollectionCause) {
+        self.roots.drain_released();
+        match self.config.plan {
+            Plan::NoGc => {}
+            Plan::Generational => {
+                self.run(kind, cause);
+                if kind == CollectionKind::Minor {
+                    let old = self.old.as_ref().map_or(0, |o| o.bytes()) + self.large.bytes();
+                    if old > self.major_threshold {
+                        self.run(CollectionKind::Major, CollectionCause::OldThreshold);
+                    }
+                }
+            }
+            Plan::MarkSweep | Plan::SemiSpace => self.run(CollectionKind::Major, cause),
+        }
+    }
+
+    fn run(&mut self, kind: CollectionKind, cause: CollectionCause) {
+        let start = Instant::now();
+        let before = self.usage();
+        let allocated_before = self.allocated_bytes();
+        // Retire the nursery's new allocation into the running total before it is collected.
+        self.allocated_retired = allocated_before;
+        let work = match (self.config.plan, kind) {
+            (Plan::Generational, CollectionKind::Minor) => self.minor(),
+            (Plan::SemiSpace, _) => self.full_copy(),
+            _ => self.major(),
+        };
+        self.nursery_baseline = self.young.as_ref().map_or(0, |y| y.used());
+        if kind == CollectionKind::Major {
+            let live = self.old.as_ref().map_or(0, |o| o.bytes()) + self.large.bytes();
+            let grown = (live as f64 * self.config.major_growth) as u64;
+            self.major_threshold = grown
+                .max(self.config.min_major_threshold as u64)
+                .min(self.config.max_heap as u64);
+        }
+        self.update_limits();
+        let after = self.usage();
+        let pause = start.elapsed();
+        let event = GcEvent {
+            seq: self.stats.events().len() as u64,
+            kind,
+            cause,
+            start: start.duration_since(self.epoch),
+            pause,
+            allocated_before,
+            before,
+            after,
+            copied_bytes: work.copied,
+            promoted_bytes: work.promoted,
+            marked_bytes: work.marked,
+            swept_bytes: work.swept,
+            reclaimed_bytes: before.bytes().saturating_sub(after.bytes()),
+        };
+        if self.config.trace_gc {
+            eprintln!("{}", event.trace_line());
+        }
+        self.stats.record(event);
+    }
+
+    /// Scavenges the nursery (generational minor collection).
+    fn minor(&mut self) -> Work {
+        let young = self
+            .young
+            .as_mut()
+            .expect("generational plan has a nursery");
+        let mut sc = Scavenger::new(
+            young,
+            self.old.as_mut(),
+            &mut self.large,
+            self.config.promotion_age,
+            false,
+            false,
+        );
+        self.roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
+        let remset = std::mem::take(&mut self.remset);
+        sc.scan_remembered(remset, &mut self.remset);
+        sc.drain(&mut self.remset);
+        let work = Work {
+            copied: sc.copied_bytes,
+            promoted: sc.promoted_bytes,
+            ..Work::default()
+        };
+        young_flip(self);
+        work
+    }
+
+    /// Whole-heap copy (semispace plan).
+    fn full_copy(&mut self) -> Work {
+        let young = self
+            .young
+            .as_mut()
+            .expect("semispace plan has a copying space");
+        let mut sc = Scavenger::new(young, None, &mut self.large, u8::MAX, false, true);
+        self.roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
+        let mut none = Vec::new();
+        sc.drain(&mut none);
+        debug_assert!(none.is_empty());
+        let work = Work {
+            copied: sc.copied_bytes,
+            marked: sc.marked_large_bytes,
+            ..Work::default()
+        };
+        young_flip(self);
+        let (swept, _) = self.large.sweep();
+        Work { swept, ..work }
+    }
+
+    /// Evacuate the nursery into the old generation, then mark-sweep old and large objects.
+    fn major(&mut self) -> Work {
+        let mut work = Work::default();
+        if let Some(young) = self.young.as_mut() {
+            let mut sc = Scavenger::new(
+                young,
+                self.old.as_mut(),
+                &mut self.large,
+                self.config.promotion_age,
+                true,
+                false,
+            );
+            self.roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
+            let remset = std::mem::take(&mut self.remset);
+            sc.scan_remembered(remset, &mut self.remset);
+            sc.drain(&mut self.remset);
+            work.copied = sc.copied_bytes;
+            work.promoted = sc.promoted_bytes;
+            young_flip(self);
+        }
+        let old = self
+            .old
+            .as_mut()
+            .expect("major collections need an old space");
+        let mut marker =
+            mark::Marker::new(old, &mut self.large, std::mem::take(&mut self.mark_stack));
+        self.roots
+            .for_each_slot_mut(&mut |slot| marker.mark_value(*slot));
+        // Objects that stayed in the nursery (only if promotion ran out of old space) are
+        // treated as roots: they survive this collection and keep what they reference.
+        if let Some(young) = self.young.as_ref() {
+            young.for_each_object(|o| marker.scan(o));
+        }
+        marker.drain();
+        work.marked = marker.marked_bytes;
+        self.mark_stack = marker.into_stack();
+        // Drop remembered objects that are about to be freed; the rest keep their flag.
+        let (old, large) = (self.old.as_ref().expect("old space"), &self.large);
+        self.remset.retain(|o| {
+            if old.in_range(o.addr()) {
+                old.is_marked(o.addr())
+            } else {
+                // SAFETY: remembered large objects are live until the sweep below.
+                large.contains(o.addr()) && unsafe { o.has_flag(Flags::MARKED) }
+            }
+        });
+        let (old_swept, _) = self.old.as_mut().expect("old space").sweep();
+        let (large_swept, _) = self.large.sweep();
+        work.swept = old_swept + large_swept;
+        work
+    }
+}
+
+/// Flips the copying space and moves the barrier's young range with it.
+fn young_flip(heap: &mut Heap) {
+    heap.young.as_mut().expect("copying space").flip();
+    heap.update_limits();
+}
+
+/// Clears the remembered flag of an object leaving the remembered set.
+///
+/// # Safety
+/// `o` is a live object.
+pub(crate) unsafe fn forget(o: ObjPtr) {
+    // SAFETY: the caller's contract.
+    unsafe { o.set_flag(Flags::REMEMBERED, false) }
+}

@@ -1,0 +1,148 @@
+//! Heap configuration: the plan and the sizes that shape it.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Which collector runs the heap. Every plan has the same API, object model, roots and
+/// statistics, so one workload can run under each and the numbers compare.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Plan {
+    /// A semispace copying nursery with promotion into a mark-sweep old generation (default).
+    #[default]
+    Generational,
+    /// Everything in the non-moving mark-sweep space; only whole-heap collections.
+    MarkSweep,
+    /// Whole-heap copying between two semispaces of `max_heap / 2` each.
+    SemiSpace,
+    /// Bump allocation that never collects: the lower bound used in GC research.
+    NoGc,
+}
+
+impl Plan {
+    /// Every plan.
+    pub const ALL: [Plan; 4] = [
+        Plan::Generational,
+        Plan::MarkSweep,
+        Plan::SemiSpace,
+        Plan::NoGc,
+    ];
+
+    /// The plan's command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Plan::Generational => "generational",
+            Plan::MarkSweep => "mark-sweep",
+            Plan::SemiSpace => "semispace",
+            Plan::NoGc => "no-gc",
+        }
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Plan {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Plan, String> {
+        Plan::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown plan `{s}` (expected generational, mark-sweep, semispace or no-gc)"
+                )
+            })
+    }
+}
+
+const MIB: usize = 1 << 20;
+
+/// Sizes and policies. Start from [`HeapConfig::default`] (or [`HeapConfig::for_plan`]) and
+/// change what the experiment varies.
+///
+/// **Promotion age.** An object is promoted when it survives its `promotion_age`-th minor
+/// collection. The default, 2, keeps an object that was merely caught live by one scavenge
+/// (a request in flight) in the nursery for one more cycle, so it can still die young; this
+/// is the policy V8's scavenger uses. Set 1 to promote every survivor at once.
+///
+/// **Major trigger.** A major collection runs when the old generation plus large objects
+/// pass `major_threshold`. After each major collection the threshold becomes
+/// `max(min_major_threshold, live × major_growth)`, capped at `max_heap`: the heap may grow
+/// to `major_growth` times what survived before collecting again, so major work stays
+/// proportional to allocation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeapConfig {
+    /// The collector.
+    pub plan: Plan,
+    /// Size of each nursery semispace in bytes (generational plan).
+    pub nursery_size: usize,
+    /// Hard limit on bytes occupied by objects (all spaces). Allocations past it, after a
+    /// full collection, fail with `OutOfMemory`.
+    pub max_heap: usize,
+    /// Minor collections an object must survive to be promoted (≥ 1).
+    pub promotion_age: u8,
+    /// Objects strictly larger than this many bytes go to the large-object space
+    /// (at most 8192, the largest old-space cell).
+    pub large_object_threshold: usize,
+    /// The first major-collection threshold, and its floor.
+    pub min_major_threshold: usize,
+    /// Growth factor of the major threshold over the live size (> 1).
+    pub major_growth: f64,
+    /// Print one line per collection to stderr, like V8's `--trace-gc`.
+    pub trace_gc: bool,
+}
+
+impl Default for HeapConfig {
+    fn default() -> Self {
+        HeapConfig {
+            plan: Plan::Generational,
+            nursery_size: if cfg!(miri) { 16 * 1024 } else { 4 * MIB },
+            max_heap: if cfg!(miri) { 2 * MIB } else { 2048 * MIB },
+            promotion_age: 2,
+            large_object_threshold: if cfg!(miri) { 1024 } else { 8192 },
+            min_major_threshold: if cfg!(miri) { 256 * 1024 } else { 8 * MIB },
+            major_growth: 2.0,
+            trace_gc: false,
+        }
+    }
+}
+
+impl HeapConfig {
+    /// The defaults with another plan.
+    pub fn for_plan(plan: Plan) -> Self {
+        HeapConfig {
+            plan,
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if self.promotion_age == 0 {
+            return Err("promotion_age must be at least 1".into());
+        }
+        if self.large_object_threshold < 16
+            || self.large_object_threshold > crate::space::marksweep::MAX_CELL
+        {
+            return Err(format!(
+                "large_object_threshold must be between 16 and {} bytes",
+                crate::space::marksweep::MAX_CELL
+            ));
+        }
+        if self.plan == Plan::Generational && self.nursery_size < 4096 {
+            return Err("nursery_size must be at least 4096 bytes".into());
+        }
+        if self.max_heap < 64 * 1024 {
+            return Err("max_heap must be at least 64 KiB".into());
+        }
+        if self.major_growth.is_nan() || self.major_growth <= 1.0 {
+            return Err("major_growth must be greater than 1".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,95 @@
+//! Taking a [`HeapGraph`] from the live heap: a breadth-first walk from the roots that reads
+//! objects and root tables and writes nothing the collector uses.
+
+use crate::diagnose::graph::{GraphEdge, GraphNode, GraphRoot, HeapGraph};
+use crate::heap::Heap;
+use crate::object::ObjPtr;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+impl Heap {
+    /// A frozen copy of the reachable object graph, with type and slot names from
+    /// [`register_type`](Heap::register_type). Nodes are numbered in breadth-first order
+    /// from the roots (root registration order), so the numbering is deterministic.
+    ///
+    /// Does not collect and does not change any object, root or statistic.
+    pub fn graph(&mut self) -> HeapGraph {
+        let mut index: HashMap<usize, u32> = HashMap::new();
+        let mut nodes: Vec<GraphNode> = Vec::new();
+        let mut objs: Vec<ObjPtr> = Vec::new();
+        let mut roots: Vec<GraphRoot> = Vec::new();
+        let mut type_names: HashMap<u16, Arc<str>> = HashMap::new();
+        let types = &self.types;
+        let mut name_of = |tag: u16| -> Arc<str> {
+            type_names
+                .entry(tag)
+                .or_insert_with(|| match types.get(&tag) {
+                    Some(t) => Arc::clone(&t.name),
+                    None => format!("Object#{tag}").into(),
+                })
+                .clone()
+        };
+        let mut visit = |addr: usize, objs: &mut Vec<ObjPtr>, nodes: &mut Vec<GraphNode>| -> u32 {
+            if let Some(&i) = index.get(&addr) {
+                return i;
+            }
+            let i = nodes.len() as u32;
+            // SAFETY: `addr` came from a root or a live object's slot: a live object.
+            let o = unsafe { ObjPtr::from_value(crate::value::RawValue::from_addr(addr)) };
+            // SAFETY: as above.
+            let (id, tag, size, slots, bytes) =
+                unsafe { (o.id(), o.tag(), o.size(), o.slot_count(), o.byte_count()) };
+            nodes.push(GraphNode {
+                id: id as u64,
+                type_tag: tag,
+                type_name: name_of(tag),
+                self_size: size as u64,
+                slot_count: slots as u32,
+                byte_count: bytes as u32,
+            });
+            objs.push(o);
+            index.insert(addr, i);
+            i
+        };
+        self.roots.for_each_root(&mut |r| {
+            if let Some(addr) = r.value.ref_addr() {
+                let target = visit(addr, &mut objs, &mut nodes);
+                roots.push(GraphRoot {
+                    kind: r.kind,
+                    label: r.label.to_arc(),
+                    target,
+                });
+            }
+        });
+        let mut first_edge = vec![0u32];
+        let mut edges: Vec<GraphEdge> = Vec::new();
+        let mut next = 0usize;
+        while next < objs.len() {
+            let o = objs[next];
+            // SAFETY: `o` is a live object found by the walk.
+            let (tag, slots) = unsafe { (o.tag(), o.slot_count()) };
+            let slot_names = self.types.get(&tag).map(|t| &t.slot_names);
+            for i in 0..slots {
+                // SAFETY: `i < slots`.
+                let v = unsafe { o.slot(i) };
+                if let Some(addr) = v.ref_addr() {
+                    let target = visit(addr, &mut objs, &mut nodes);
+                    let name = slot_names.and_then(|n| n.get(i)).cloned();
+                    edges.push(GraphEdge {
+                        slot: i as u32,
+                        name,
+                        target,
+                    });
+                }
+            }
+            first_edge.push(edges.len() as u32);
+            next += 1;
+        }
+        HeapGraph {
+            nodes,
+            first_edge,
+            edges,
+            roots,
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Errors. Misuse of the API and exhaustion of the heap are `Result`s, never panics.
+
+use std::fmt;
+
+/// An allocation could not be satisfied even after a full collection.
+///
+/// The heap is unchanged by the failed allocation and stays usable: release some roots and
+/// allocate again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfMemory {
+    /// The configured maximum heap size in bytes.
+    pub limit: u64,
+    /// Bytes occupied by objects after the full collection that preceded the error.
+    pub live: u64,
+    /// Size in bytes of the allocation that failed.
+    pub requested: u64,
+}
+
+impl fmt::Display for OutOfMemory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "out of memory: {} B requested with {} B live after a full collection (limit {} B)",
+            self.requested, self.live, self.limit
+        )
+    }
+}
+
+impl std::error::Error for OutOfMemory {}
+
+/// Everything that can go wrong when using a [`Heap`](crate::Heap).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeapError {
+    /// The heap is exhausted.
+    OutOfMemory(OutOfMemory),
+    /// The handle's frame was popped, or its persistent root was released.
+    StaleHandle,
+    /// A slot index past the object's slot count.
+    SlotOutOfBounds {
+        /// The index asked for.
+        index: usize,
+        /// The object's slot count.
+        len: usize,
+    },
+    /// A byte range past the object's byte count.
+    BytesOutOfBounds {
+        /// The end of the range asked for.
+        end: usize,
+        /// The object's byte count.
+        len: usize,
+    },
+    /// A value that is not a reference was used where an object was expected.
+    NotAnObject,
+    /// `pop_frame` was called with a frame that is not the top one.
+    FrameOrder {
+        /// The label of the frame on top.
+        expected: String,
+        /// What was passed instead.
+        found: String,
+    },
+    /// A layout larger than the object model allows.
+    TooLarge {
+        /// Slots asked for.
+        slots: usize,
+        /// Raw bytes asked for.
+        bytes: usize,
+    },
+    /// A root kind that cannot be registered this way (stack-frame roots come from frames).
+    InvalidRootKind(crate::RootKind),
+    /// The configuration is inconsistent.
+    Config(String),
+    /// The operating system refused memory when the heap was created.
+    Map(String),
+}
+
+impl fmt::Display for HeapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeapError::OutOfMemory(oom) => oom.fmt(f),
+            HeapError::StaleHandle => {
+                f.write_str("stale handle: its frame was popped or its root released")
+            }
+            HeapError::SlotOutOfBounds { index, len } => {
+                write!(
+                    f,
+                    "slot {index} out of bounds for an object with {len} slots"
+                )
+            }
+            HeapError::BytesOutOfBounds { end, len } => {
+                write!(
+                    f,
+                    "byte range ending at {end} out of bounds for an object with {len} bytes"
+                )
+            }
+            HeapError::NotAnObject => f.write_str("value is not a reference to an object"),
+            HeapError::FrameOrder { expected, found } => {
+                write!(
+                    f,
+                    "frames pop in LIFO order: the top frame is {expected}, got {found}"
+                )
+            }
+            HeapError::TooLarge { slots, bytes } => {
+                write!(f, "object layout too large: {slots} slots, {bytes} bytes")
+            }
+            HeapError::InvalidRootKind(k) => write!(f, "cannot register a {k} root this way"),
+            HeapError::Config(msg) => write!(f, "invalid heap configuration: {msg}"),
+            HeapError::Map(msg) => write!(f, "could not map heap memory: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for HeapError {}
+
+impl From<OutOfMemory> for HeapError {
+    fn from(o: OutOfMemory) -> Self {
+        HeapError::OutOfMemory(o)
+    }
+}

@@ -1,0 +1,93 @@
+//! External root sources: slots an embedder owns and the collector visits.
+
+use crate::value::RawValue;
+use std::any::Any;
+use std::marker::PhantomData;
+
+/// Passed to [`RootSource::visit_roots`]: call [`visit`](RootVisitor::visit) on every slot.
+pub struct RootVisitor<'a> {
+    f: &'a mut dyn FnMut(&mut RawValue),
+}
+
+impl std::fmt::Debug for RootVisitor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RootVisitor")
+    }
+}
+
+impl<'a> RootVisitor<'a> {
+    pub(crate) fn new(f: &'a mut dyn FnMut(&mut RawValue)) -> Self {
+        RootVisitor { f }
+    }
+
+    /// Visits one slot. The collector may rewrite it (the object moved).
+    #[inline]
+    pub fn visit(&mut self, slot: &mut RawValue) {
+        (self.f)(slot)
+    }
+
+    /// Visits every slot of a slice.
+    pub fn visit_all(&mut self, slots: &mut [RawValue]) {
+        for s in slots {
+            (self.f)(s)
+        }
+    }
+}
+
+/// An embedder's own root slots, visited by the collector at every collection.
+///
+/// Register one with [`Heap::add_root_source`](crate::Heap::add_root_source); reach it again
+/// with [`Heap::root_source_mut`](crate::Heap::root_source_mut).
+///
+/// # Safety
+///
+/// Implementors promise that every `RawValue` passed to the visitor is either an immediate or
+/// a reference into **this** heap that was valid at the end of the last collection or was
+/// obtained from the heap since (for example from [`Heap::raw`](crate::Heap::raw)), and that
+/// between collections the source holds no reference it did not show the visitor (a slot
+/// hidden from one visit holds a dangling pointer after the objects move). The collector
+/// rewrites the visited slots in place; the source must keep the rewritten values.
+pub unsafe trait RootSource: 'static {
+    /// Visits every slot that may hold a reference.
+    fn visit_roots(&mut self, visitor: &mut RootVisitor<'_>);
+}
+
+/// The type-erased form the root table stores.
+pub(crate) trait ErasedSource {
+    fn visit(&mut self, visitor: &mut RootVisitor<'_>);
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<S: RootSource> ErasedSource for S {
+    fn visit(&mut self, visitor: &mut RootVisitor<'_>) {
+        self.visit_roots(visitor)
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+/// Names a registered root source of type `S`.
+pub struct SourceId<S> {
+    pub(crate) index: u32,
+    pub(crate) check: u32,
+    pub(crate) _type: PhantomData<fn() -> S>,
+}
+
+impl<S> std::fmt::Debug for SourceId<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SourceId({}#{})", self.index, self.check)
+    }
+}
+
+impl<S> Clone for SourceId<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for SourceId<S> {}

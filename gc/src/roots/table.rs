@@ -1,0 +1,518 @@
+//! The root tables: frames of locals, persistent entries, globals and sources.
+
+use super::kind::RootKind;
+use super::source::{ErasedSource, RootVisitor, SourceId};
+use crate::error::HeapError;
+use crate::value::RawValue;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::rc::Rc;
+use std::sync::Arc;
+
+const LOCAL_BIT: u32 = 1 << 31;
+
+/// A rooted reference to an object: a local in a frame, or a persistent root.
+///
+/// Handles are plain indices plus a check number; the collector updates the slot they name,
+/// never the handle, so a handle stays valid across collections for as long as its root
+/// lives. Using a handle whose frame was popped, or whose persistent root was released,
+/// returns [`HeapError::StaleHandle`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Handle {
+    index: u32,
+    check: u32,
+}
+
+/// A call-stack frame, returned by [`Heap::push_frame`](crate::Heap::push_frame).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[must_use = "a frame must be popped with Heap::pop_frame"]
+pub struct Frame {
+    pub(crate) serial: u32,
+    pub(crate) depth: u32,
+}
+
+impl Frame {
+    /// Depth of the frame (the top-level frame is depth 0).
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+}
+
+/// A root that lives until it is released ([`Heap::release`](crate::Heap::release)) or dropped.
+///
+/// Dropping a `Persistent` queues its release; the heap processes the queue before its next
+/// collection, so the object stays alive until then at most.
+pub struct Persistent {
+    handle: Handle,
+    queue: Rc<RefCell<Vec<Handle>>>,
+    released: bool,
+}
+
+impl Persistent {
+    /// The handle to use in [`Value::Ref`](crate::Value::Ref) and the object accessors.
+    pub fn handle(&self) -> Handle {
+        self.handle
+    }
+}
+
+impl std::fmt::Debug for Persistent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Persistent({:?})", self.handle)
+    }
+}
+
+impl Drop for Persistent {
+    fn drop(&mut self) {
+        if !self.released {
+            self.queue.borrow_mut().push(self.handle);
+        }
+    }
+}
+
+impl From<&Persistent> for Handle {
+    fn from(p: &Persistent) -> Handle {
+        p.handle
+    }
+}
+
+struct Entry {
+    value: RawValue,
+    kind: RootKind,
+    label: Arc<str>,
+    check: u32,
+    live: bool,
+}
+
+struct FrameRecord {
+    base: u32,
+    serial: u32,
+    label: Arc<str>,
+}
+
+struct SourceEntry {
+    kind: RootKind,
+    label: Arc<str>,
+    check: u32,
+    source: Option<Box<dyn ErasedSource>>,
+}
+
+/// One root, for diagnostics.
+pub(crate) struct RootRef<'a> {
+    pub kind: RootKind,
+    pub label: RootLabel<'a>,
+    pub value: RawValue,
+}
+
+/// A root's label, built lazily (locals are named after their frame).
+pub(crate) enum RootLabel<'a> {
+    Named(&'a Arc<str>),
+    Local { frame: &'a Arc<str>, index: u32 },
+    Source { source: &'a Arc<str>, index: u32 },
+}
+
+impl RootLabel<'_> {
+    pub fn to_arc(&self) -> Arc<str> {
+        match self {
+            RootLabel::Named(s) => Arc::clone(s),
+            RootLabel::Local { frame, index } => format!("{frame} local #{index}").into(),
+            RootLabel::Source { source, index } => format!("{source}[{index}]").into(),
+        }
+    }
+}
+
+pub(crate) struct RootTable {
+    locals: Vec<RawValue>,
+    local_serial: Vec<u32>,
+    frames: Vec<FrameRecord>,
+    next_serial: u32,
+    entries: Vec<Entry>,
+    free_entries: Vec<u32>,
+    globals: HashMap<Arc<str>, u32>,
+    released: Rc<RefCell<Vec<Handle>>>,
+    sources: Vec<SourceEntry>,
+}
+
+impl RootTable {
+    pub fn new() -> RootTable {
+        RootTable {
+            locals: Vec::new(),
+            local_serial: Vec::new(),
+            frames: vec![FrameRecord {
+                base: 0,
+                serial: 0,
+                label: "(top level)".into(),
+            }],
+            next_serial: 1,
+            entries: Vec::new(),
+            free_entries: Vec::new(),
+            globals: HashMap::new(),
+            released: Rc::new(RefCell::new(Vec::new())),
+            sources: Vec::new(),
+        }
+    }
+
+    // ----- frames and locals -----
+
+    pub fn push_frame(&mut self, label: Arc<str>) -> Frame {
+        let serial = self.next_serial;
+        self.next_serial = self.next_serial.wrapping_add(1).max(1);
+        self.frames.push(FrameRecord {
+            base: self.locals.len() as u32,
+            serial,
+            label,
+        });
+        Frame {
+            serial,
+            depth: self.frames.len() as u32 - 1,
+        }
+    }
+
+    pub fn pop_frame(&mut self, frame: Frame) -> Result<(), HeapError> {
+        let top = self
+            .frames
+            .last()
+            .expect("the top-level frame is never popped");
+        if frame.depth == 0 || self.frames.len() == 1 {
+            return Err(HeapError::FrameOrder {
+                expected: top.label.to_string(),
+                found: "(top level)".into(),
+            });
+        }
+        if top.serial != frame.serial {
+            let found = self
+                .frames
+                .iter()
+                .find(|f| f.serial == frame.serial)
+                .map(|f| f.label.to_string())
+                .unwrap_or_else(|| "a frame that was already popped".into());
+            return Err(HeapError::FrameOrder {
+                expected: top.label.to_string(),
+                found,
+            });
+        }
+        let base = top.base as usize;
+        self.locals.truncate(base);
+        self.local_serial.truncate(base);
+        self.frames.pop();
+        Ok(())
+    }
+
+    pub fn frame_depth(&self) -> usize {
+        self.frames.len() - 1
+    }
+
+    pub fn local_count(&self) -> usize {
+        self.locals.len()
+    }
+
+    #[inline]
+    pub fn push_local(&mut self, v: RawValue) -> Handle {
+        let index = self.locals.len() as u32;
+        let serial = self.frames.last().expect("top-level frame").serial;
+        self.locals.push(v);
+        self.local_serial.push(serial);
+        Handle {
+            index: index | LOCAL_BIT,
+            check: serial,
+        }
+    }
+
+    // ----- persistent entries and globals -----
+
+    pub fn drain_released(&mut self) {
+        let released = std::mem::take(&mut *self.released.borrow_mut());
+        for h in released {
+            self.release_entry(h);
+        }
+    }
+
+    fn release_entry(&mut self, h: Handle) -> bool {
+        if h.index & LOCAL_BIT != 0 {
+            return false;
+        }
+        match self.entries.get_mut(h.index as usize) {
+            Some(e) if e.live && e.check == h.check => {
+                e.live = false;
+                e.value = RawValue::UNDEFINED;
+                e.check = e.check.wrapping_add(1);
+                self.free_entries.push(h.index);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn add_entry(&mut self, kind: RootKind, label: Arc<str>, value: RawValue) -> Handle {
+        self.drain_released();
+        match self.free_entries.pop() {
+            Some(i) => {
+                let e = &mut self.entries[i as usize];
+                *e = Entry {
+                    value,
+                    kind,
+                    label,
+                    check: e.check,
+                    live: true,
+                };
+                Handle {
+                    index: i,
+                    check: e.check,
+                }
+            }
+            None => {
+                let i = self.entries.len() as u32;
+                assert!(i < LOCAL_BIT, "too many persistent roots");
+                self.entries.push(Entry {
+                    value,
+                    kind,
+                    label,
+                    check: 0,
+                    live: true,
+                });
+                Handle { index: i, check: 0 }
+            }
+        }
+    }
+
+    pub fn add_persistent(
+        &mut self,
+        kind: RootKind,
+        label: Arc<str>,
+        value: RawValue,
+    ) -> Persistent {
+        let handle = self.add_entry(kind, label, value);
+        Persistent {
+            handle,
+            queue: Rc::clone(&self.released),
+            released: false,
+        }
+    }
+
+    pub fn release(&mut self, mut p: Persistent) -> bool {
+        p.released = true;
+        self.release_entry(p.handle)
+    }
+
+    pub fn persistent_count(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.live && e.kind != RootKind::Global)
+            .count()
+    }
+
+    pub fn set_global(&mut self, name: &str, value: RawValue) {
+        if let Some(&i) = self.globals.get(name) {
+            self.entries[i as usize].value = value;
+            return;
+        }
+        let label: Arc<str> = name.into();
+        let h = self.add_entry(RootKind::Global, Arc::clone(&label), value);
+        self.globals.insert(label, h.index);
+    }
+
+    pub fn global(&self, name: &str) -> Option<RawValue> {
+        self.globals
+            .get(name)
+            .map(|&i| self.entries[i as usize].value)
+    }
+
+    pub fn remove_global(&mut self, name: &str) -> bool {
+        match self.globals.remove(name) {
+            Some(i) => {
+                let check = self.entries[i as usize].check;
+                self.release_entry(Handle { index: i, check })
+            }
+            None => false,
+        }
+    }
+
+    pub fn global_names(&self) -> Vec<Arc<str>> {
+        let mut names: Vec<_> = self.globals.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    // ----- handle resolution -----
+
+    #[inline]
+    pub fn get(&self, h: Handle) -> Result<RawValue, HeapError> {
+        if h.index & LOCAL_BIT != 0 {
+            let i = (h.index & !LOCAL_BIT) as usize;
+            match self.local_serial.get(i) {
+                Some(&s) if s == h.check => Ok(self.locals[i]),
+                _ => Err(HeapError::StaleHandle),
+            }
+        } else {
+            match self.entries.get(h.index as usize) {
+                Some(e) if e.live && e.check == h.check => Ok(e.value),
+                _ => Err(HeapError::StaleHandle),
+            }
+        }
+    }
+
+    #[inline]
+    pub fn set(&mut self, h: Handle, v: RawValue) -> Result<(), HeapError> {
+        if h.index & LOCAL_BIT != 0 {
+            let i = (h.index & !LOCAL_BIT) as usize;
+            match self.local_serial.get(i) {
+                Some(&s) if s == h.check => {
+                    self.locals[i] = v;
+                    Ok(())
+                }
+                _ => Err(HeapError::StaleHandle),
+            }
+        } else {
+            match self.entries.get_mut(h.index as usize) {
+                Some(e) if e.live && e.check == h.check => {
+                    e.value = v;
+                    Ok(())
+                }
+                _ => Err(HeapError::StaleHandle),
+            }
+        }
+    }
+
+    /// The kind and label of the root behind a handle.
+    pub fn describe(&self, h: Handle) -> Option<(RootKind, Arc<str>)> {
+        self.get(h).ok()?;
+        if h.index & LOCAL_BIT != 0 {
+            let i = h.index & !LOCAL_BIT;
+            let f = self.frames.iter().rev().find(|f| f.base <= i)?;
+            Some((
+                RootKind::StackFrame,
+                RootLabel::Local {
+                    frame: &f.label,
+                    index: i - f.base,
+                }
+                .to_arc(),
+            ))
+        } else {
+            let e = &self.entries[h.index as usize];
+            Some((e.kind, Arc::clone(&e.label)))
+        }
+    }
+
+    // ----- external sources -----
+
+    pub fn add_source<S: super::RootSource>(
+        &mut self,
+        kind: RootKind,
+        label: Arc<str>,
+        s: S,
+    ) -> SourceId<S> {
+        let index = self.sources.iter().position(|e| e.source.is_none());
+        let index = match index {
+            Some(i) => {
+                let e = &mut self.sources[i];
+                e.kind = kind;
+                e.label = label;
+                e.source = Some(Box::new(s));
+                i
+            }
+            None => {
+                self.sources.push(SourceEntry {
+                    kind,
+                    label,
+                    check: 0,
+                    source: Some(Box::new(s)),
+                });
+                self.sources.len() - 1
+            }
+        };
+        SourceId {
+            index: index as u32,
+            check: self.sources[index].check,
+            _type: PhantomData,
+        }
+    }
+
+    pub fn source_mut<S: super::RootSource>(&mut self, id: &SourceId<S>) -> Option<&mut S> {
+        let e = self.sources.get_mut(id.index as usize)?;
+        if e.check != id.check {
+            return None;
+        }
+        e.source.as_mut()?.as_any_mut().downcast_mut::<S>()
+    }
+
+    pub fn remove_source<S: super::RootSource>(&mut self, id: SourceId<S>) -> Option<S> {
+        let e = self.sources.get_mut(id.index as usize)?;
+        if e.check != id.check || e.source.is_none() {
+            return None;
+        }
+        e.check = e.check.wrapping_add(1);
+        e.source.take()?.into_any().downcast::<S>().ok().map(|b| *b)
+    }
+
+    pub fn source_count(&self) -> usize {
+        self.sources.iter().filter(|e| e.source.is_some()).count()
+    }
+
+    // ----- what the collector sees -----
+
+    /// Visits every root slot; the visitor may rewrite it.
+    pub fn for_each_slot_mut(&mut self, f: &mut dyn FnMut(&mut RawValue)) {
+        for v in &mut self.locals {
+            f(v);
+        }
+        for e in &mut self.entries {
+            if e.live {
+                f(&mut e.value);
+            }
+        }
+        for e in &mut self.sources {
+            if let Some(s) = e.source.as_mut() {
+                s.visit(&mut RootVisitor::new(f));
+            }
+        }
+    }
+
+    /// Visits every root with its kind and label, in a fixed order: globals and persistent
+    /// roots by registration slot, then frames bottom to top, then external sources.
+    pub fn for_each_root(&mut self, f: &mut dyn FnMut(RootRef<'_>)) {
+        for e in &self.entries {
+            if e.live {
+                f(RootRef {
+                    kind: e.kind,
+                    label: RootLabel::Named(&e.label),
+                    value: e.value,
+                });
+            }
+        }
+        for (k, fr) in self.frames.iter().enumerate() {
+            let end = self
+                .frames
+                .get(k + 1)
+                .map_or(self.locals.len() as u32, |n| n.base);
+            for i in fr.base..end {
+                f(RootRef {
+                    kind: RootKind::StackFrame,
+                    label: RootLabel::Local {
+                        frame: &fr.label,
+                        index: i - fr.base,
+                    },
+                    value: self.locals[i as usize],
+                });
+            }
+        }
+        for e in &mut self.sources {
+            let (kind, label) = (e.kind, &e.label);
+            if let Some(s) = e.source.as_mut() {
+                let mut values = Vec::new();
+                s.visit(&mut RootVisitor::new(&mut |v: &mut RawValue| {
+                    values.push(*v)
+                }));
+                for (i, v) in values.into_iter().enumerate() {
+                    f(RootRef {
+                        kind,
+                        label: RootLabel::Source {
+                            source: label,
+                            index: i as u32,
+                        },
+                        value: v,
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! A copying space: two semispaces, bump allocation in one, Cheney evacuation into the other.
+//!
+//! Invariant: the *current* semispace holds exactly the objects in `[start, start + top)`,
+//! laid end to end, so it can be walked header to header; the other semispace holds nothing
+//! live outside a collection. Used as the generational plan's nursery, as the whole heap under
+//! the `semispace` plan, and (with a single semispace) as the bump region of `no-gc`.
+
+use crate::mem::{poison, Region};
+use crate::object::ObjPtr;
+
+pub(crate) struct CopySpace {
+    spaces: Vec<Region>,
+    current: usize,
+    /// Bytes used in the current semispace.
+    top: usize,
+    /// Allocation stops here (≤ capacity); lowered by the heap to honour its limit.
+    limit: usize,
+    capacity: usize,
+    objects: u64,
+    /// To-space bump pointer during a collection.
+    to_top: usize,
+    to_objects: u64,
+}
+
+impl std::fmt::Debug for CopySpace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CopySpace")
+            .field("capacity", &self.capacity)
+            .field("top", &self.top)
+            .field("objects", &self.objects)
+            .finish()
+    }
+}
+
+impl CopySpace {
+    /// A space of two semispaces of `capacity` bytes each (one if `semispaces == 1`).
+    pub fn new(capacity: usize, semispaces: usize) -> std::io::Result<CopySpace> {
+        let spaces = (0..semispaces)
+            .map(|_| Region::new(capacity))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        let capacity = spaces[0].len();
+        Ok(CopySpace {
+            spaces,
+            current: 0,
+            top: 0,
+            limit: capacity,
+            capacity,
+            objects: 0,
+            to_top: 0,
+            to_objects: 0,
+        })
+    }
+
+    #[inline]
+    pub fn used(&self) -> usize {
+        self.top
+    }
+
+    #[inline]
+    pub fn objects(&self) -> u64 {
+        self.objects
+    }
+
+    /// Sets the allocation limit (clamped to the capacity, never below what is used).
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit.clamp(self.top, self.capacity);
+    }
+
+    #[cfg(test)]
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Start address and length of the current semispace, for the barrier's range check.
+    #[inline]
+    pub fn current_range(&self) -> (usize, usize) {
+        (self.spaces[self.current].start() as usize, self.capacity)
+    }
+
+    /// Whether `addr` lies in the allocated part of the current semispace.
+    #[inline]
+    pub fn contains(&self, addr: usize) -> bool {
+        addr.wrapping_sub(self.spaces[self.current].start() as usize) < self.top
+    }
+
+    /// Whether `addr` lies in the allocated part of the to-space during a collection.
+    #[inline]
+    pub fn to_space_contains(&self, addr: usize) -> bool {
+        self.spaces.len() == 2
+            && addr.wrapping_sub(self.spaces[1 - self.current].start() as usize) < self.to_top
+    }
+
+    /// Bump-allocates `size` bytes; `None` when the limit would be passed.
+    #[inline(always)]
+    pub fn alloc(&mut self, size: usize) -> Option<*mut u8> {
+        let new_top = self.top + size;
+        if new_top > self.limit {
+            return None;
+        }
+        // SAFETY: `top + size <= limit <= capacity`, so the range is inside the region.
+        let p = unsafe { self.spaces[self.current].start().add(self.top) };
+        self.top = new_top;
+        self.objects += 1;
+        Some(p)
+    }
+
+    /// Starts a collection: the to-space is empty.
+    pub fn begin_copy(&mut self) {
+        assert_eq!(
+            self.spaces.len(),
+            2,
+            "a single-semispace region cannot be collected"
+        );
+        self.to_top = 0;
+        self.to_objects = 0;
+    }
+
+    /// Bump-allocates `size` bytes in to-space. Always succeeds during a collection in which
+    /// at most the current semispace's contents are copied.
+    #[inline]
+    pub fn copy_alloc(&mut self, size: usize) -> *mut u8 {
+        let new_top = self.to_top + size;
+        assert!(new_top <= self.capacity, "to-space overflow");
+        // SAFETY: the range is inside the to-space region (asserted above).
+        let p = unsafe { self.spaces[1 - self.current].start().add(self.to_top) };
+        self.to_top = new_top;
+        self.to_objects += 1;
+        p
+    }
+
+    /// Bytes copied into to-space so far in this collection.
+    #[inline]
+    pub fn to_top(&self) -> usize {
+        self.to_top
+    }
+
+    /// The to-space object starting at byte offset `offset` (Cheney's scan pointer).
+    ///
+    /// # Safety
+    /// `offset < to_top()` and `offset` is the start of an object copied in this collection.
+    #[inline]
+    pub unsafe fn to_space_object(&self, offset: usize) -> ObjPtr {
+        // SAFETY: the caller's contract; the offset is inside the to-space region.
+        unsafe { ObjPtr::from_ptr(self.spaces[1 - self.current].start().add(offset)) }
+    }
+
+    /// Ends a collection: to-space becomes current, the old current semispace is poisoned
+    /// (debug builds) and emptied.
+    pub fn flip(&mut self) {
+        let old = self.current;
+        let used = self.top;
+        // SAFETY: everything live in the old semispace was evacuated; nothing refers to it.
+        unsafe { poison(self.spaces[old].start(), used) };
+        self.current = 1 - old;
+        self.top = self.to_top;
+        self.objects = self.to_objects;
+        self.to_top = 0;
+        self.to_objects = 0;
+        self.limit = self.capacity;
+    }
+
+    /// Walks the objects of the current semispace in address order.
+    pub fn for_each_object(&self, mut f: impl FnMut(ObjPtr)) {
+        let start = self.spaces[self.current].start();
+        let mut off = 0;
+        while off < self.top {
+            // SAFETY: `[0, top)` holds objects end to end (the module invariant), so `off`
+            // is the start of a live object.
+            let o = unsafe { ObjPtr::from_ptr(start.add(off)) };
+            f(o);
+            // SAFETY: as above.
+            off += unsafe { o.size() };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bump_respects_limit_and_flip_swaps() {
+        let mut s = CopySpace::new(4096, 2).unwrap();
+        assert!(s.alloc(4000).is_some());
+        assert!(s.alloc(200).is_none(), "past capacity");
+        assert_eq!(s.used(), 4000);
+        s.set_limit(4000);
+        assert_eq!(s.limit(), 4000);
+        let p = s.alloc(0).unwrap();
+        assert!(s.contains(p as usize - 8));
+        s.begin_copy();
+        let q = s.copy_alloc(32);
+        assert!(s.to_space_contains(q as usize));
+        assert!(!s.contains(q as usize));
+        s.flip();
+        assert_eq!(s.used(), 32);
+        assert!(s.contains(q as usize));
+        assert_eq!(s.objects(), 1);
+    }
+}

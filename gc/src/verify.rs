@@ -1,0 +1,240 @@
+//! Heap verification: walks every space and every root and checks the invariants the
+//! collector relies on.
+//!
+//! Checked:
+//! - every reference held by a root or by a live object points at the header of an object in
+//!   a live space (so nothing points into from-space or at a freed cell);
+//! - no object is forwarded or marked outside a collection, and the old space's mark bitmaps
+//!   are clear;
+//! - every old or large object that references a nursery object is remembered (flag set and
+//!   in the remembered set), and every remembered-set entry is a live old or large object;
+//! - the accounting adds up: each space's byte and object counters equal the sums over its
+//!   objects, the old space's free lists match its bitmaps, and occupancy is within the limit.
+
+use crate::config::Plan;
+use crate::heap::Heap;
+use crate::object::{Flags, ObjPtr};
+use crate::value::RawValue;
+use std::collections::HashSet;
+use std::fmt;
+
+/// What `verify` walked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Objects in all spaces (reachable or not yet collected).
+    pub objects: u64,
+    /// Their exact bytes.
+    pub bytes: u64,
+    /// Root slots visited.
+    pub roots: u64,
+}
+
+/// The invariants `verify` found broken (at most the first 32 problems).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyError {
+    /// One line per problem.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "heap verification failed:")?;
+        for p in &self.problems {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for VerifyError {}
+
+struct Checker {
+    problems: Vec<String>,
+}
+
+impl Checker {
+    fn fail(&mut self, msg: String) {
+        if self.problems.len() < 32 {
+            self.problems.push(msg);
+        }
+    }
+}
+
+impl Heap {
+    /// Checks the heap's invariants (see the module docs of `verify`). Runs in time linear in
+    /// the heap; call it after every collection in tests.
+    pub fn verify(&mut self) -> Result<VerifyReport, VerifyError> {
+        let mut c = Checker {
+            problems: Vec::new(),
+        };
+        self.roots.drain_released();
+
+        // 1. Every object, per space, with exact accounting.
+        let mut young_objects: HashSet<usize> = HashSet::new();
+        let mut all: Vec<ObjPtr> = Vec::new();
+        if let Some(y) = self.young.as_ref() {
+            let (start, _) = y.current_range();
+            let mut off = 0usize;
+            let mut count = 0u64;
+            while off < y.used() {
+                let addr = start + off;
+                // SAFETY: the current semispace holds objects end to end up to `used`; a
+                // corrupted header is caught by the size checks below before going further.
+                let o = unsafe { ObjPtr::from_ptr(std::ptr::with_exposed_provenance_mut(addr)) };
+                // SAFETY: as above.
+                let size = unsafe { o.size() };
+                if size < 16 || off + size > y.used() {
+                    c.fail(format!(
+                        "young object at {addr:#x} has a corrupt size {size}"
+                    ));
+                    break;
+                }
+                young_objects.insert(addr);
+                all.push(o);
+                off += size;
+                count += 1;
+            }
+            if count != y.objects() {
+                c.fail(format!(
+                    "young space counts {} objects but holds {count}",
+                    y.objects()
+                ));
+            }
+        }
+        if let Some(old) = self.old.as_ref() {
+            let (mut bytes, mut count) = (0u64, 0u64);
+            old.for_each_object(|o| {
+                // SAFETY: allocated cells hold objects.
+                bytes += unsafe { o.size() } as u64;
+                count += 1;
+                all.push(o);
+            });
+            if bytes != old.bytes() || count != old.objects() {
+                c.fail(format!(
+                    "old space accounts {} B / {} objects but holds {bytes} B / {count}",
+                    old.bytes(),
+                    old.objects()
+                ));
+            }
+            if let Err(e) = old.check_free_lists() {
+                c.fail(e);
+            }
+            if old.any_marked() {
+                c.fail("old-space mark bits set outside a collection".into());
+            }
+        }
+        {
+            let (mut bytes, mut count) = (0u64, 0u64);
+            self.large.for_each_object(|o| {
+                // SAFETY: each large region starts with its object.
+                let size = unsafe { o.size() };
+                if self.large.size_of(o.addr()) != Some(size) {
+                    c.fail(format!(
+                        "large object at {:#x}: header size {size} differs from record",
+                        o.addr()
+                    ));
+                }
+                bytes += size as u64;
+                count += 1;
+                all.push(o);
+            });
+            if bytes != self.large.bytes() || count != self.large.objects() {
+                c.fail(format!(
+                    "large space accounting is off: {bytes} B / {count} objects walked"
+                ));
+            }
+        }
+        if self.occupied_bytes() > self.config.max_heap as u64 {
+            c.fail(format!(
+                "occupancy {} B exceeds the limit {} B",
+                self.occupied_bytes(),
+                self.config.max_heap
+            ));
+        }
+
+        let is_object = |addr: usize| -> bool {
+            young_objects.contains(&addr)
+                || self.old.as_ref().is_some_and(|o| o.is_object(addr))
+                || self.large.contains(addr)
+        };
+        let remset: HashSet<usize> = self.remset.iter().map(|o| o.addr()).collect();
+        let generational = self.config.plan == Plan::Generational;
+
+        // 2. Every object's header and slots.
+        let mut total_bytes = 0u64;
+        for &o in &all {
+            let addr = o.addr();
+            let young = young_objects.contains(&addr);
+            // SAFETY: `o` was found by walking a space, so it is a live object.
+            let (flags, size, slots) = unsafe { (o.flags(), o.size(), o.slot_count()) };
+            total_bytes += size as u64;
+            if flags & Flags::FORWARDED != 0 {
+                c.fail(format!(
+                    "object at {addr:#x} is forwarded outside a collection"
+                ));
+                continue;
+            }
+            if flags & Flags::MARKED != 0 {
+                c.fail(format!(
+                    "object at {addr:#x} is marked outside a collection"
+                ));
+            }
+            let remembered = flags & Flags::REMEMBERED != 0;
+            if remembered && (young || !remset.contains(&addr)) {
+                c.fail(format!(
+                    "object at {addr:#x} has the remembered flag but is not in the remembered set"
+                ));
+            }
+            let mut points_young = false;
+            for i in 0..slots {
+                // SAFETY: `i < slots`.
+                let v: RawValue = unsafe { o.slot(i) };
+                if let Some(target) = v.ref_addr() {
+                    if !is_object(target) {
+                        c.fail(format!(
+                            "slot {i} of object at {addr:#x} points at {target:#x}, not an object"
+                        ));
+                    } else if young_objects.contains(&target) {
+                        points_young = true;
+                    }
+                }
+            }
+            if generational && !young && points_young && !(remembered && remset.contains(&addr)) {
+                c.fail(format!(
+                    "old object at {addr:#x} references the nursery but is not remembered"
+                ));
+            }
+        }
+        for o in &self.remset {
+            if young_objects.contains(&o.addr()) || !is_object(o.addr()) {
+                c.fail(format!(
+                    "remembered-set entry {:#x} is not a live old object",
+                    o.addr()
+                ));
+            }
+        }
+
+        // 3. Roots.
+        let mut roots = 0u64;
+        self.roots.for_each_slot_mut(&mut |slot| {
+            roots += 1;
+            if let Some(target) = slot.ref_addr() {
+                if !is_object(target) {
+                    c.fail(format!("a root points at {target:#x}, not an object"));
+                }
+            }
+        });
+
+        if c.problems.is_empty() {
+            Ok(VerifyReport {
+                objects: all.len() as u64,
+                bytes: total_bytes,
+                roots,
+            })
+        } else {
+            Err(VerifyError {
+                problems: c.problems,
+            })
+        }
+    }
+}
