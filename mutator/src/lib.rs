@@ -1,1 +1,3 @@
 //! The runtime model and scenarios (landing).
+
+pub mod report;

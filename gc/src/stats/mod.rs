@@ -47,7 +47,9 @@ impl std::fmt::Debug for Stats {
 
 impl Default for Stats {
     fn default() -> Self {
-        let h = || Histogram::new(3).expect("3 significant digits is valid");
+        // 1 ns to one hour, 3 significant digits.
+        let h =
+            || Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid histogram bounds");
         Stats {
             events: Vec::new(),
             minor: h(),
@@ -175,27 +177,84 @@ fn mb(bytes: u64) -> f64 {
 
 impl GcEvent {
     /// One line in the spirit of V8's `--trace-gc`:
-    /// `[gc #3 @ 12.5 ms] Scavenge 4.0 -> 0.4 MB (nursery 4.0 -> 0.2), 0.21 ms, reason: allocation failure`.
+    /// `[gc #12 @ 143.2 ms] Scavenge 4.0 (6.1) -> 0.4 (2.5) MB, 0.21 ms, reason: allocation failure`.
+    ///
+    /// The first figure is the space the collection targets (the nursery for a scavenge, the
+    /// old generation plus large objects for a mark-sweep), the one in parentheses the whole
+    /// heap; MB are 2²⁰ bytes.
     pub fn trace_line(&self) -> String {
-        let name = match self.kind {
-            CollectionKind::Minor => "Scavenge",
-            CollectionKind::Major => "Mark-Sweep",
+        let (name, space_before, space_after) = match self.kind {
+            CollectionKind::Minor => (
+                "Scavenge",
+                self.before.nursery.bytes,
+                self.after.nursery.bytes,
+            ),
+            CollectionKind::Major => (
+                "Mark-Sweep",
+                self.before.old.bytes + self.before.large.bytes,
+                self.after.old.bytes + self.after.large.bytes,
+            ),
         };
         format!(
-            "[gc #{} @ {:.1} ms] {} {:.1} -> {:.1} MB (nursery {:.1} -> {:.1}, old {:.1} -> {:.1}, large {:.1} -> {:.1}), {:.3} ms, reason: {}",
+            "[gc #{} @ {:.1} ms] {} {:.1} ({:.1}) -> {:.1} ({:.1}) MB, {:.2} ms, reason: {}",
             self.seq,
             self.start.as_secs_f64() * 1e3,
             name,
+            mb(space_before),
             mb(self.before.bytes()),
+            mb(space_after),
             mb(self.after.bytes()),
-            mb(self.before.nursery.bytes),
-            mb(self.after.nursery.bytes),
-            mb(self.before.old.bytes),
-            mb(self.after.old.bytes),
-            mb(self.before.large.bytes),
-            mb(self.after.large.bytes),
             self.pause.as_secs_f64() * 1e3,
-            self.cause
+            self.cause,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: u64, kind: CollectionKind, pause_us: u64, before: u64, after: u64) -> GcEvent {
+        let usage = |bytes| HeapUsage {
+            nursery: SpaceUsage { bytes, objects: 1 },
+            ..HeapUsage::default()
+        };
+        GcEvent {
+            seq,
+            kind,
+            cause: CollectionCause::Requested,
+            start: Duration::from_millis(seq * 10),
+            pause: Duration::from_micros(pause_us),
+            allocated_before: 0,
+            before: usage(before),
+            after: usage(after),
+            copied_bytes: after,
+            promoted_bytes: 0,
+            marked_bytes: 0,
+            swept_bytes: 0,
+            reclaimed_bytes: before - after,
+        }
+    }
+
+    #[test]
+    fn percentiles_and_rates_from_known_pauses() {
+        let mut s = Stats::default();
+        for i in 0..100 {
+            s.record(event(i, CollectionKind::Minor, i + 1, 1000, 100));
+        }
+        s.record(event(100, CollectionKind::Major, 5000, 1000, 500));
+        let minor = s.pauses(Some(CollectionKind::Minor));
+        assert_eq!(minor.count, 100);
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
+        assert!((us(minor.p50) - 50.0).abs() < 0.1, "p50 {:?}", minor.p50);
+        assert!((us(minor.p99) - 99.0).abs() < 0.1, "p99 {:?}", minor.p99);
+        assert!((us(minor.max) - 100.0).abs() < 0.1);
+        assert_eq!(minor.total, Duration::from_micros(5050));
+        let all = s.pauses(None);
+        assert!((us(all.max) - 5000.0).abs() < 5.0);
+        assert!((s.reclaim_rate(Some(CollectionKind::Minor)) - 0.9).abs() < 1e-9);
+        assert!((s.reclaim_rate(None) - (90_000.0 + 500.0) / 101_000.0).abs() < 1e-9);
+        assert!((s.survival_rate() - 0.1).abs() < 1e-9);
+        assert_eq!(s.reclaimed_bytes(), 90_500);
     }
 }
