@@ -1,3 +1,6 @@
-//! The runtime model and scenarios (landing).
+//! The runtime model, its scenarios, and the reports the `mutator` command prints.
 
+pub mod event_loop;
+pub mod probe;
 pub mod report;
+pub mod scenario;

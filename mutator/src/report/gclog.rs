@@ -38,7 +38,7 @@
 //! [gc #12 @ 143.2 ms] Scavenge 4.0 (6.1) -> 0.4 (2.5) MB, 0.21 ms, reason: allocation failure
 //! ```
 
-use gclab::stats::{CollectionKind, GcEvent};
+use gclab::stats::GcEvent;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io::{self, BufRead, Write};
@@ -275,7 +275,7 @@ pub fn trace_line(event: &GcEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gclab::stats::{CollectionCause, HeapUsage, SpaceUsage};
+    use gclab::stats::{CollectionCause, CollectionKind, HeapUsage, SpaceUsage};
     use std::time::Duration;
 
     fn usage(nursery: u64, old: u64, large: u64) -> HeapUsage {

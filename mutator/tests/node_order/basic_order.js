@@ -1,0 +1,5 @@
+// The classic: synchronous code, then microtasks, then timers.
+console.log('start');
+setTimeout(() => console.log('timer'), 0);
+Promise.resolve().then(() => console.log('promise'));
+console.log('end');
