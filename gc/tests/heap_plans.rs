@@ -475,7 +475,7 @@ fn mark_sweep_reuses_freed_cells_and_returns_blocks() {
 }
 
 #[test]
-fn graph_reads_without_changing_anything() {
+fn graph_paths_dominators_and_snapshots_read_without_changing_anything() {
     let mut h = heap(Plan::Generational);
     h.register_type(NODE, "Node", &["value", "next"]);
     let f = h.push_frame("g");
@@ -494,6 +494,19 @@ fn graph_reads_without_changing_anything() {
         .any(|r| r.kind == RootKind::Timer && &*r.label == "interval timer #1"));
     assert!(g.nodes.iter().all(|n| &*n.type_name == "Node"));
     assert_eq!(g.edges[0].name.as_deref(), Some("next"));
+    let paths = gclab::diagnose::paths::PathIndex::new(&g);
+    // The 50th node is reached from the timer (head) through 50 `next` edges.
+    let mid = g.nodes.iter().position(|n| n.id == id + 50).unwrap() as u32;
+    let path = paths.path_to(mid).unwrap();
+    assert_eq!(path.edges.len(), 50);
+    assert!(path.to_string().contains("interval timer #1"), "{path}");
+    let doms = gclab::diagnose::dominators::Dominators::new(&g);
+    assert_eq!(doms.reachable_size(), 100 * object_size(2, 0) as u64);
+    let mut snapshot = Vec::new();
+    gclab::diagnose::snapshot::write_heap_snapshot(&g, &mut snapshot).unwrap();
+    assert!(snapshot.len() > 1000);
+    let g2 = h.graph();
+    assert_eq!(g2, g, "taking the graph twice gives the same graph");
     assert_eq!(h.usage(), usage);
     assert_eq!(h.stats().events().len(), events);
     assert_eq!(h.object_id(head).unwrap(), id);
