@@ -81,7 +81,11 @@ impl Heap {
     pub fn with_config(config: HeapConfig) -> Result<Heap, HeapError> {
         config.validate().map_err(HeapError::Config)?;
         let map = |e: std::io::Error| HeapError::Map(e.to_string());
-        let old_reserve = config.max_heap + config.max_heap / 2 + (1 << 20);
+        // The limit, half again for size-class fragmentation, and one block per size class:
+        // a non-moving space needs a block for each class in use, however few bytes it holds.
+        let old_reserve = config.max_heap
+            + config.max_heap / 2
+            + crate::space::marksweep::SIZE_CLASSES.len() * crate::space::marksweep::BLOCK_SIZE;
         let (young, old) = match config.plan {
             Plan::Generational => (
                 Some(CopySpace::new(config.nursery_size, 2).map_err(map)?),
@@ -199,6 +203,12 @@ impl Heap {
         self.old.as_ref().map_or(0, |o| o.cell_bytes())
     }
 
+    /// Old-space blocks holding at least one object (64 KiB each). Empty blocks are kept in a
+    /// small committed pool (2 MiB) and the rest returned to the OS.
+    pub fn old_blocks_in_use(&self) -> usize {
+        self.old.as_ref().map_or(0, |o| o.blocks_in_use())
+    }
+
     /// Number of registered external root sources.
     pub fn root_source_count(&self) -> usize {
         self.roots.source_count()
@@ -281,11 +291,10 @@ impl Heap {
             for i in 0..slots {
                 o.set_slot(i, RawValue::UNDEFINED);
             }
-            std::ptr::write_bytes(
-                o.bytes_ptr(),
-                0,
-                size - crate::object::HEADER_SIZE - slots * 8,
-            );
+            let raw_bytes = size - crate::object::HEADER_SIZE - slots * 8;
+            if raw_bytes > 0 {
+                std::ptr::write_bytes(o.bytes_ptr(), 0, raw_bytes);
+            }
             Ok(o)
         }
     }
@@ -301,7 +310,12 @@ impl Heap {
     #[cold]
     #[inline(never)]
     fn alloc_slow(&mut self, size: usize) -> Result<*mut u8, HeapError> {
-        if size > self.config.large_object_threshold {
+        // A small object that cannot fit even an empty nursery is allocated as a large one.
+        let nursery = match (self.config.plan, &self.young) {
+            (Plan::Generational, Some(y)) => y.current_range().1,
+            _ => usize::MAX,
+        };
+        if size > self.config.large_object_threshold || size > nursery {
             return self.alloc_large(size);
         }
         match self.config.plan {
@@ -425,10 +439,10 @@ impl Heap {
     /// Turns a raw word into a safe value, rooting references in the current frame.
     #[inline]
     pub(crate) fn expose(&mut self, raw: RawValue) -> Value {
-        match raw.immediate() {
-            Some(i) => i.into(),
-            None => Value::Ref(self.roots.push_local(raw)),
+        if raw.is_ref() {
+            return Value::Ref(self.roots.push_local(raw));
         }
+        raw.immediate().expect("not a reference").into()
     }
 
     /// Reads slot `index`. A reference comes back as a new local in the current frame.
@@ -590,16 +604,33 @@ impl Heap {
         })
     }
 
+    /// A read-only view of an object that borrows the heap: traverse a structure through
+    /// [`ObjRef`](crate::ObjRef)s without creating a handle per step. The borrow checker ends
+    /// every view before the next operation that may collect (they all take `&mut Heap`).
+    pub fn view(&self, obj: impl Into<Handle>) -> Result<crate::ObjRef<'_>, HeapError> {
+        let o = self.obj(obj.into())?;
+        // SAFETY: `o` is live, and the returned view borrows `self` shared, so no collection
+        // can move or free it while the view exists.
+        Ok(unsafe { crate::ObjRef::new(o) })
+    }
+
     // ------------------------------------------------------------------ frames and roots
 
     /// Pushes a call-stack frame; locals created until it is popped belong to it.
     pub fn push_frame(&mut self, label: &str) -> Frame {
-        self.roots.push_frame(label.into())
+        self.roots.push_frame(label)
+    }
+
+    /// Pushes a frame labelled with a `'static` string: the cheapest push (no copy, no count),
+    /// for the frames a runtime pushes on every call.
+    #[inline]
+    pub fn push_frame_static(&mut self, label: &'static str) -> Frame {
+        self.roots.push_frame_static(label)
     }
 
     /// Pushes a frame with a shared label (no allocation for the label).
     pub fn push_frame_shared(&mut self, label: &Arc<str>) -> Frame {
-        self.roots.push_frame(Arc::clone(label))
+        self.roots.push_frame(label)
     }
 
     /// Pops the top frame, releasing its locals.
@@ -796,6 +827,19 @@ impl Heap {
         unsafe { o.set_slot(index, value) };
         self.write_barrier(o, value);
         Ok(())
+    }
+
+    /// A borrowed view of the object a raw reference points at.
+    ///
+    /// # Safety
+    /// `obj` must be a live reference into this heap (see [`root_raw`](Self::root_raw)).
+    pub unsafe fn view_raw(&self, obj: RawValue) -> Result<crate::ObjRef<'_>, HeapError> {
+        if !obj.is_ref() {
+            return Err(HeapError::NotAnObject);
+        }
+        // SAFETY: the caller guarantees `obj` is live; the view borrows `self` shared, so it
+        // stays put for the view's lifetime.
+        Ok(unsafe { crate::ObjRef::new(ObjPtr::from_value(obj)) })
     }
 
     /// Allocates without rooting the result. The returned word must be stored in a root

@@ -95,6 +95,7 @@ mod space;
 pub mod stats;
 mod value;
 mod verify;
+mod view;
 
 #[path = "diagnose/build.rs"]
 mod graph_build;
@@ -109,3 +110,4 @@ pub use stats::{
 };
 pub use value::{Immediate, RawValue, Value};
 pub use verify::{VerifyError, VerifyReport};
+pub use view::{ObjRef, ViewValue};

@@ -116,7 +116,7 @@ impl Heap {
                     old.objects()
                 ));
             }
-            if let Err(e) = old.check_free_lists() {
+            if let Err(e) = old.check_blocks() {
                 c.fail(e);
             }
             if old.any_marked() {

@@ -14,6 +14,8 @@ pub(crate) struct Marker<'a> {
     large: &'a mut LargeObjectSpace,
     stack: Vec<ObjPtr>,
     pub marked_bytes: u64,
+    /// The part of `marked_bytes` in the old space (the sweep's exact live size).
+    pub marked_old_bytes: u64,
 }
 
 impl<'a> Marker<'a> {
@@ -28,6 +30,7 @@ impl<'a> Marker<'a> {
             large,
             stack,
             marked_bytes: 0,
+            marked_old_bytes: 0,
         }
     }
 
@@ -38,7 +41,8 @@ impl<'a> Marker<'a> {
             return;
         }
         let addr = v.addr();
-        let newly = if self.old.in_range(addr) {
+        let in_old = self.old.in_range(addr);
+        let newly = if in_old {
             self.old.mark(addr)
         } else if self.large.contains(addr) {
             // SAFETY: `addr` is the start of a live large object.
@@ -51,7 +55,11 @@ impl<'a> Marker<'a> {
             // SAFETY: `v` references a live object (heap invariant).
             let o = unsafe { ObjPtr::from_value(v) };
             // SAFETY: as above.
-            self.marked_bytes += unsafe { o.size() } as u64;
+            let size = unsafe { o.size() } as u64;
+            self.marked_bytes += size;
+            if in_old {
+                self.marked_old_bytes += size;
+            }
             self.stack.push(o);
         }
     }

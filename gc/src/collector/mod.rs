@@ -181,6 +181,7 @@ impl Heap {
         }
         marker.drain();
         work.marked = marker.marked_bytes;
+        let marked_old = marker.marked_old_bytes;
         self.mark_stack = marker.into_stack();
         // Drop remembered objects that are about to be freed; the rest keep their flag.
         let (old, large) = (self.old.as_ref().expect("old space"), &self.large);
@@ -192,7 +193,7 @@ impl Heap {
                 large.contains(o.addr()) && unsafe { o.has_flag(Flags::MARKED) }
             }
         });
-        let (old_swept, _) = self.old.as_mut().expect("old space").sweep();
+        let (old_swept, _) = self.old.as_mut().expect("old space").sweep(marked_old);
         let (large_swept, _) = self.large.sweep();
         work.swept = old_swept + large_swept;
         work

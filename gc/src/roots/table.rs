@@ -87,8 +87,36 @@ struct Entry {
 struct FrameRecord {
     base: u32,
     serial: u32,
-    label: Arc<str>,
+    label: FrameLabel,
 }
+
+/// A frame's label: a `'static` string costs nothing to push; others are shared.
+#[derive(Clone)]
+enum FrameLabel {
+    Static(&'static str),
+    Shared(Rc<str>),
+}
+
+impl std::ops::Deref for FrameLabel {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            FrameLabel::Static(s) => s,
+            FrameLabel::Shared(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for FrameLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+/// Frame labels are mostly the same few strings (a function's name, pushed on every call):
+/// the last few are kept so pushing a frame with one of them costs a string compare and a
+/// non-atomic reference-count increment instead of an allocation.
+const LABEL_CACHE: usize = 8;
 
 struct SourceEntry {
     kind: RootKind,
@@ -107,7 +135,7 @@ pub(crate) struct RootRef<'a> {
 /// A root's label, built lazily (locals are named after their frame).
 pub(crate) enum RootLabel<'a> {
     Named(&'a Arc<str>),
-    Local { frame: &'a Arc<str>, index: u32 },
+    Local { frame: &'a str, index: u32 },
     Source { source: &'a Arc<str>, index: u32 },
 }
 
@@ -122,10 +150,12 @@ impl RootLabel<'_> {
 }
 
 pub(crate) struct RootTable {
-    locals: Vec<RawValue>,
-    local_serial: Vec<u32>,
+    /// Each local with the serial of the frame that owns it (checked on every use).
+    locals: Vec<(RawValue, u32)>,
     frames: Vec<FrameRecord>,
     next_serial: u32,
+    label_cache: [Option<Rc<str>>; LABEL_CACHE],
+    label_next: usize,
     entries: Vec<Entry>,
     free_entries: Vec<u32>,
     globals: HashMap<Arc<str>, u32>,
@@ -137,13 +167,14 @@ impl RootTable {
     pub fn new() -> RootTable {
         RootTable {
             locals: Vec::new(),
-            local_serial: Vec::new(),
             frames: vec![FrameRecord {
                 base: 0,
                 serial: 0,
-                label: "(top level)".into(),
+                label: FrameLabel::Static("(top level)"),
             }],
             next_serial: 1,
+            label_cache: Default::default(),
+            label_next: 0,
             entries: Vec::new(),
             free_entries: Vec::new(),
             globals: HashMap::new(),
@@ -154,7 +185,30 @@ impl RootTable {
 
     // ----- frames and locals -----
 
-    pub fn push_frame(&mut self, label: Arc<str>) -> Frame {
+    fn frame_label(&mut self, label: &str) -> Rc<str> {
+        for l in self.label_cache.iter().flatten() {
+            if **l == *label {
+                return Rc::clone(l);
+            }
+        }
+        let l: Rc<str> = label.into();
+        self.label_cache[self.label_next] = Some(Rc::clone(&l));
+        self.label_next = (self.label_next + 1) % LABEL_CACHE;
+        l
+    }
+
+    pub fn push_frame(&mut self, label: &str) -> Frame {
+        let label = FrameLabel::Shared(self.frame_label(label));
+        self.push_frame_labelled(label)
+    }
+
+    #[inline]
+    pub fn push_frame_static(&mut self, label: &'static str) -> Frame {
+        self.push_frame_labelled(FrameLabel::Static(label))
+    }
+
+    #[inline]
+    fn push_frame_labelled(&mut self, label: FrameLabel) -> Frame {
         let serial = self.next_serial;
         self.next_serial = self.next_serial.wrapping_add(1).max(1);
         self.frames.push(FrameRecord {
@@ -193,7 +247,6 @@ impl RootTable {
         }
         let base = top.base as usize;
         self.locals.truncate(base);
-        self.local_serial.truncate(base);
         self.frames.pop();
         Ok(())
     }
@@ -210,8 +263,7 @@ impl RootTable {
     pub fn push_local(&mut self, v: RawValue) -> Handle {
         let index = self.locals.len() as u32;
         let serial = self.frames.last().expect("top-level frame").serial;
-        self.locals.push(v);
-        self.local_serial.push(serial);
+        self.locals.push((v, serial));
         Handle {
             index: index | LOCAL_BIT,
             check: serial,
@@ -339,8 +391,8 @@ impl RootTable {
     pub fn get(&self, h: Handle) -> Result<RawValue, HeapError> {
         if h.index & LOCAL_BIT != 0 {
             let i = (h.index & !LOCAL_BIT) as usize;
-            match self.local_serial.get(i) {
-                Some(&s) if s == h.check => Ok(self.locals[i]),
+            match self.locals.get(i) {
+                Some(&(v, s)) if s == h.check => Ok(v),
                 _ => Err(HeapError::StaleHandle),
             }
         } else {
@@ -355,9 +407,9 @@ impl RootTable {
     pub fn set(&mut self, h: Handle, v: RawValue) -> Result<(), HeapError> {
         if h.index & LOCAL_BIT != 0 {
             let i = (h.index & !LOCAL_BIT) as usize;
-            match self.local_serial.get(i) {
-                Some(&s) if s == h.check => {
-                    self.locals[i] = v;
+            match self.locals.get_mut(i) {
+                Some((slot, s)) if *s == h.check => {
+                    *slot = v;
                     Ok(())
                 }
                 _ => Err(HeapError::StaleHandle),
@@ -452,7 +504,7 @@ impl RootTable {
 
     /// Visits every root slot; the visitor may rewrite it.
     pub fn for_each_slot_mut(&mut self, f: &mut dyn FnMut(&mut RawValue)) {
-        for v in &mut self.locals {
+        for (v, _) in &mut self.locals {
             f(v);
         }
         for e in &mut self.entries {
@@ -491,7 +543,7 @@ impl RootTable {
                         frame: &fr.label,
                         index: i - fr.base,
                     },
-                    value: self.locals[i as usize],
+                    value: self.locals[i as usize].0,
                 });
             }
         }

@@ -2,16 +2,20 @@
 //!
 //! The space reserves one contiguous range of address space up front and carves it into
 //! [`BLOCK_SIZE`] blocks, so an address maps to its block with a subtraction and a shift.
-//! Each block in use serves one size class; its cells are either allocated (bit set in the
-//! block's `alloc` bitmap) or on that class's free list (threaded through the cell's first
-//! word). Mark bits live in a second side bitmap per block.
+//! Each block in use serves one size class; a cell is allocated iff its bit is set in the
+//! block's `alloc` bitmap, and mark bits live in a second side bitmap per block. There are no
+//! free lists: allocation searches the current block's alloc bitmap for the next clear bit
+//! (a word at a time), so sweeping never touches the cells themselves. A sweep is, per block,
+//! `alloc &= mark`, a population count and a clear of the marks; the exact byte count comes
+//! from the marker, which sums the sizes of the objects it marks.
 //!
 //! Invariants, checked by `Heap::verify`:
 //! - `bytes`/`objects` are the exact sums of the sizes/counts of allocated cells' objects;
-//! - a cell is on a free list iff its alloc bit is clear;
+//! - each block's `live` equals the population count of its alloc bitmap;
 //! - mark bits are all clear outside a major collection;
-//! - a block with no allocated cell after a sweep is returned to the OS and to the free-block
-//!   pool, usable by any size class.
+//! - a block with no allocated cell after a sweep goes back to the free-block pool, usable by
+//!   any size class; the pool keeps at most [`RETAINED_BLOCKS`] blocks committed and returns
+//!   the rest of the memory to the OS.
 //!
 //! Why size classes rather than a bump-and-compact old space: old objects never move, so a
 //! promoted object's address is stable and sweeping is a bitmap walk. Internal fragmentation
@@ -58,11 +62,19 @@ const SIZE_CLASS_OF: [usize; MAX_CELL / 8 + 1] = {
     table
 };
 
+/// Empty blocks kept committed after a sweep (2 MiB): reusing them avoids a page fault per
+/// 4 KiB on the next refill. Empty blocks past this are returned to the OS.
+pub const RETAINED_BLOCKS: usize = 32;
+
+const NO_BLOCK: u32 = u32::MAX;
+
 struct Block {
     class: u8,
     cell_size: u32,
     cells: u32,
     live: u32,
+    /// Whether the block's pages may be committed (not released since it was last used).
+    committed: bool,
     alloc: BitVec,
     mark: BitVec,
 }
@@ -70,9 +82,12 @@ struct Block {
 pub(crate) struct OldSpace {
     region: Region,
     blocks: Vec<Block>,
+    /// Empty blocks; committed ones are taken first.
     free_blocks: Vec<u32>,
-    /// Head of each class's free list (0 = empty).
-    free_lists: [usize; SIZE_CLASSES.len()],
+    /// Per class: blocks with free cells, to allocate from after the current one.
+    partial: Vec<Vec<u32>>,
+    /// Per class: the block being allocated from and the cell to search from.
+    current: [(u32, u32); SIZE_CLASSES.len()],
     bytes: u64,
     objects: u64,
     blocks_in_use: usize,
@@ -96,7 +111,8 @@ impl OldSpace {
             region: Region::new(reserve)?,
             blocks: Vec::new(),
             free_blocks: Vec::new(),
-            free_lists: [0; SIZE_CLASSES.len()],
+            partial: vec![Vec::new(); SIZE_CLASSES.len()],
+            current: [(NO_BLOCK, 0); SIZE_CLASSES.len()],
             bytes: 0,
             objects: 0,
             blocks_in_use: 0,
@@ -111,9 +127,19 @@ impl OldSpace {
         self.objects
     }
 
-    /// Bytes of memory held in blocks (committed by the space, including free cells).
+    /// Bytes of memory held in blocks: blocks in use plus empty blocks kept committed.
     pub fn block_bytes(&self) -> u64 {
-        (self.blocks_in_use * BLOCK_SIZE) as u64
+        let retained = self
+            .free_blocks
+            .iter()
+            .filter(|&&b| self.blocks[b as usize].committed)
+            .count();
+        ((self.blocks_in_use + retained) * BLOCK_SIZE) as u64
+    }
+
+    /// Number of blocks holding at least one object.
+    pub fn blocks_in_use(&self) -> usize {
+        self.blocks_in_use
     }
 
     /// Bytes of allocated cells (object bytes plus internal fragmentation).
@@ -135,39 +161,50 @@ impl OldSpace {
 
     /// Allocates a cell for an object of `size` bytes (`16 <= size <= MAX_CELL`).
     /// `None` when the reservation is exhausted.
+    #[inline]
     pub fn alloc(&mut self, size: usize) -> Option<*mut u8> {
         let class = size_class(size);
-        if self.free_lists[class] == 0 && !self.refill(class) {
-            return None;
+        loop {
+            let (b, from) = self.current[class];
+            if b != NO_BLOCK {
+                let base = self.base();
+                let block = &mut self.blocks[b as usize];
+                if let Some(i) = block.alloc[from as usize..].first_zero() {
+                    let i = from as usize + i;
+                    block.alloc.set(i, true);
+                    block.live += 1;
+                    self.current[class] = (b, i as u32 + 1);
+                    self.bytes += size as u64;
+                    self.objects += 1;
+                    let addr = base + b as usize * BLOCK_SIZE + i * block.cell_size as usize;
+                    return Some(self.ptr_at(addr));
+                }
+                self.current[class] = (NO_BLOCK, 0);
+            }
+            match self.partial[class].pop() {
+                Some(p) => self.current[class] = (p, 0),
+                None => {
+                    let fresh = self.take_block(class)?;
+                    self.current[class] = (fresh, 0);
+                }
+            }
         }
-        let cell = self.free_lists[class];
-        let p = self.ptr_at(cell);
-        // SAFETY: `cell` is on the free list, so it is a free cell inside the region whose
-        // first word holds the next free cell.
-        self.free_lists[class] = unsafe { p.cast::<usize>().read() };
-        let (b, i) = self.locate(cell);
-        let block = &mut self.blocks[b];
-        debug_assert!(!block.alloc[i], "free-list cell {cell:#x} is allocated");
-        block.alloc.set(i, true);
-        block.live += 1;
-        self.bytes += size as u64;
-        self.objects += 1;
-        Some(p)
     }
 
-    /// Takes a block for `class` and threads its cells onto the free list.
-    fn refill(&mut self, class: usize) -> bool {
+    /// Takes an empty block (committed ones first) and assigns it to `class`.
+    fn take_block(&mut self, class: usize) -> Option<u32> {
         let b = match self.free_blocks.pop() {
             Some(b) => b as usize,
             None => {
                 if (self.blocks.len() + 1) * BLOCK_SIZE > self.region.len() {
-                    return false;
+                    return None;
                 }
                 self.blocks.push(Block {
                     class: NO_CLASS,
                     cell_size: 0,
                     cells: 0,
                     live: 0,
+                    committed: true,
                     alloc: BitVec::new(),
                     mark: BitVec::new(),
                 });
@@ -181,21 +218,11 @@ impl OldSpace {
         block.cell_size = cell_size;
         block.cells = cells;
         block.live = 0;
+        block.committed = true;
         block.alloc = BitVec::repeat(false, cells as usize);
         block.mark = BitVec::repeat(false, cells as usize);
         self.blocks_in_use += 1;
-        let start = self.base() + b * BLOCK_SIZE;
-        for i in (0..cells as usize).rev() {
-            self.push_free(class, start + i * cell_size as usize);
-        }
-        true
-    }
-
-    fn push_free(&mut self, class: usize, cell: usize) {
-        let p = self.ptr_at(cell);
-        // SAFETY: `cell` is a free cell of a block in use, at least 16 bytes, 8-aligned.
-        unsafe { p.cast::<usize>().write(self.free_lists[class]) };
-        self.free_lists[class] = cell;
+        Some(b as u32)
     }
 
     /// (block index, cell index) of an address inside a block in use.
@@ -207,7 +234,7 @@ impl OldSpace {
         (b, cell)
     }
 
-    /// Whether `addr` lies in the space's reservation.
+    /// Whether `addr` lies in the part of the reservation holding blocks.
     #[inline]
     pub fn in_range(&self, addr: usize) -> bool {
         addr.wrapping_sub(self.base()) < self.blocks.len() * BLOCK_SIZE
@@ -250,59 +277,70 @@ impl OldSpace {
         self.blocks.iter().any(|b| b.mark.any())
     }
 
-    /// Frees every allocated, unmarked cell, clears all marks, rebuilds the free lists and
-    /// returns wholly empty blocks to the OS. Returns (bytes freed, objects freed).
-    pub fn sweep(&mut self) -> (u64, u64) {
-        let mut freed_bytes = 0u64;
-        let mut freed_objects = 0u64;
-        self.free_lists = [0; SIZE_CLASSES.len()];
+    /// Frees every allocated, unmarked cell and clears all marks. `marked_bytes` is the exact
+    /// size of the marked objects (summed by the marker). Returns (bytes freed, objects freed).
+    pub fn sweep(&mut self, marked_bytes: u64) -> (u64, u64) {
         let base = self.base();
-        for b in 0..self.blocks.len() {
-            if self.blocks[b].class == NO_CLASS {
+        let mut live_objects = 0u64;
+        let mut empty = Vec::new();
+        for p in &mut self.partial {
+            p.clear();
+        }
+        self.current = [(NO_BLOCK, 0); SIZE_CLASSES.len()];
+        for (b, block) in self.blocks.iter_mut().enumerate() {
+            if block.class == NO_CLASS {
                 continue;
             }
-            let start = base + b * BLOCK_SIZE;
-            let cell_size = self.blocks[b].cell_size as usize;
-            let dead: Vec<usize> = {
-                let block = &self.blocks[b];
-                block
-                    .alloc
-                    .iter_ones()
-                    .filter(|&i| !block.mark[i])
-                    .collect()
-            };
-            for i in dead {
-                let p = self.ptr_at(start + i * cell_size);
-                // SAFETY: the cell is allocated, so it holds an object header.
-                let size = unsafe { ObjPtr::from_ptr(p).size() };
-                // SAFETY: the object is unreachable (unmarked after a full mark).
-                unsafe { poison(p, cell_size) };
-                freed_bytes += size as u64;
-                freed_objects += 1;
-                let block = &mut self.blocks[b];
-                block.alloc.set(i, false);
-                block.live -= 1;
-            }
-            let block = &mut self.blocks[b];
-            block.mark.fill(false);
-            if block.live == 0 {
-                block.class = NO_CLASS;
-                block.alloc = BitVec::new();
-                block.mark = BitVec::new();
-                self.blocks_in_use -= 1;
-                self.free_blocks.push(b as u32);
-                self.region.release(b * BLOCK_SIZE, BLOCK_SIZE);
-            } else {
-                let class = block.class as usize;
-                let free: Vec<usize> = block.alloc.iter_zeros().collect();
-                for i in free.into_iter().rev() {
-                    self.push_free(class, start + i * cell_size);
+            if cfg!(debug_assertions) {
+                let start = base + b * BLOCK_SIZE;
+                for i in block.alloc.iter_ones().filter(|&i| !block.mark[i]) {
+                    let p = self
+                        .region
+                        .start()
+                        .with_addr(start + i * block.cell_size as usize);
+                    // SAFETY: the cell holds an unmarked, so unreachable, object.
+                    unsafe { poison(p, block.cell_size as usize) };
                 }
             }
+            let mark = std::mem::take(&mut block.mark);
+            block.alloc &= mark.as_bitslice();
+            block.mark = mark;
+            block.mark.fill(false);
+            block.live = block.alloc.count_ones() as u32;
+            live_objects += block.live as u64;
+            if block.live == 0 {
+                empty.push(b);
+            } else if block.live < block.cells {
+                self.partial[block.class as usize].push(b as u32);
+            }
         }
-        self.bytes -= freed_bytes;
-        self.objects -= freed_objects;
-        (freed_bytes, freed_objects)
+        let retained = self
+            .free_blocks
+            .iter()
+            .filter(|&&b| self.blocks[b as usize].committed)
+            .count();
+        for (k, b) in empty.into_iter().enumerate() {
+            let block = &mut self.blocks[b];
+            block.class = NO_CLASS;
+            block.alloc = BitVec::new();
+            block.mark = BitVec::new();
+            self.blocks_in_use -= 1;
+            if retained + k >= RETAINED_BLOCKS {
+                block.committed = false;
+                self.region.release(b * BLOCK_SIZE, BLOCK_SIZE);
+                self.free_blocks.insert(0, b as u32);
+            } else {
+                self.free_blocks.push(b as u32);
+            }
+        }
+        // Allocate from the lowest-addressed partial blocks first.
+        for p in &mut self.partial {
+            p.reverse();
+        }
+        let freed = (self.bytes - marked_bytes, self.objects - live_objects);
+        self.bytes = marked_bytes;
+        self.objects = live_objects;
+        freed
     }
 
     /// Walks every allocated object in address order.
@@ -320,40 +358,32 @@ impl OldSpace {
         }
     }
 
-    /// Checks the free lists against the bitmaps; returns a description of the first problem.
-    pub fn check_free_lists(&self) -> Result<(), String> {
-        let mut on_list = 0usize;
-        for (class, &head) in self.free_lists.iter().enumerate() {
-            let mut cell = head;
-            while cell != 0 {
-                if !self.in_range(cell) {
-                    return Err(format!("free cell {cell:#x} outside the old space"));
+    /// Checks the block bookkeeping; returns a description of the first problem.
+    pub fn check_blocks(&self) -> Result<(), String> {
+        let mut in_use = 0;
+        for (b, block) in self.blocks.iter().enumerate() {
+            if block.class == NO_CLASS {
+                if !self.free_blocks.contains(&(b as u32)) {
+                    return Err(format!("empty block {b} is not in the free-block pool"));
                 }
-                let (b, i) = self.locate(cell);
-                let block = &self.blocks[b];
-                if block.class as usize != class {
-                    return Err(format!("free cell {cell:#x} in a block of another class"));
-                }
-                if block.alloc[i] {
-                    return Err(format!("allocated cell {cell:#x} is on a free list"));
-                }
-                on_list += 1;
-                if on_list > self.blocks.len() * BLOCK_SIZE / 16 {
-                    return Err("free list cycle".into());
-                }
-                // SAFETY: free cells hold the next link in their first word.
-                cell = unsafe { self.ptr_at(cell).cast::<usize>().read() };
+                continue;
+            }
+            in_use += 1;
+            if block.alloc.count_ones() != block.live as usize {
+                return Err(format!(
+                    "block {b} counts {} live cells, its bitmap {}",
+                    block.live,
+                    block.alloc.count_ones()
+                ));
+            }
+            if block.live == 0 && !self.current.iter().any(|&(c, _)| c as usize == b) {
+                return Err(format!("block {b} is in use but holds nothing"));
             }
         }
-        let free_cells: usize = self
-            .blocks
-            .iter()
-            .filter(|b| b.class != NO_CLASS)
-            .map(|b| b.cells as usize - b.live as usize)
-            .sum();
-        if free_cells != on_list {
+        if in_use != self.blocks_in_use {
             return Err(format!(
-                "{free_cells} free cells but {on_list} on free lists"
+                "{in_use} blocks in use, {} counted",
+                self.blocks_in_use
             ));
         }
         Ok(())
@@ -391,23 +421,25 @@ mod tests {
         obj(c, 1000);
         assert_eq!(s.bytes(), 1064);
         assert_eq!(s.objects(), 3);
-        assert_eq!(s.block_bytes(), 2 * BLOCK_SIZE as u64);
+        assert_eq!(s.blocks_in_use(), 2);
         assert!(s.is_object(a as usize) && s.is_object(c as usize));
         assert!(!s.is_object(a as usize + 8));
         assert!(s.mark(a as usize));
         assert!(!s.mark(a as usize), "second mark reports already marked");
-        assert_eq!(s.sweep(), (1032, 2));
+        assert_eq!(s.sweep(32), (1032, 2));
         assert_eq!(s.bytes(), 32);
         assert!(!s.any_marked());
         assert!(!s.is_object(b as usize));
         assert_eq!(
-            s.block_bytes(),
-            BLOCK_SIZE as u64,
-            "the 1000-byte block went back"
+            s.blocks_in_use(),
+            1,
+            "the 1000-byte block went back to the pool"
         );
-        s.check_free_lists().unwrap();
+        s.check_blocks().unwrap();
         let again = s.alloc(32).unwrap();
         assert_eq!(again, b, "the freed cell is reused first");
+        let reuse = s.alloc(1000).unwrap();
+        assert_eq!(reuse, c, "the empty block is reused");
     }
 
     #[test]
@@ -419,5 +451,26 @@ mod tests {
         }
         assert!(s.alloc(8192).is_none());
         assert!(s.alloc(16).is_none(), "no block left for another class");
+    }
+
+    #[test]
+    fn empty_blocks_past_the_retained_pool_go_back_to_the_os() {
+        let blocks = RETAINED_BLOCKS + 8;
+        let mut s = OldSpace::new(blocks * BLOCK_SIZE).unwrap();
+        for _ in 0..blocks * (BLOCK_SIZE / 8192) {
+            let p = s.alloc(8192).unwrap();
+            obj(p, 8192);
+        }
+        assert_eq!(s.block_bytes(), (blocks * BLOCK_SIZE) as u64);
+        assert_eq!(
+            s.sweep(0),
+            (
+                (blocks * BLOCK_SIZE) as u64,
+                (blocks * (BLOCK_SIZE / 8192)) as u64
+            )
+        );
+        assert_eq!(s.blocks_in_use(), 0);
+        assert_eq!(s.block_bytes(), (RETAINED_BLOCKS * BLOCK_SIZE) as u64);
+        s.check_blocks().unwrap();
     }
 }
