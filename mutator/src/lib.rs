@@ -3,4 +3,7 @@
 pub mod event_loop;
 pub mod probe;
 pub mod report;
+pub mod runner;
+pub mod runtime;
 pub mod scenario;
+pub mod scenarios;

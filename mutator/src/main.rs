@@ -1,56 +1,246 @@
-//! The `mutator` command: until the scenario suite lands, a short demonstration that
-//! allocates request-shaped garbage with a retained cache, collects, and prints statistics.
+//! `mutator`: runs the scenario suite on the gclab heap and reports pauses, reclaim rates and
+//! leak verdicts. With no arguments it runs every scenario with the defaults.
 
-use gclab::{CollectionKind, Heap, HeapConfig, HeapError, Plan, RootKind, Value};
+use clap::{Parser, Subcommand};
+use gclab::{HeapConfig, Plan};
+use gclab_mutator::report::gclog::GcLogWriter;
+use gclab_mutator::report::plot::render_svg_file;
+use gclab_mutator::runner::{
+    json_line, run_scenario, table_header, table_row, RunOptions, RunReport,
+};
+use gclab_mutator::scenario::{Scenario, ScenarioParams};
+use gclab_mutator::scenarios;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-fn run(plan: Plan) -> Result<(), HeapError> {
-    let mut heap = Heap::with_config(HeapConfig {
-        trace_gc: false,
-        ..HeapConfig::for_plan(plan)
-    })?;
-    heap.register_type(1, "Request", &["body", "next"]);
-    heap.register_type(2, "Cache", &[]);
-    let top = heap.push_frame("main");
-    let cache = heap.alloc(2, 1024, 0)?;
-    let _cache_root = heap.root(RootKind::Handle, "cache", cache)?;
-    for i in 0..400_000usize {
-        let frame = heap.push_frame("handle request");
-        let req = heap.alloc(1, 2, 64)?;
-        let body = heap.alloc(1, 2, 256)?;
-        heap.set(req, 0, body)?;
-        heap.set(body, 0, Value::Int(i as i32))?;
-        if i % 100 == 0 {
-            heap.set(cache, (i / 100) % 1024, req)?;
-        }
-        heap.pop_frame(frame)?;
-    }
-    heap.collect(CollectionKind::Major);
-    heap.verify()
-        .map_err(|e| HeapError::Config(e.to_string()))?;
-    heap.pop_frame(top)?;
-    let s = heap.stats();
-    let p = s.pauses(None);
-    println!(
-        "{:<13} allocated {:>7.1} MB  minor {:>4}  major {:>3}  pause p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms  reclaim {:>5.1}%  survival {:>5.1}%  live {:>6.1} KB",
-        plan.name(),
-        heap.allocated_bytes() as f64 / 1048576.0,
-        s.count(Some(CollectionKind::Minor)),
-        s.count(Some(CollectionKind::Major)),
-        p.p50.as_secs_f64() * 1e3,
-        p.p99.as_secs_f64() * 1e3,
-        p.max.as_secs_f64() * 1e3,
-        s.reclaim_rate(None) * 100.0,
-        s.survival_rate() * 100.0,
-        heap.usage().bytes() as f64 / 1024.0,
-    );
-    Ok(())
+#[derive(Parser, Debug)]
+#[command(
+    name = "mutator",
+    version,
+    about = "Node.js-like workloads and leak scenarios on the gclab heap"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
 }
 
-fn main() {
-    for plan in Plan::ALL {
-        if let Err(e) = run(plan) {
-            eprintln!("{plan}: {e}");
-            std::process::exit(1);
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the scenarios with a one-line description each.
+    List,
+    /// Run a scenario, or `all`.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args, Debug, Default)]
+struct RunArgs {
+    /// Scenario name, or `all`.
+    #[arg(default_value = "all")]
+    scenario: String,
+    /// Collector plan: generational, mark-sweep, semispace or no-gc.
+    #[arg(long, default_value = "generational", value_parser = parse_plan)]
+    plan: Plan,
+    /// Size of each nursery semispace (e.g. 4M, 512K, 1048576).
+    #[arg(long, value_parser = parse_size)]
+    nursery: Option<usize>,
+    /// Maximum heap size (e.g. 512M, 2G).
+    #[arg(long, value_parser = parse_size)]
+    max_heap: Option<usize>,
+    /// Work multiplier (1.0 = default size).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
+    scale: f64,
+    /// Seed of the scenarios' pseudo-random choices.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Print one line per collection to stderr.
+    #[arg(long)]
+    trace_gc: bool,
+    /// One JSON object per line per scenario instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Write a V8 .heapsnapshot at the end of the run (`-<scenario>` is added with `all`).
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    /// Draw occupancy and pauses to an SVG file (`-<scenario>` is added with `all`).
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    /// Write every collection as JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    gc_log: Option<PathBuf>,
+}
+
+fn parse_plan(s: &str) -> Result<Plan, String> {
+    s.parse()
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x.is_finite() => Ok(x),
+        _ => Err(format!("`{s}` is not a positive number")),
+    }
+}
+
+/// Parses `4096`, `512K`, `4M`, `2G` (binary units, optional `iB`/`B`).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let body = lower.trim_end_matches("ib").trim_end_matches('b');
+    let (num, mult) = match body.chars().last() {
+        Some('k') => (&body[..body.len() - 1], 1usize << 10),
+        Some('m') => (&body[..body.len() - 1], 1 << 20),
+        Some('g') => (&body[..body.len() - 1], 1 << 30),
+        _ => (body, 1),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (try 4M, 512K or 1G)"))?;
+    if n.is_nan() || n <= 0.0 || !n.is_finite() {
+        return Err(format!("`{s}` must be a positive size"));
+    }
+    Ok((n * mult as f64) as usize)
+}
+
+fn with_suffix(path: &Path, name: &str, many: bool) -> PathBuf {
+    if !many {
+        return path.to_path_buf();
+    }
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("out");
+    let file = match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}-{name}.{ext}"),
+        None => format!("{stem}-{name}"),
+    };
+    path.with_file_name(file)
+}
+
+fn progress_bar(name: &str) -> (ProgressBar, Instant) {
+    let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>18} [{bar:30}] {percent:>3}% {elapsed}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(name.to_string());
+    (bar, Instant::now())
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let selected: Vec<Box<dyn Scenario>> = if args.scenario == "all" {
+        scenarios::all()
+    } else {
+        match scenarios::find(&args.scenario) {
+            Some(s) => vec![s],
+            None => {
+                let names: Vec<&str> = scenarios::all().iter().map(|s| s.name()).collect();
+                eprintln!(
+                    "mutator: unknown scenario `{}` (known: all, {})",
+                    args.scenario,
+                    names.join(", ")
+                );
+                return ExitCode::from(2);
+            }
         }
+    };
+    let mut config = HeapConfig::for_plan(args.plan);
+    if let Some(n) = args.nursery {
+        config.nursery_size = n;
+    }
+    if let Some(m) = args.max_heap {
+        config.max_heap = m;
+    }
+    config.trace_gc = args.trace_gc;
+    if let Err(e) = gclab::Heap::with_config(config.clone()) {
+        eprintln!("mutator: {e}");
+        return ExitCode::from(2);
+    }
+    let mut params = ScenarioParams {
+        scale: args.scale,
+        ..ScenarioParams::default()
+    };
+    if let Some(seed) = args.seed {
+        params.seed = seed;
+    }
+    let many = selected.len() > 1;
+    let mut log = match &args.gc_log {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Some(std::io::BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("mutator: cannot write {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    if !args.json {
+        println!("{}", table_header());
+    }
+    let mut failed = false;
+    for s in &selected {
+        let opts = RunOptions {
+            config: config.clone(),
+            params,
+            snapshot: args
+                .snapshot
+                .as_ref()
+                .map(|p| with_suffix(p, s.name(), many)),
+        };
+        let (bar, started) = progress_bar(s.name());
+        let b = bar.clone();
+        let report: RunReport = run_scenario(s.as_ref(), &opts, move |done| {
+            if started.elapsed() > Duration::from_secs(1) && b.is_hidden() {
+                b.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            b.set_position((done * 1000.0) as u64);
+        });
+        bar.finish_and_clear();
+        if args.json {
+            println!("{}", json_line(&report));
+        } else {
+            println!("{}", table_row(&report));
+        }
+        if let Some(path) = &args.svg {
+            let path = with_suffix(path, s.name(), many);
+            let title = format!("{} — {}", s.name(), args.plan);
+            if let Err(e) = render_svg_file(&report.events, &title, &path) {
+                eprintln!("mutator: cannot draw {}: {e}", path.display());
+                failed = true;
+            }
+        }
+        if let Some(out) = log.as_mut() {
+            let mut w = GcLogWriter::new(out)
+                .with_scenario(s.name())
+                .with_plan(args.plan.name());
+            if let Err(e) = w.write_events(&report.events) {
+                eprintln!("mutator: cannot write the GC log: {e}");
+                failed = true;
+            }
+        }
+        failed |= report.error.is_some();
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::List) => {
+            for s in scenarios::all() {
+                let kind = if s.leaks() { "leak" } else { "healthy" };
+                println!("{:<18} {:<8} {}", s.name(), kind, s.description());
+            }
+            ExitCode::SUCCESS
+        }
+        Some(Command::Run(args)) => run(args),
+        None => run(RunArgs {
+            scenario: "all".into(),
+            scale: 1.0,
+            ..RunArgs::default()
+        }),
     }
 }

@@ -4,7 +4,7 @@
 
 use gclab::diagnose::dominators::Dominators;
 use gclab::diagnose::paths::PathIndex;
-use gclab::{CollectionKind, Heap};
+use gclab::{CollectionKind, GcEvent, Heap};
 use std::path::PathBuf;
 
 /// Heap occupancy measured right after a forced full collection.
@@ -34,8 +34,6 @@ pub struct Findings {
 pub struct ProbeOptions {
     /// Write a V8 `.heapsnapshot` here at the end.
     pub snapshot: Option<PathBuf>,
-    /// Report progress through this callback (fraction done).
-    pub quiet: bool,
 }
 
 /// Observes one scenario run.
@@ -48,18 +46,36 @@ pub struct Probe {
     pub findings: Option<Findings>,
     /// Set if writing the snapshot failed.
     pub snapshot_error: Option<String>,
+    /// Every collection of the run, copied from the heap at [`finish`](Probe::finish) (or at
+    /// the last checkpoint if the scenario stopped early).
+    pub events: Vec<GcEvent>,
+    /// Bytes the run allocated (same moment as `events`).
+    pub allocated_bytes: u64,
+    /// Objects the run allocated.
+    pub allocated_objects: u64,
 }
 
 impl std::fmt::Debug for Probe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Probe").field("checkpoints", &self.checkpoints).finish()
+        f.debug_struct("Probe")
+            .field("checkpoints", &self.checkpoints)
+            .finish()
     }
 }
 
 impl Probe {
     /// A probe with the given options.
     pub fn new(options: ProbeOptions) -> Probe {
-        Probe { options, progress: None, checkpoints: Vec::new(), findings: None, snapshot_error: None }
+        Probe {
+            options,
+            progress: None,
+            checkpoints: Vec::new(),
+            findings: None,
+            snapshot_error: None,
+            events: Vec::new(),
+            allocated_bytes: 0,
+            allocated_objects: 0,
+        }
     }
 
     /// Calls `f` with the fraction done at every checkpoint (for a progress bar).
@@ -71,10 +87,24 @@ impl Probe {
     /// the work (`done` in 0..=1).
     pub fn checkpoint(&mut self, heap: &mut Heap, done: f64) {
         heap.collect(CollectionKind::Major);
-        self.checkpoints.push(Checkpoint { done, allocated: heap.allocated_bytes(), live: heap.occupied_bytes() });
+        self.checkpoints.push(Checkpoint {
+            done,
+            allocated: heap.allocated_bytes(),
+            live: heap.occupied_bytes(),
+        });
+        self.capture(heap);
         if let Some(p) = self.progress.as_mut() {
             p(done);
         }
+    }
+
+    /// Copies the heap's events and allocation totals.
+    pub fn capture(&mut self, heap: &Heap) {
+        let seen = self.events.len();
+        self.events
+            .extend_from_slice(&heap.stats().events()[seen.min(heap.stats().events().len())..]);
+        self.allocated_bytes = heap.allocated_bytes();
+        self.allocated_objects = heap.allocated_objects();
     }
 
     /// The last checkpoint, retaining paths to where the most bytes are held, and the
@@ -111,10 +141,15 @@ impl Probe {
             .filter_map(|&n| Some((paths.path_to(n)?, doms.retained_size(n)?)))
             .map(|(p, retained)| format!("{p} — retains {retained} B"))
             .collect();
-        self.findings = Some(Findings { retaining_paths, objects: graph.len() as u64, bytes: doms.reachable_size() });
+        self.findings = Some(Findings {
+            retaining_paths,
+            objects: graph.len() as u64,
+            bytes: doms.reachable_size(),
+        });
         if let Some(path) = self.options.snapshot.clone() {
-            let r = std::fs::File::create(&path)
-                .and_then(|f| gclab::diagnose::snapshot::write_heap_snapshot(&graph, std::io::BufWriter::new(f)));
+            let r = std::fs::File::create(&path).and_then(|f| {
+                gclab::diagnose::snapshot::write_heap_snapshot(&graph, std::io::BufWriter::new(f))
+            });
             if let Err(e) = r {
                 self.snapshot_error = Some(format!("{}: {e}", path.display()));
             }
@@ -169,14 +204,19 @@ pub const LEAK_MIN_GROWTH: u64 = 256 * 1024;
 /// [`LEAK_MIN_GROWTH`], and the live size did not fall at three quarters or more of the steps
 /// in between (it grows with the work, not in one burst). Otherwise it is **healthy**.
 pub fn verdict(checkpoints: &[Checkpoint]) -> Verdict {
-    let considered: Vec<u64> = checkpoints.iter().filter(|c| c.done >= 0.25).map(|c| c.live).collect();
+    let considered: Vec<u64> = checkpoints
+        .iter()
+        .filter(|c| c.done >= 0.25)
+        .map(|c| c.live)
+        .collect();
     if considered.len() < 3 {
         return Verdict::Healthy;
     }
     let (first, last) = (considered[0], *considered.last().unwrap());
     let steps = considered.len() - 1;
     let rising = considered.windows(2).filter(|w| w[1] >= w[0]).count();
-    if last as f64 > first as f64 * 1.5 && last - first > LEAK_MIN_GROWTH && rising * 4 >= steps * 3 {
+    if last as f64 > first as f64 * 1.5 && last - first > LEAK_MIN_GROWTH && rising * 4 >= steps * 3
+    {
         Verdict::Leak
     } else {
         Verdict::Healthy
@@ -192,7 +232,11 @@ mod tests {
         lives
             .iter()
             .enumerate()
-            .map(|(i, &live)| Checkpoint { done: (i + 1) as f64 / n, allocated: i as u64 * 1000, live })
+            .map(|(i, &live)| Checkpoint {
+                done: (i + 1) as f64 / n,
+                allocated: i as u64 * 1000,
+                live,
+            })
             .collect()
     }
 
@@ -200,13 +244,34 @@ mod tests {
     fn verdicts_of_known_shapes() {
         const M: u64 = 1 << 20;
         // Steady growth: a leak.
-        assert_eq!(verdict(&run(&[1 * M, 2 * M, 3 * M, 4 * M, 5 * M, 6 * M, 7 * M, 8 * M])), Verdict::Leak);
+        assert_eq!(
+            verdict(&run(&[M, 2 * M, 3 * M, 4 * M, 5 * M, 6 * M, 7 * M, 8 * M])),
+            Verdict::Leak
+        );
         // Fills during warm-up, then flat (a bounded cache): healthy.
-        assert_eq!(verdict(&run(&[4 * M, 8 * M, 8 * M, 8 * M, 8 * M, 8 * M, 8 * M, 8 * M])), Verdict::Healthy);
+        assert_eq!(
+            verdict(&run(&[
+                4 * M,
+                8 * M,
+                8 * M,
+                8 * M,
+                8 * M,
+                8 * M,
+                8 * M,
+                8 * M
+            ])),
+            Verdict::Healthy
+        );
         // Sawtooth around a level: healthy.
-        assert_eq!(verdict(&run(&[M, 2 * M, M, 2 * M, M, 2 * M, M, 2 * M])), Verdict::Healthy);
+        assert_eq!(
+            verdict(&run(&[M, 2 * M, M, 2 * M, M, 2 * M, M, 2 * M])),
+            Verdict::Healthy
+        );
         // Growth too small to matter: healthy.
-        assert_eq!(verdict(&run(&[1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000])), Verdict::Healthy);
+        assert_eq!(
+            verdict(&run(&[1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000])),
+            Verdict::Healthy
+        );
         // Too few checkpoints to say.
         assert_eq!(verdict(&run(&[M, 8 * M])), Verdict::Healthy);
     }

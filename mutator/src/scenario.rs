@@ -23,7 +23,10 @@ pub struct ScenarioParams {
 
 impl Default for ScenarioParams {
     fn default() -> Self {
-        ScenarioParams { scale: 1.0, seed: 0x6c61_6267 }
+        ScenarioParams {
+            scale: 1.0,
+            seed: 0x6c61_6267,
+        }
     }
 }
 
@@ -64,5 +67,10 @@ pub trait Scenario: Send + Sync {
     /// Whether the scenario leaks by design (its verdict must be `leak`).
     fn leaks(&self) -> bool;
     /// Runs the workload on a fresh runtime built from `config`.
-    fn run(&self, config: HeapConfig, params: &ScenarioParams, probe: &mut Probe) -> Result<(), ScenarioError>;
+    fn run(
+        &self,
+        config: HeapConfig,
+        params: &ScenarioParams,
+        probe: &mut Probe,
+    ) -> Result<(), ScenarioError>;
 }

@@ -1,0 +1,279 @@
+//! Running scenarios and turning a run into a report: the figures, the verdict and the
+//! retaining paths, as a table row or a JSON object.
+//!
+//! Pause, count and reclaim figures cover the collections the workload caused. The full
+//! collections the probe forces at its checkpoints (cause `requested`) are measurement, not
+//! workload: they are counted separately and left out of the pause and reclaim figures, but
+//! their live sizes are what the verdict reads.
+
+use crate::probe::{verdict, Probe, ProbeOptions, Verdict};
+use crate::scenario::{Scenario, ScenarioError, ScenarioParams};
+use gclab::{CollectionCause, CollectionKind, GcEvent, HeapConfig, HeapError};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// How to run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Heap configuration (plan, sizes, trace).
+    pub config: HeapConfig,
+    /// Size and seed.
+    pub params: ScenarioParams,
+    /// Write a `.heapsnapshot` at the end of the run.
+    pub snapshot: Option<PathBuf>,
+}
+
+/// Pause figures in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct PauseMs {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Longest.
+    pub max: f64,
+    /// Sum.
+    pub total: f64,
+}
+
+/// Collection counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GcCounts {
+    /// Minor collections caused by the workload.
+    pub minor: u64,
+    /// Major collections caused by the workload.
+    pub major: u64,
+    /// Full collections forced by the probe's checkpoints.
+    pub checkpoint: u64,
+}
+
+/// Everything reported about one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// Plan name.
+    pub plan: String,
+    /// `healthy` or `leak` (absent if the run failed before its first checkpoints).
+    pub verdict: Option<Verdict>,
+    /// Whether the scenario leaks by design.
+    pub expected_leak: bool,
+    /// Pause figures of the workload's collections.
+    pub pause_ms: PauseMs,
+    /// Collection counts.
+    pub gc: GcCounts,
+    /// Bytes allocated.
+    pub allocated_bytes: u64,
+    /// Objects allocated.
+    pub allocated_objects: u64,
+    /// Bytes reclaimed / bytes occupied before, over the workload's collections.
+    pub reclaim_rate: f64,
+    /// Minor collections: bytes surviving (copied or promoted) / nursery bytes before.
+    pub survival_rate: f64,
+    /// Minor collections: bytes promoted / nursery bytes before.
+    pub promotion_rate: f64,
+    /// Heap occupancy in bytes right after each of the workload's collections.
+    pub heap_after_gc: Vec<u64>,
+    /// Live bytes after each checkpoint's full collection (what the verdict reads).
+    pub live_at_checkpoints: Vec<u64>,
+    /// Retaining paths to where the most bytes are held at the end.
+    pub retaining_paths: Vec<String>,
+    /// Wall time of the run in milliseconds.
+    pub wall_ms: f64,
+    /// Why the run stopped early, if it did (e.g. `OutOfMemory` with its figures).
+    pub error: Option<String>,
+    /// Every collection of the run (not serialised in the one-line JSON).
+    #[serde(skip)]
+    pub events: Vec<GcEvent>,
+}
+
+impl RunReport {
+    /// Whether the verdict matches the scenario's design (a failed run never matches).
+    pub fn verdict_ok(&self) -> bool {
+        self.error.is_none()
+            && self.verdict
+                == Some(if self.expected_leak {
+                    Verdict::Leak
+                } else {
+                    Verdict::Healthy
+                })
+    }
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// Runs one scenario. `progress` receives the fraction done at each checkpoint.
+pub fn run_scenario(
+    s: &dyn Scenario,
+    opts: &RunOptions,
+    progress: impl FnMut(f64) + 'static,
+) -> RunReport {
+    let mut probe = Probe::new(ProbeOptions {
+        snapshot: opts.snapshot.clone(),
+    });
+    probe.on_progress(progress);
+    let start = Instant::now();
+    let result = s.run(opts.config.clone(), &opts.params, &mut probe);
+    let wall_ms = start.elapsed().as_secs_f64() * 1e3;
+    let mut error = match result {
+        Ok(()) => None,
+        Err(ScenarioError::Heap(HeapError::OutOfMemory(oom))) => Some(format!(
+            "OutOfMemory: {} B requested, {} B live after a full collection, limit {} B",
+            oom.requested, oom.live, oom.limit
+        )),
+        Err(e) => Some(e.to_string()),
+    };
+    if error.is_none() && probe.findings.is_none() {
+        error = Some("the scenario did not call Probe::finish".into());
+    }
+    if let Some(e) = probe.snapshot_error.take() {
+        error.get_or_insert(format!("snapshot: {e}"));
+    }
+    report(s, opts, probe, wall_ms, error)
+}
+
+fn report(
+    s: &dyn Scenario,
+    opts: &RunOptions,
+    probe: Probe,
+    wall_ms: f64,
+    error: Option<String>,
+) -> RunReport {
+    let workload: Vec<&GcEvent> = probe
+        .events
+        .iter()
+        .filter(|e| e.cause != CollectionCause::Requested)
+        .collect();
+    let mut pauses: Vec<f64> = workload
+        .iter()
+        .map(|e| e.pause.as_secs_f64() * 1e3)
+        .collect();
+    pauses.sort_by(|a, b| a.total_cmp(b));
+    let count = |k| workload.iter().filter(|e| e.kind == k).count() as u64;
+    let minors: Vec<&&GcEvent> = workload
+        .iter()
+        .filter(|e| e.kind == CollectionKind::Minor)
+        .collect();
+    let nursery_before: u64 = minors.iter().map(|e| e.before.nursery.bytes).sum();
+    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let reclaimed: u64 = workload.iter().map(|e| e.reclaimed_bytes).sum();
+    let occupied: u64 = workload.iter().map(|e| e.before.bytes()).sum();
+    RunReport {
+        scenario: s.name().to_string(),
+        plan: opts.config.plan.name().to_string(),
+        verdict: (probe.checkpoints.len() >= 3).then(|| verdict(&probe.checkpoints)),
+        expected_leak: s.leaks(),
+        pause_ms: PauseMs {
+            p50: percentile(&pauses, 0.5),
+            p99: percentile(&pauses, 0.99),
+            max: pauses.last().copied().unwrap_or(0.0),
+            total: pauses.iter().sum(),
+        },
+        gc: GcCounts {
+            minor: count(CollectionKind::Minor),
+            major: count(CollectionKind::Major),
+            checkpoint: (probe.events.len() - workload.len()) as u64,
+        },
+        allocated_bytes: probe.allocated_bytes,
+        allocated_objects: probe.allocated_objects,
+        reclaim_rate: ratio(reclaimed, occupied),
+        survival_rate: ratio(
+            minors
+                .iter()
+                .map(|e| e.copied_bytes + e.promoted_bytes)
+                .sum(),
+            nursery_before,
+        ),
+        promotion_rate: ratio(
+            minors.iter().map(|e| e.promoted_bytes).sum(),
+            nursery_before,
+        ),
+        heap_after_gc: workload.iter().map(|e| e.after.bytes()).collect(),
+        live_at_checkpoints: probe.checkpoints.iter().map(|c| c.live).collect(),
+        retaining_paths: probe
+            .findings
+            .map(|f| f.retaining_paths)
+            .unwrap_or_default(),
+        wall_ms,
+        error,
+        events: probe.events,
+    }
+}
+
+fn mb(b: u64) -> f64 {
+    b as f64 / (1024.0 * 1024.0)
+}
+
+/// The header of the readable table.
+pub fn table_header() -> String {
+    format!(
+        "{:<18} {:<12} {:<8} {:>6} {:>5} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9} {:>10} {:>8}",
+        "scenario",
+        "plan",
+        "verdict",
+        "minor",
+        "major",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "total ms",
+        "reclaim",
+        "survive",
+        "promoted",
+        "alloc MB",
+        "live MB"
+    )
+}
+
+/// One row of the readable table, followed by the retaining paths of a leak and any error.
+pub fn table_row(r: &RunReport) -> String {
+    let verdict = match (r.verdict, r.error.is_some()) {
+        (_, true) => "error".to_string(),
+        (Some(v), _) => v.to_string(),
+        (None, _) => "-".to_string(),
+    };
+    let mark = if r.error.is_none() && !r.verdict_ok() {
+        " (unexpected)"
+    } else {
+        ""
+    };
+    let mut out = format!(
+        "{:<18} {:<12} {:<8} {:>6} {:>5} {:>8.3} {:>8.3} {:>8.3} {:>9.1} {:>7.1}% {:>7.1}% {:>8.1}% {:>10.1} {:>8.2}{}",
+        r.scenario,
+        r.plan,
+        verdict,
+        r.gc.minor,
+        r.gc.major,
+        r.pause_ms.p50,
+        r.pause_ms.p99,
+        r.pause_ms.max,
+        r.pause_ms.total,
+        r.reclaim_rate * 100.0,
+        r.survival_rate * 100.0,
+        r.promotion_rate * 100.0,
+        mb(r.allocated_bytes),
+        mb(r.live_at_checkpoints.last().copied().unwrap_or(0)),
+        mark
+    );
+    if r.verdict == Some(Verdict::Leak) {
+        for p in &r.retaining_paths {
+            out.push_str(&format!("\n    held by: {p}"));
+        }
+    }
+    if let Some(e) = &r.error {
+        out.push_str(&format!("\n    error: {e}"));
+    }
+    out
+}
+
+/// The report as one line of JSON.
+pub fn json_line(r: &RunReport) -> String {
+    serde_json::to_string(r).expect("reports serialise")
+}
