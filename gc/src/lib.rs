@@ -54,8 +54,11 @@
 //!
 //! heap.pop_frame(frame)?;                        // locals gone; the timer still holds a
 //! heap.collect(CollectionKind::Major);
-//! let next = heap.get(&timer, 1)?.as_ref().unwrap();
-//! assert_eq!(heap.type_tag(next)?, CELL);
+//! heap.scope("inspect", |heap| {                 // reads root their results in a frame
+//!     let next = heap.get(&timer, 1)?.as_ref().unwrap();
+//!     assert_eq!(heap.type_tag(next)?, CELL);
+//!     Ok(())
+//! })?;                                           // ...which this pops again
 //!
 //! heap.release(timer);                           // clearInterval: now unreachable
 //! heap.collect(CollectionKind::Major);
@@ -93,6 +96,8 @@ pub mod object;
 pub mod roots;
 mod space;
 pub mod stats;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod value;
 mod verify;
 mod view;
