@@ -71,6 +71,11 @@ const MIB: usize = 1 << 20;
 /// (a request in flight) in the nursery for one more cycle, so it can still die young; this
 /// is the policy V8's scavenger uses. Set 1 to promote every survivor at once.
 ///
+/// **Nursery size.** 16 MiB per semispace by default, the size V8's scavenger grows its
+/// semispaces to: big enough that a request's (or a benchmark tree's) temporaries die before
+/// the scavenge that would copy them. Smaller nurseries give shorter minor pauses and promote
+/// more; `benches/` measures the trade-off.
+///
 /// **Major trigger.** A major collection runs when the old generation plus large objects
 /// pass `major_threshold`. After each major collection the threshold becomes
 /// `max(min_major_threshold, live × major_growth)`, capped at `max_heap`: the heap may grow
@@ -80,7 +85,7 @@ const MIB: usize = 1 << 20;
 pub struct HeapConfig {
     /// The collector.
     pub plan: Plan,
-    /// Size of each nursery semispace in bytes (generational plan).
+    /// Size of each nursery semispace in bytes (generational plan; default 16 MiB).
     pub nursery_size: usize,
     /// Hard limit on bytes occupied by objects (all spaces). Allocations past it, after a
     /// full collection, fail with `OutOfMemory`.
@@ -102,7 +107,7 @@ impl Default for HeapConfig {
     fn default() -> Self {
         HeapConfig {
             plan: Plan::Generational,
-            nursery_size: if cfg!(miri) { 16 * 1024 } else { 4 * MIB },
+            nursery_size: if cfg!(miri) { 16 * 1024 } else { 16 * MIB },
             max_heap: if cfg!(miri) { 2 * MIB } else { 2048 * MIB },
             promotion_age: 2,
             large_object_threshold: if cfg!(miri) { 1024 } else { 8192 },

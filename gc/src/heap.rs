@@ -68,7 +68,7 @@ impl std::fmt::Debug for Heap {
 }
 
 impl Heap {
-    /// A heap with the default configuration (generational plan, 4 MiB semispaces).
+    /// A heap with the default configuration (generational plan, 16 MiB semispaces).
     pub fn new() -> Result<Heap, HeapError> {
         Heap::with_config(HeapConfig::default())
     }
@@ -329,6 +329,16 @@ impl Heap {
                 if let Some(p) = self.young.as_mut().and_then(|y| y.alloc(size)) {
                     return Ok(p);
                 }
+                if self.config.plan == Plan::SemiSpace {
+                    // Past the growth threshold but within the limit: grow instead of failing.
+                    let hard = (self.config.max_heap as u64).saturating_sub(self.large.bytes());
+                    if let Some(p) = self.young.as_mut().and_then(|y| {
+                        y.set_limit(hard as usize);
+                        y.alloc(size)
+                    }) {
+                        return Ok(p);
+                    }
+                }
                 self.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
                 self.young
                     .as_mut()
@@ -402,7 +412,16 @@ impl Heap {
         let max = self.config.max_heap as u64;
         let others = self.old.as_ref().map_or(0, |o| o.bytes()) + self.large.bytes();
         if let Some(y) = self.young.as_mut() {
-            y.set_limit(max.saturating_sub(others) as usize);
+            let hard = max.saturating_sub(others);
+            let limit = if self.config.plan == Plan::SemiSpace {
+                // Collect when the copying space holds `major_growth` times what survived the
+                // last collection (`major_threshold`, set after each collection), not only when
+                // the whole half of the heap is full: the heap grows with its live size.
+                self.major_threshold.min(hard)
+            } else {
+                hard
+            };
+            y.set_limit(limit as usize);
             if self.config.plan == Plan::Generational {
                 let (lo, len) = y.current_range();
                 self.barrier_lo = lo;
@@ -826,6 +845,34 @@ impl Heap {
         // SAFETY: `index < len`; the caller guarantees `value` is valid.
         unsafe { o.set_slot(index, value) };
         self.write_barrier(o, value);
+        Ok(())
+    }
+
+    /// Stores through a raw reference **without** the write barrier (V8's `SKIP_WRITE_BARRIER`):
+    /// for stores the embedder knows cannot create an old→young edge.
+    ///
+    /// # Safety
+    /// As [`set_raw`](Self::set_raw), and in addition: `obj` is in the nursery, or `value` is
+    /// not a reference into the nursery. (Breaking this leaves an unrecorded old→young edge:
+    /// the next minor collection would free a live object. `verify` reports it.)
+    pub unsafe fn set_raw_unbarriered(
+        &mut self,
+        obj: RawValue,
+        index: usize,
+        value: RawValue,
+    ) -> Result<(), HeapError> {
+        if !obj.is_ref() {
+            return Err(HeapError::NotAnObject);
+        }
+        // SAFETY: the caller guarantees `obj` is live.
+        let o = unsafe { ObjPtr::from_value(obj) };
+        // SAFETY: as above.
+        let len = unsafe { o.slot_count() };
+        if index >= len {
+            return Err(HeapError::SlotOutOfBounds { index, len });
+        }
+        // SAFETY: `index < len`; the caller guarantees `value` is valid and needs no barrier.
+        unsafe { o.set_slot(index, value) };
         Ok(())
     }
 

@@ -68,7 +68,11 @@ impl Heap {
         };
         self.nursery_baseline = self.young.as_ref().map_or(0, |y| y.used());
         if kind == CollectionKind::Major {
-            let live = self.old.as_ref().map_or(0, |o| o.bytes()) + self.large.bytes();
+            let live = match self.config.plan {
+                // The copying space is the whole small-object heap under `semispace`.
+                Plan::SemiSpace => self.young.as_ref().map_or(0, |y| y.used() as u64),
+                _ => self.old.as_ref().map_or(0, |o| o.bytes()) + self.large.bytes(),
+            };
             let grown = (live as f64 * self.config.major_growth) as u64;
             self.major_threshold = grown
                 .max(self.config.min_major_threshold as u64)
