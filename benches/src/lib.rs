@@ -58,6 +58,26 @@ pub const GCLAB_BASELINE: &str = "gclab-generational";
 pub fn implementations() -> Vec<Impl> {
     vec![
         Impl {
+            name: GCLAB_BASELINE,
+            summary: "gclab, generational plan (4 MiB semispace nursery + mark-sweep), safe handle API",
+            run: peers::gclab::generational,
+        },
+        Impl {
+            name: "gclab-generational-raw",
+            summary: "gclab, generational plan, embedder raw path: operand stack as a root source, alloc_raw/set_raw",
+            run: peers::gclab::raw::generational,
+        },
+        Impl {
+            name: "gclab-mark-sweep",
+            summary: "gclab, mark-sweep plan (non-moving, size classes), safe handle API",
+            run: peers::gclab::mark_sweep,
+        },
+        Impl {
+            name: "gclab-semispace",
+            summary: "gclab, semispace plan (whole-heap copying), safe handle API",
+            run: peers::gclab::semispace,
+        },
+        Impl {
             name: BOX,
             summary: "Box: malloc/free per node, trees freed by Drop when they die",
             run: peers::boxed::run,

@@ -9,6 +9,7 @@ pub mod boxed;
 pub mod bump;
 pub mod dumpster;
 pub mod gc_arena;
+pub mod gclab;
 pub mod rc;
 pub mod rust_gc;
 
