@@ -32,6 +32,11 @@ enum Command {
     List,
     /// Run a scenario, or `all`.
     Run(RunArgs),
+    /// Show what a scenario models and the JavaScript it stands for.
+    Explain {
+        /// Scenario name.
+        scenario: String,
+    },
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -237,6 +242,26 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Run(args)) => run(args),
+        Some(Command::Explain { scenario }) => match scenarios::find(&scenario) {
+            Some(s) => {
+                let kind = if s.leaks() {
+                    "leaks by design"
+                } else {
+                    "healthy"
+                };
+                println!(
+                    "{} ({kind}): {}\n\n{}",
+                    s.name(),
+                    s.description(),
+                    s.javascript().trim_end()
+                );
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("mutator: unknown scenario `{scenario}` (see `mutator list`)");
+                ExitCode::from(2)
+            }
+        },
         None => run(RunArgs {
             scenario: "all".into(),
             scale: 1.0,

@@ -174,7 +174,7 @@ fn report(
             p50: percentile(&pauses, 0.5),
             p99: percentile(&pauses, 0.99),
             max: pauses.last().copied().unwrap_or(0.0),
-            total: pauses.iter().sum(),
+            total: pauses.iter().fold(0.0, |a, b| a + b),
         },
         gc: GcCounts {
             minor: count(CollectionKind::Minor),

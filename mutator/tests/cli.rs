@@ -65,6 +65,8 @@ fn json_report_and_output_files() {
         "closure-leak",
         "--scale",
         "0.1",
+        "--nursery",
+        "1M",
         "--json",
         "--svg",
         svg.to_str().unwrap(),
