@@ -77,7 +77,7 @@ miri() {
     export CARGO_TARGET_DIR="$TARGET_BASE/miri"
     export MIRIFLAGS="${MIRIFLAGS:--Zmiri-tree-borrows -Zmiri-permissive-provenance}"
     cargo +nightly miri test -p gclab --features testing --lib
-    PROPTEST_CASES="${MIRI_PROPTEST_CASES:-2}" \
+    PROPTEST_CASES="${MIRI_PROPTEST_CASES:-1}" \
         cargo +nightly miri test -p gclab --features testing --test prop_reachability \
         reachability_generational
 }
