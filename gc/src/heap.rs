@@ -832,19 +832,11 @@ impl Heap {
         index: usize,
         value: RawValue,
     ) -> Result<(), HeapError> {
-        if !obj.is_ref() {
-            return Err(HeapError::NotAnObject);
-        }
-        // SAFETY: the caller guarantees `obj` is live.
-        let o = unsafe { ObjPtr::from_value(obj) };
-        // SAFETY: as above.
-        let len = unsafe { o.slot_count() };
-        if index >= len {
-            return Err(HeapError::SlotOutOfBounds { index, len });
-        }
-        // SAFETY: `index < len`; the caller guarantees `value` is valid.
-        unsafe { o.set_slot(index, value) };
-        self.write_barrier(o, value);
+        // SAFETY: the caller's contract covers the store; the barrier below records the edge
+        // that the unbarriered store's extra precondition would otherwise require.
+        unsafe { self.set_raw_unbarriered(obj, index, value)? };
+        // SAFETY: the store succeeded, so `obj` is a live reference.
+        self.write_barrier(unsafe { ObjPtr::from_value(obj) }, value);
         Ok(())
     }
 
