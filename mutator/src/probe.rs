@@ -1,11 +1,67 @@
 //! The observer a scenario reports to: forced full collections at checkpoints (the leak
 //! hunter's "collect, then measure"), and, at the end, retaining paths and an optional
 //! heap snapshot taken while the runtime still holds its roots.
+//!
+//! Besides the live size, some checkpoints freeze the heap graph right after their full
+//! collection, for two growth detectors (see [`gclab::diagnose::growth`]):
+//!
+//! - **Type growth.** A [`TypeCensus`] is taken at the first checkpoint at or past each of
+//!   [`CENSUS_AT`] (¼, ½, ¾ of the work, and the end) and pushed into a [`GrowthTracker`] of
+//!   window [`GROWTH_WINDOW`] = 4, so a type is reported as growing when its live count rose at
+//!   each quarter of the last three quarters of the work: the span the [`verdict`] reads, past
+//!   the warm-up. Quarters rather than every checkpoint: steps a quarter of the work apart make
+//!   a chance rise of in-flight objects unlikely, and a graph costs about as much as a full
+//!   collection.
+//! - **Three snapshots.** The graphs of the first checkpoints at or past [`SNAPSHOT_AT`]
+//!   (⅓ and ⅔ of the work) are kept, and [`finish`](Probe::finish) compares them with the
+//!   final graph: the objects created between ⅓ and ⅔ that are still alive at the end, grouped
+//!   by type with one retaining path each. At most three graphs are alive at once.
 
 use gclab::diagnose::dominators::Dominators;
+use gclab::diagnose::growth::{
+    group_leaks, three_snapshot_leaks, GrowingType, GrowthTracker, TypeCensus,
+};
 use gclab::diagnose::paths::PathIndex;
+use gclab::diagnose::HeapGraph;
 use gclab::{CollectionKind, GcEvent, Heap};
 use std::path::PathBuf;
+
+/// Censuses the growth tracker compares: a type grows when its live count rose at every step
+/// between them.
+pub const GROWTH_WINDOW: usize = 4;
+
+/// Fractions of the work at which a [`TypeCensus`] is taken (at the first checkpoint at or
+/// past each); the last is the end of the run.
+pub const CENSUS_AT: [f64; GROWTH_WINDOW] = [0.25, 0.5, 0.75, 1.0];
+
+/// Fractions of the work whose graphs the three-snapshot comparison keeps (at the first
+/// checkpoint at or past each); the third graph is the end of the run.
+pub const SNAPSHOT_AT: [f64; 2] = [1.0 / 3.0, 2.0 / 3.0];
+
+/// Groups of the three-snapshot comparison kept in [`Findings::three_snapshot`].
+pub const THREE_SNAPSHOT_GROUPS: usize = 3;
+
+/// A type whose live count kept growing (from [`GrowthTracker::growing`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct GrowingTypeReport {
+    /// The type's name.
+    pub type_name: String,
+    /// Live objects of the type at each census ([`CENSUS_AT`]), oldest first (strictly
+    /// increasing).
+    pub counts: Vec<u64>,
+    /// Their bytes at each census.
+    pub bytes: Vec<u64>,
+}
+
+impl From<GrowingType> for GrowingTypeReport {
+    fn from(t: GrowingType) -> Self {
+        GrowingTypeReport {
+            type_name: t.type_name.to_string(),
+            counts: t.counts,
+            bytes: t.bytes,
+        }
+    }
+}
 
 /// Heap occupancy measured right after a forced full collection.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -27,6 +83,11 @@ pub struct Findings {
     pub objects: u64,
     /// Live bytes at the end.
     pub bytes: u64,
+    /// Objects created between the first two snapshot graphs ([`SNAPSHOT_AT`]) and still
+    /// alive at the end, grouped by type, most bytes first, at most
+    /// [`THREE_SNAPSHOT_GROUPS`]: `count × Type (bytes), e.g. <retaining path>`. Empty if the
+    /// run had no checkpoint past ⅔ of its work before the end.
+    pub three_snapshot: Vec<String>,
 }
 
 /// Options for a probe.
@@ -53,12 +114,22 @@ pub struct Probe {
     pub allocated_bytes: u64,
     /// Objects the run allocated.
     pub allocated_objects: u64,
+    /// Unhandled promise rejections the scenario's runtime reported (see
+    /// [`note_unhandled_rejections`](Probe::note_unhandled_rejections)); 0 if none were noted.
+    pub unhandled_rejections: usize,
+    growth: GrowthTracker,
+    /// Censuses taken so far (indexes [`CENSUS_AT`]).
+    censuses: usize,
+    /// The graphs kept for the three-snapshot comparison (at most [`SNAPSHOT_AT`]`.len()`).
+    snapshots: Vec<HeapGraph>,
 }
 
 impl std::fmt::Debug for Probe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Probe")
             .field("checkpoints", &self.checkpoints)
+            .field("censuses", &self.censuses)
+            .field("snapshots", &self.snapshots.len())
             .finish()
     }
 }
@@ -75,7 +146,28 @@ impl Probe {
             events: Vec::new(),
             allocated_bytes: 0,
             allocated_objects: 0,
+            unhandled_rejections: 0,
+            growth: GrowthTracker::new(GROWTH_WINDOW),
+            censuses: 0,
+            snapshots: Vec::new(),
         }
+    }
+
+    /// Records how many unhandled promise rejections the scenario's runtime reported (Node's
+    /// `unhandledRejection` events). Call before [`finish`](Probe::finish); a later call
+    /// replaces the number.
+    pub fn note_unhandled_rejections(&mut self, n: usize) {
+        self.unhandled_rejections = n;
+    }
+
+    /// The types whose live count rose at every census of the window, largest count growth
+    /// first; empty until [`GROWTH_WINDOW`] censuses have been taken (normally at the end).
+    pub fn growing_types(&self) -> Vec<GrowingTypeReport> {
+        self.growth
+            .growing()
+            .into_iter()
+            .map(GrowingTypeReport::from)
+            .collect()
     }
 
     /// Calls `f` with the fraction done at every checkpoint (for a progress bar).
@@ -85,7 +177,24 @@ impl Probe {
 
     /// Forces a full collection and records the live size. Call at evenly spaced points of
     /// the work (`done` in 0..=1).
+    ///
+    /// At the checkpoints the growth detectors need (see the module docs) it also freezes the
+    /// heap graph after the collection: for a [`TypeCensus`], and kept for the three-snapshot
+    /// comparison.
     pub fn checkpoint(&mut self, heap: &mut Heap, done: f64) {
+        if let Some(graph) = self.checkpoint_graph(heap, done, false) {
+            self.keep_snapshot(graph, done);
+        }
+    }
+
+    /// The checkpoint proper; returns the heap graph after its collection if `want_graph` or
+    /// a detector needs one here.
+    fn checkpoint_graph(
+        &mut self,
+        heap: &mut Heap,
+        done: f64,
+        want_graph: bool,
+    ) -> Option<HeapGraph> {
         heap.collect(CollectionKind::Major);
         self.checkpoints.push(Checkpoint {
             done,
@@ -93,8 +202,32 @@ impl Probe {
             live: heap.occupied_bytes(),
         });
         self.capture(heap);
+        let census = CENSUS_AT.get(self.censuses).is_some_and(|&at| done >= at);
+        let snapshot = SNAPSHOT_AT
+            .get(self.snapshots.len())
+            .is_some_and(|&at| done >= at && done < 1.0);
+        let graph = (want_graph || census || snapshot).then(|| heap.graph());
+        if let (true, Some(g)) = (census, graph.as_ref()) {
+            // Skip the marks this checkpoint passed at once (a run with few checkpoints).
+            while CENSUS_AT.get(self.censuses).is_some_and(|&at| done >= at) {
+                self.censuses += 1;
+            }
+            self.growth.push(TypeCensus::of(g));
+        }
         if let Some(p) = self.progress.as_mut() {
             p(done);
+        }
+        graph
+    }
+
+    /// Keeps `graph` for the three-snapshot comparison if this checkpoint is the next one
+    /// [`SNAPSHOT_AT`] asks for.
+    fn keep_snapshot(&mut self, graph: HeapGraph, done: f64) {
+        if SNAPSHOT_AT
+            .get(self.snapshots.len())
+            .is_some_and(|&at| done >= at && done < 1.0)
+        {
+            self.snapshots.push(graph);
         }
     }
 
@@ -109,10 +242,25 @@ impl Probe {
 
     /// The last checkpoint, retaining paths to where the most bytes are held, and the
     /// snapshot. Call once, at the end, with the runtime's roots still registered.
+    ///
+    /// Also takes the last census and runs the three-snapshot comparison against the final
+    /// graph.
     pub fn finish(&mut self, heap: &mut Heap) {
-        self.checkpoint(heap, 1.0);
-        let graph = heap.graph();
+        let graph = self
+            .checkpoint_graph(heap, 1.0, true)
+            .expect("a graph was asked for");
         let paths = PathIndex::new(&graph);
+        let three_snapshot = match std::mem::take(&mut self.snapshots).as_slice() {
+            [g1, g2] => {
+                let leaks = three_snapshot_leaks(g1, g2, &graph);
+                group_leaks(&paths, &leaks)
+                    .iter()
+                    .take(THREE_SNAPSHOT_GROUPS)
+                    .map(|grp| grp.to_string())
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         let doms = Dominators::new(&graph);
         let total = doms.reachable_size().max(1);
         // Where the bytes are: the deepest objects that each retain at least a fifth of the
@@ -145,6 +293,7 @@ impl Probe {
             retaining_paths,
             objects: graph.len() as u64,
             bytes: doms.reachable_size(),
+            three_snapshot,
         });
         if let Some(path) = self.options.snapshot.clone() {
             let r = std::fs::File::create(&path).and_then(|f| {

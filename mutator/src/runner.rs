@@ -5,8 +5,12 @@
 //! collections the probe forces at its checkpoints (cause `requested`) are measurement, not
 //! workload: they are counted separately and left out of the pause and reclaim figures, but
 //! their live sizes are what the verdict reads.
+//!
+//! Two growth figures come from heap graphs the probe freezes at some checkpoints (see
+//! [`crate::probe`]): the types whose live count kept growing, and the objects created between
+//! ⅓ and ⅔ of the work that are still alive at the end.
 
-use crate::probe::{verdict, Probe, ProbeOptions, Verdict};
+use crate::probe::{verdict, GrowingTypeReport, Probe, ProbeOptions, Verdict};
 use crate::scenario::{Scenario, ScenarioError, ScenarioParams};
 use gclab::{CollectionCause, CollectionKind, GcEvent, HeapConfig, HeapError};
 use serde::Serialize;
@@ -79,6 +83,14 @@ pub struct RunReport {
     pub live_at_checkpoints: Vec<u64>,
     /// Retaining paths to where the most bytes are held at the end.
     pub retaining_paths: Vec<String>,
+    /// Types whose live count rose at each census (¼, ½, ¾ of the work and the end), largest
+    /// count growth first.
+    pub growing_types: Vec<GrowingTypeReport>,
+    /// Objects created between ⅓ and ⅔ of the work and still alive at the end, by type, most
+    /// bytes first: `count × Type (bytes), e.g. <retaining path>`.
+    pub three_snapshot: Vec<String>,
+    /// Unhandled promise rejections the scenario's runtime reported (0 when not reported).
+    pub unhandled_rejections: usize,
     /// Wall time of the run in milliseconds.
     pub wall_ms: f64,
     /// Why the run stopped early, if it did (e.g. `OutOfMemory` with its figures).
@@ -197,10 +209,14 @@ fn report(
         ),
         heap_after_gc: workload.iter().map(|e| e.after.bytes()).collect(),
         live_at_checkpoints: probe.checkpoints.iter().map(|c| c.live).collect(),
+        growing_types: probe.growing_types(),
+        unhandled_rejections: probe.unhandled_rejections,
         retaining_paths: probe
             .findings
-            .map(|f| f.retaining_paths)
+            .as_ref()
+            .map(|f| f.retaining_paths.clone())
             .unwrap_or_default(),
+        three_snapshot: probe.findings.map(|f| f.three_snapshot).unwrap_or_default(),
         wall_ms,
         error,
         events: probe.events,
@@ -232,7 +248,37 @@ pub fn table_header() -> String {
     )
 }
 
-/// One row of the readable table, followed by the retaining paths of a leak and any error.
+/// Growing types listed on one `growing:` line; the rest are counted.
+const GROWING_SHOWN: usize = 3;
+
+/// `+3.6 MB`, `-12.0 KB`, `+512 B`.
+fn signed_size(delta: i128) -> String {
+    let sign = if delta < 0 { '-' } else { '+' };
+    let b = delta.unsigned_abs() as f64;
+    if b >= 1024.0 * 1024.0 {
+        format!("{sign}{:.1} MB", b / (1024.0 * 1024.0))
+    } else if b >= 1024.0 {
+        format!("{sign}{:.1} KB", b / 1024.0)
+    } else {
+        format!("{sign}{b} B")
+    }
+}
+
+/// `Listener ×600 → ×2400 (+3.6 MB)`: the first and last census of a growing type.
+fn growing_entry(t: &GrowingTypeReport) -> String {
+    let first = |v: &[u64]| v.first().copied().unwrap_or(0);
+    let last = |v: &[u64]| v.last().copied().unwrap_or(0);
+    format!(
+        "{} ×{} → ×{} ({})",
+        t.type_name,
+        first(&t.counts),
+        last(&t.counts),
+        signed_size(i128::from(last(&t.bytes)) - i128::from(first(&t.bytes)))
+    )
+}
+
+/// One row of the readable table, followed by any growing types, and for a leak its retaining
+/// paths and the objects new between ⅓ and ⅔ of the work and still alive; then any error.
 pub fn table_row(r: &RunReport) -> String {
     let verdict = match (r.verdict, r.error.is_some()) {
         (_, true) => "error".to_string(),
@@ -262,9 +308,24 @@ pub fn table_row(r: &RunReport) -> String {
         mb(r.live_at_checkpoints.last().copied().unwrap_or(0)),
         mark
     );
+    if !r.growing_types.is_empty() {
+        let mut shown: Vec<String> = r
+            .growing_types
+            .iter()
+            .take(GROWING_SHOWN)
+            .map(growing_entry)
+            .collect();
+        if r.growing_types.len() > GROWING_SHOWN {
+            shown.push(format!("{} more", r.growing_types.len() - GROWING_SHOWN));
+        }
+        out.push_str(&format!("\n    growing: {}", shown.join(", ")));
+    }
     if r.verdict == Some(Verdict::Leak) {
         for p in &r.retaining_paths {
             out.push_str(&format!("\n    held by: {p}"));
+        }
+        for g in &r.three_snapshot {
+            out.push_str(&format!("\n    new and still alive: {g}"));
         }
     }
     if let Some(e) = &r.error {

@@ -178,6 +178,7 @@ impl Scenario for PromiseScenario {
             )?;
             rt.run_loop(None)?;
         }
+        probe.note_unhandled_rejections(rt.unhandled_rejections.len());
         probe.finish(&mut rt.heap);
         Ok(())
     }
