@@ -75,9 +75,10 @@ miri() {
     # The property suite runs one plan under Miri (the interpreter is ~1000x slower); the
     # native run above covers every plan.
     export CARGO_TARGET_DIR="$TARGET_BASE/miri"
-    export MIRIFLAGS="${MIRIFLAGS:--Zmiri-tree-borrows -Zmiri-permissive-provenance}"
+    # Miri isolates the environment; forward the case count so the setting below applies.
+    export MIRIFLAGS="${MIRIFLAGS:--Zmiri-tree-borrows -Zmiri-permissive-provenance -Zmiri-env-forward=PROPTEST_CASES}"
     cargo +nightly miri test -p gclab --features testing --lib
-    PROPTEST_CASES="${MIRI_PROPTEST_CASES:-1}" \
+    PROPTEST_CASES="${MIRI_PROPTEST_CASES:-3}" \
         cargo +nightly miri test -p gclab --features testing --test prop_reachability \
         reachability_generational
 }
