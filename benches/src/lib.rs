@@ -58,26 +58,6 @@ pub const GCLAB_BASELINE: &str = "gclab-generational";
 pub fn implementations() -> Vec<Impl> {
     vec![
         Impl {
-            name: GCLAB_BASELINE,
-            summary: "gclab, generational plan (4 MiB semispace nursery + mark-sweep), safe handle API",
-            run: peers::gclab::generational,
-        },
-        Impl {
-            name: "gclab-generational-raw",
-            summary: "gclab, generational plan, embedder raw path: operand stack as a root source, alloc_raw/set_raw",
-            run: peers::gclab::raw::generational,
-        },
-        Impl {
-            name: "gclab-mark-sweep",
-            summary: "gclab, mark-sweep plan (non-moving, size classes), safe handle API",
-            run: peers::gclab::mark_sweep,
-        },
-        Impl {
-            name: "gclab-semispace",
-            summary: "gclab, semispace plan (whole-heap copying), safe handle API",
-            run: peers::gclab::semispace,
-        },
-        Impl {
             name: BOX,
             summary: "Box: malloc/free per node, trees freed by Drop when they die",
             run: peers::boxed::run,
@@ -94,6 +74,31 @@ pub fn implementations() -> Vec<Impl> {
             run: peers::bump::run,
         },
         Impl {
+            name: GCLAB_BASELINE,
+            summary: "gclab, generational plan (16 MiB semispace nursery + mark-sweep), safe handle API",
+            run: peers::gclab::generational,
+        },
+        Impl {
+            name: "gclab-generational-raw",
+            summary: "gclab, generational plan, embedder raw path: operand stack as a root source, alloc_raw/set_raw",
+            run: peers::gclab::raw::generational,
+        },
+        Impl {
+            name: "dumpster",
+            summary: "dumpster 2 (unsync): refcounting + cycle detection, default condition",
+            run: peers::dumpster::run,
+        },
+        Impl {
+            name: "gclab-semispace",
+            summary: "gclab, semispace plan (whole-heap copying), safe handle API",
+            run: peers::gclab::semispace,
+        },
+        Impl {
+            name: "gclab-mark-sweep",
+            summary: "gclab, mark-sweep plan (non-moving, size classes), safe handle API",
+            run: peers::gclab::mark_sweep,
+        },
+        Impl {
             name: "rust-gc",
             summary: "gc 0.5 (rust-gc): thread-local mark-sweep, automatic collection",
             run: peers::rust_gc::run,
@@ -102,11 +107,6 @@ pub fn implementations() -> Vec<Impl> {
             name: "gc-arena",
             summary: "gc-arena 0.7: incremental mark-sweep, collect_debt() after every tree",
             run: peers::gc_arena::run,
-        },
-        Impl {
-            name: "dumpster",
-            summary: "dumpster 2 (unsync): refcounting + cycle detection, default condition",
-            run: peers::dumpster::run,
         },
     ]
 }

@@ -789,6 +789,7 @@ impl Heap {
     // ------------------------------------------------------------------ raw path
 
     /// The raw word a handle holds. Safe: the bits alone cannot be dereferenced.
+    #[inline]
     pub fn raw(&self, h: impl Into<Handle>) -> Result<RawValue, HeapError> {
         self.roots.get(h.into())
     }
@@ -799,6 +800,7 @@ impl Heap {
     /// If `raw` is a reference it must point at a live object of this heap: it was obtained
     /// from this heap and has been kept up to date by the collector since (it sat in a
     /// [`RootSource`] slot or was read with no collection in between).
+    #[inline]
     pub unsafe fn root_raw(&mut self, raw: RawValue) -> Handle {
         self.roots.push_local(raw)
     }
@@ -807,6 +809,7 @@ impl Heap {
     ///
     /// # Safety
     /// `obj` must be a live reference into this heap (see [`root_raw`](Self::root_raw)).
+    #[inline]
     pub unsafe fn get_raw(&self, obj: RawValue, index: usize) -> Result<RawValue, HeapError> {
         if !obj.is_ref() {
             return Err(HeapError::NotAnObject);
@@ -826,6 +829,7 @@ impl Heap {
     ///
     /// # Safety
     /// `obj`, and `value` if it is a reference, must be live references into this heap.
+    #[inline]
     pub unsafe fn set_raw(
         &mut self,
         obj: RawValue,
@@ -847,6 +851,7 @@ impl Heap {
     /// As [`set_raw`](Self::set_raw), and in addition: `obj` is in the nursery, or `value` is
     /// not a reference into the nursery. (Breaking this leaves an unrecorded old→young edge:
     /// the next minor collection would free a live object. `verify` reports it.)
+    #[inline]
     pub unsafe fn set_raw_unbarriered(
         &mut self,
         obj: RawValue,
@@ -872,6 +877,7 @@ impl Heap {
     ///
     /// # Safety
     /// `obj` must be a live reference into this heap (see [`root_raw`](Self::root_raw)).
+    #[inline]
     pub unsafe fn view_raw(&self, obj: RawValue) -> Result<crate::ObjRef<'_>, HeapError> {
         if !obj.is_ref() {
             return Err(HeapError::NotAnObject);
@@ -883,6 +889,7 @@ impl Heap {
 
     /// Allocates without rooting the result. The returned word must be stored in a root
     /// source slot or rooted before the next operation that may collect.
+    #[inline]
     pub fn alloc_raw(
         &mut self,
         tag: TypeTag,

@@ -16,28 +16,37 @@ fn heap(plan: Plan) -> Heap {
     Heap::with_config(HeapConfig::for_plan(plan)).expect("default heap")
 }
 
-fn run_plan(plan: Plan, workload: &Workload) -> u64 {
-    let mut h = heap(plan);
+/// Runs `workload` on a heap built from `config` through the safe API and returns the
+/// checksum with the heap, for its statistics. Panics with the heap's error if it runs out of
+/// memory (the pause report catches that to search for the minimum heap).
+pub fn run_with(config: HeapConfig, workload: &Workload) -> (u64, Heap) {
+    let mut h = Heap::with_config(config).expect("heap configuration");
     h.register_type(TREE, "TreeNode", &["left", "right"]);
     h.register_type(NODE, "Node", &["left", "right"]);
     h.register_type(ARRAY, "Array", &[]);
     match workload {
-        Workload::BinaryTrees { max_depth } => binary_trees::run(
-            *max_depth,
-            &mut Trees {
+        Workload::BinaryTrees { max_depth } => {
+            let mut t = Trees {
                 h,
                 long_lived: None,
-            },
-        ),
-        Workload::GcBench(params) => gcbench::run(
-            params,
-            &mut Bench {
+            };
+            let sum = binary_trees::run(*max_depth, &mut t);
+            (sum, t.h)
+        }
+        Workload::GcBench(params) => {
+            let mut b = Bench {
                 h,
                 long_lived: None,
                 array: None,
-            },
-        ),
+            };
+            let sum = gcbench::run(params, &mut b);
+            (sum, b.h)
+        }
     }
+}
+
+fn run_plan(plan: Plan, workload: &Workload) -> u64 {
+    run_with(HeapConfig::for_plan(plan), workload).0
 }
 
 /// `gclab-generational`.
