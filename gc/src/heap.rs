@@ -55,6 +55,9 @@ pub struct Heap {
     pub(crate) barrier_len: usize,
     pub(crate) epoch: Instant,
     pub(crate) mark_stack: Vec<ObjPtr>,
+    /// Objects larger than this go to the large-object space: the configured threshold, or
+    /// less when the nursery could not hold such an object even empty.
+    large_threshold: usize,
 }
 
 impl std::fmt::Debug for Heap {
@@ -98,6 +101,11 @@ impl Heap {
             ),
             Plan::NoGc => (Some(CopySpace::new(config.max_heap, 1).map_err(map)?), None),
         };
+        // An object that cannot fit even an empty nursery is allocated as a large one.
+        let large_threshold = match (&young, config.plan) {
+            (Some(y), Plan::Generational) => config.large_object_threshold.min(y.current_range().1),
+            _ => config.large_object_threshold,
+        };
         let mut heap = Heap {
             major_threshold: config.min_major_threshold as u64,
             config,
@@ -115,6 +123,7 @@ impl Heap {
             barrier_len: 0,
             epoch: Instant::now(),
             mark_stack: Vec::new(),
+            large_threshold,
         };
         heap.update_limits();
         Ok(heap)
@@ -301,7 +310,7 @@ impl Heap {
 
     #[inline(always)]
     fn alloc_fast(&mut self, size: usize) -> Option<*mut u8> {
-        if size > self.config.large_object_threshold {
+        if size > self.large_threshold {
             return None;
         }
         self.young.as_mut()?.alloc(size)
@@ -310,12 +319,7 @@ impl Heap {
     #[cold]
     #[inline(never)]
     fn alloc_slow(&mut self, size: usize) -> Result<*mut u8, HeapError> {
-        // A small object that cannot fit even an empty nursery is allocated as a large one.
-        let nursery = match (self.config.plan, &self.young) {
-            (Plan::Generational, Some(y)) => y.current_range().1,
-            _ => usize::MAX,
-        };
-        if size > self.config.large_object_threshold || size > nursery {
+        if size > self.large_threshold {
             return self.alloc_large(size);
         }
         match self.config.plan {
@@ -442,6 +446,41 @@ impl Heap {
         Ok(unsafe { ObjPtr::from_value(v) })
     }
 
+    /// The object behind `h`, with `index` checked against its slot count.
+    #[inline]
+    fn slot_of(&self, h: Handle, index: usize) -> Result<ObjPtr, HeapError> {
+        let o = self.obj(h)?;
+        // SAFETY: `o` is live (resolved from a root).
+        unsafe { Self::in_bounds(o, index) }
+    }
+
+    /// `o` itself if `index` is below its slot count.
+    ///
+    /// # Safety
+    /// `o` is a live object.
+    #[inline]
+    unsafe fn in_bounds(o: ObjPtr, index: usize) -> Result<ObjPtr, HeapError> {
+        // SAFETY: the caller's contract.
+        let len = unsafe { o.slot_count() };
+        if index >= len {
+            return Err(HeapError::SlotOutOfBounds { index, len });
+        }
+        Ok(o)
+    }
+
+    /// The object a raw reference points at, with `index` checked against its slot count.
+    ///
+    /// # Safety
+    /// If `obj` is a reference it points at a live object of this heap.
+    #[inline]
+    unsafe fn raw_slot_of(obj: RawValue, index: usize) -> Result<ObjPtr, HeapError> {
+        if !obj.is_ref() {
+            return Err(HeapError::NotAnObject);
+        }
+        // SAFETY: the caller guarantees a reference `obj` is live.
+        unsafe { Self::in_bounds(ObjPtr::from_value(obj), index) }
+    }
+
     /// Resolves a safe value to its raw word (handles to the references they hold).
     #[inline]
     pub(crate) fn resolve(&self, v: Value) -> Result<RawValue, HeapError> {
@@ -466,13 +505,8 @@ impl Heap {
 
     /// Reads slot `index`. A reference comes back as a new local in the current frame.
     pub fn get(&mut self, obj: impl Into<Handle>, index: usize) -> Result<Value, HeapError> {
-        let o = self.obj(obj.into())?;
-        // SAFETY: `o` is live (resolved from a root).
-        let len = unsafe { o.slot_count() };
-        if index >= len {
-            return Err(HeapError::SlotOutOfBounds { index, len });
-        }
-        // SAFETY: `index < len`.
+        let o = self.slot_of(obj.into(), index)?;
+        // SAFETY: `slot_of` checked that `o` is live and `index` in bounds.
         let raw = unsafe { o.slot(index) };
         Ok(self.expose(raw))
     }
@@ -485,13 +519,8 @@ impl Heap {
         index: usize,
         local: Handle,
     ) -> Result<Value, HeapError> {
-        let o = self.obj(obj.into())?;
-        // SAFETY: `o` is live (resolved from a root).
-        let len = unsafe { o.slot_count() };
-        if index >= len {
-            return Err(HeapError::SlotOutOfBounds { index, len });
-        }
-        // SAFETY: `index < len`.
+        let o = self.slot_of(obj.into(), index)?;
+        // SAFETY: `slot_of` checked that `o` is live and `index` in bounds.
         let raw = unsafe { o.slot(index) };
         self.roots.set(local, raw)?;
         Ok(match raw.immediate() {
@@ -507,14 +536,13 @@ impl Heap {
         index: usize,
         value: impl Into<Value>,
     ) -> Result<(), HeapError> {
+        // The stored value is resolved before the index is checked: a stale value handle is
+        // reported first.
         let o = self.obj(obj.into())?;
         let raw = self.resolve(value.into())?;
         // SAFETY: `o` is live (resolved from a root).
-        let len = unsafe { o.slot_count() };
-        if index >= len {
-            return Err(HeapError::SlotOutOfBounds { index, len });
-        }
-        // SAFETY: `index < len`; `raw` is an immediate or a live reference from a root.
+        let o = unsafe { Self::in_bounds(o, index)? };
+        // SAFETY: `index` is in bounds; `raw` is an immediate or a live reference from a root.
         unsafe { o.set_slot(index, raw) };
         self.write_barrier(o, raw);
         Ok(())
@@ -811,17 +839,9 @@ impl Heap {
     /// `obj` must be a live reference into this heap (see [`root_raw`](Self::root_raw)).
     #[inline]
     pub unsafe fn get_raw(&self, obj: RawValue, index: usize) -> Result<RawValue, HeapError> {
-        if !obj.is_ref() {
-            return Err(HeapError::NotAnObject);
-        }
-        // SAFETY: the caller guarantees `obj` is live.
-        let o = unsafe { ObjPtr::from_value(obj) };
-        // SAFETY: as above.
-        let len = unsafe { o.slot_count() };
-        if index >= len {
-            return Err(HeapError::SlotOutOfBounds { index, len });
-        }
-        // SAFETY: `index < len`.
+        // SAFETY: the caller guarantees `obj` is live if it is a reference.
+        let o = unsafe { Self::raw_slot_of(obj, index)? };
+        // SAFETY: `raw_slot_of` checked `index` against the slot count.
         Ok(unsafe { o.slot(index) })
     }
 
@@ -858,17 +878,10 @@ impl Heap {
         index: usize,
         value: RawValue,
     ) -> Result<(), HeapError> {
-        if !obj.is_ref() {
-            return Err(HeapError::NotAnObject);
-        }
-        // SAFETY: the caller guarantees `obj` is live.
-        let o = unsafe { ObjPtr::from_value(obj) };
-        // SAFETY: as above.
-        let len = unsafe { o.slot_count() };
-        if index >= len {
-            return Err(HeapError::SlotOutOfBounds { index, len });
-        }
-        // SAFETY: `index < len`; the caller guarantees `value` is valid and needs no barrier.
+        // SAFETY: the caller guarantees `obj` is live if it is a reference.
+        let o = unsafe { Self::raw_slot_of(obj, index)? };
+        // SAFETY: `raw_slot_of` checked `index`; the caller guarantees `value` is valid and
+        // needs no barrier.
         unsafe { o.set_slot(index, value) };
         Ok(())
     }

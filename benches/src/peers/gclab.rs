@@ -119,13 +119,35 @@ impl binary_trees::BinaryTreesHeap for Trees {
     }
 
     fn check_long_lived(&mut self) -> u64 {
-        let t = self
-            .long_lived
-            .as_ref()
-            .map(|p| p.handle())
-            .expect("long-lived tree");
-        check(&self.h, t)
+        check_kept(&self.h, &self.long_lived)
     }
+}
+
+/// Counts the tree a kept root holds.
+fn check_kept(h: &Heap, kept: &Option<gclab::Persistent>) -> u64 {
+    check(
+        h,
+        kept.as_ref().map(|p| p.handle()).expect("long-lived tree"),
+    )
+}
+
+/// Stores GCBench's doubles (`fill_array`) into the raw bytes of `array`.
+fn fill_array(h: &mut Heap, array: Handle, len: usize) {
+    let mut values = vec![0.0f64; len];
+    gcbench::fill_array(&mut values);
+    for (chunk, v) in expect(h.bytes_mut(array)).chunks_exact_mut(8).zip(&values) {
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// GCBench's final check on the doubles kept in `array`'s raw bytes.
+fn array_intact(h: &Heap, array: &Option<gclab::Persistent>) -> bool {
+    let a = array.as_ref().map(|p| p.handle()).expect("array");
+    let values: Vec<f64> = expect(h.bytes(a))
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect();
+    gcbench::array_intact(&values)
 }
 
 /// GCBench nodes: `left`, `right` slots and the two `int` fields in 8 raw bytes.
@@ -182,32 +204,17 @@ impl gcbench::GcBenchHeap for Bench {
     fn make_array(&mut self, len: usize) {
         let f = self.h.push_frame_static("array");
         let a = expect(self.h.alloc(ARRAY, 0, len * 8));
-        let mut values = vec![0.0f64; len];
-        gcbench::fill_array(&mut values);
-        for (chunk, v) in expect(self.h.bytes_mut(a)).chunks_exact_mut(8).zip(&values) {
-            chunk.copy_from_slice(&v.to_le_bytes());
-        }
+        fill_array(&mut self.h, a, len);
         self.array = Some(expect(self.h.root(gclab::RootKind::Handle, "array", a)));
         expect(self.h.pop_frame(f));
     }
 
     fn array_intact(&mut self) -> bool {
-        let a = self.array.as_ref().map(|p| p.handle()).expect("array");
-        let bytes = expect(self.h.bytes(a));
-        let values: Vec<f64> = bytes
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-            .collect();
-        gcbench::array_intact(&values)
+        array_intact(&self.h, &self.array)
     }
 
     fn check_long_lived(&mut self) -> u64 {
-        let t = self
-            .long_lived
-            .as_ref()
-            .map(|p| p.handle())
-            .expect("long-lived tree");
-        check(&self.h, t)
+        check_kept(&self.h, &self.long_lived)
     }
 }
 
@@ -339,12 +346,7 @@ pub mod raw {
             self.long_lived = Some(self.keep(t));
         }
         fn check_long_lived(&mut self) -> u64 {
-            let t = self
-                .long_lived
-                .as_ref()
-                .map(|p| p.handle())
-                .expect("long-lived tree");
-            check(&self.h, t)
+            check_kept(&self.h, &self.long_lived)
         }
     }
 
@@ -364,31 +366,14 @@ pub mod raw {
         fn make_array(&mut self, len: usize) {
             let a = expect(self.h.alloc_raw(ARRAY, 0, len * 8));
             let p = self.keep(a);
-            let mut values = vec![0.0f64; len];
-            gcbench::fill_array(&mut values);
-            for (chunk, v) in expect(self.h.bytes_mut(p.handle()))
-                .chunks_exact_mut(8)
-                .zip(&values)
-            {
-                chunk.copy_from_slice(&v.to_le_bytes());
-            }
+            fill_array(&mut self.h, p.handle(), len);
             self.array = Some(p);
         }
         fn array_intact(&mut self) -> bool {
-            let a = self.array.as_ref().map(|p| p.handle()).expect("array");
-            let values: Vec<f64> = expect(self.h.bytes(a))
-                .chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-                .collect();
-            gcbench::array_intact(&values)
+            array_intact(&self.h, &self.array)
         }
         fn check_long_lived(&mut self) -> u64 {
-            let t = self
-                .long_lived
-                .as_ref()
-                .map(|p| p.handle())
-                .expect("long-lived tree");
-            check(&self.h, t)
+            check_kept(&self.h, &self.long_lived)
         }
     }
 
