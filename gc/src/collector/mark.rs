@@ -3,7 +3,9 @@
 //!
 //! Old-space mark bits live in the space's side bitmaps; large objects use their header's
 //! mark flag. An object is pushed once, when its bit flips from clear to set, so the stack
-//! never holds more entries than there are live objects.
+//! never holds more entries than there are live objects. Marking an object only touches its
+//! mark bit, not the object: its header is first read when it is scanned, which is also when
+//! its size is added to the marked bytes.
 
 use crate::object::ObjPtr;
 use crate::space::{LargeObjectSpace, OldSpace};
@@ -53,14 +55,26 @@ impl<'a> Marker<'a> {
         };
         if newly {
             // SAFETY: `v` references a live object (heap invariant).
-            let o = unsafe { ObjPtr::from_value(v) };
-            // SAFETY: as above.
-            let size = unsafe { o.size() } as u64;
-            self.marked_bytes += size;
-            if in_old {
-                self.marked_old_bytes += size;
-            }
-            self.stack.push(o);
+            self.stack.push(unsafe { ObjPtr::from_value(v) });
+        }
+    }
+
+    /// Counts the marked object `o`'s size and marks everything it references.
+    ///
+    /// # Safety
+    /// `o` is a live object this marker marked (and has not scanned yet).
+    #[inline(always)]
+    unsafe fn scan_marked(&mut self, o: ObjPtr) {
+        // SAFETY: the caller's contract.
+        let h = unsafe { o.header() };
+        let size = h.size() as u64;
+        self.marked_bytes += size;
+        if self.old.in_range(o.addr()) {
+            self.marked_old_bytes += size;
+        }
+        for i in 0..h.slot_count() {
+            // SAFETY: `o` is live and `i < slot_count`.
+            self.mark_value(unsafe { o.slot(i) });
         }
     }
 
@@ -77,7 +91,9 @@ impl<'a> Marker<'a> {
     /// Scans until the mark stack is empty.
     pub fn drain(&mut self) {
         while let Some(o) = self.stack.pop() {
-            self.scan(o);
+            // SAFETY: everything on the stack was marked by `mark_value` and is scanned
+            // exactly once, here.
+            unsafe { self.scan_marked(o) };
         }
     }
 

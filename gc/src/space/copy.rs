@@ -17,7 +17,8 @@ pub(crate) struct CopySpace {
     limit: usize,
     capacity: usize,
     objects: u64,
-    /// To-space bump pointer during a collection.
+    /// To-space fill during a collection (the collector bump-allocates itself and reports
+    /// it through `end_copy`).
     to_top: usize,
     to_objects: u64,
 }
@@ -78,16 +79,9 @@ impl CopySpace {
     }
 
     /// Whether `addr` lies in the allocated part of the current semispace.
-    #[inline]
+    #[cfg(test)]
     pub fn contains(&self, addr: usize) -> bool {
         addr.wrapping_sub(self.spaces[self.current].start() as usize) < self.top
-    }
-
-    /// Whether `addr` lies in the allocated part of the to-space during a collection.
-    #[inline]
-    pub fn to_space_contains(&self, addr: usize) -> bool {
-        self.spaces.len() == 2
-            && addr.wrapping_sub(self.spaces[1 - self.current].start() as usize) < self.to_top
     }
 
     /// Bump-allocates `size` bytes; `None` when the limit would be passed.
@@ -104,8 +98,11 @@ impl CopySpace {
         Some(p)
     }
 
-    /// Starts a collection: the to-space is empty.
-    pub fn begin_copy(&mut self) {
+    /// Starts a collection: the to-space is empty. Returns the from-space bounds
+    /// `(start address, bytes used)` and the to-space `(start, capacity)`; the collector
+    /// bump-allocates in to-space itself (keeping the cursor in a register) and reports the
+    /// result with [`end_copy`](Self::end_copy).
+    pub fn begin_copy(&mut self) -> ((usize, usize), (*mut u8, usize)) {
         assert_eq!(
             self.spaces.len(),
             2,
@@ -113,35 +110,18 @@ impl CopySpace {
         );
         self.to_top = 0;
         self.to_objects = 0;
+        (
+            (self.spaces[self.current].start() as usize, self.top),
+            (self.spaces[1 - self.current].start(), self.capacity),
+        )
     }
 
-    /// Bump-allocates `size` bytes in to-space. Always succeeds during a collection in which
-    /// at most the current semispace's contents are copied.
-    #[inline]
-    pub fn copy_alloc(&mut self, size: usize) -> *mut u8 {
-        let new_top = self.to_top + size;
-        assert!(new_top <= self.capacity, "to-space overflow");
-        // SAFETY: the range is inside the to-space region (asserted above).
-        let p = unsafe { self.spaces[1 - self.current].start().add(self.to_top) };
-        self.to_top = new_top;
-        self.to_objects += 1;
-        p
-    }
-
-    /// Bytes copied into to-space so far in this collection.
-    #[inline]
-    pub fn to_top(&self) -> usize {
-        self.to_top
-    }
-
-    /// The to-space object starting at byte offset `offset` (Cheney's scan pointer).
-    ///
-    /// # Safety
-    /// `offset < to_top()` and `offset` is the start of an object copied in this collection.
-    #[inline]
-    pub unsafe fn to_space_object(&self, offset: usize) -> ObjPtr {
-        // SAFETY: the caller's contract; the offset is inside the to-space region.
-        unsafe { ObjPtr::from_ptr(self.spaces[1 - self.current].start().add(offset)) }
+    /// Records what the collector copied into to-space: `[0, to_top)` holds `to_objects`
+    /// objects end to end.
+    pub fn end_copy(&mut self, to_top: usize, to_objects: u64) {
+        assert!(to_top <= self.capacity, "to-space overflow");
+        self.to_top = to_top;
+        self.to_objects = to_objects;
     }
 
     /// Ends a collection: to-space becomes current, the old current semispace is poisoned
@@ -188,13 +168,15 @@ mod tests {
         assert_eq!(s.limit(), 4000);
         let p = s.alloc(0).unwrap();
         assert!(s.contains(p as usize - 8));
-        s.begin_copy();
-        let q = s.copy_alloc(32);
-        assert!(s.to_space_contains(q as usize));
-        assert!(!s.contains(q as usize));
+        let ((from, used), (to, cap)) = s.begin_copy();
+        assert_eq!((used, cap), (4000, 4096));
+        assert!(s.contains(from));
+        let q = to as usize;
+        assert!(!s.contains(q));
+        s.end_copy(32, 1);
         s.flip();
         assert_eq!(s.used(), 32);
-        assert!(s.contains(q as usize));
+        assert!(s.contains(q));
         assert_eq!(s.objects(), 1);
     }
 }

@@ -3,11 +3,15 @@
 //! The space reserves one contiguous range of address space up front and carves it into
 //! [`BLOCK_SIZE`] blocks, so an address maps to its block with a subtraction and a shift.
 //! Each block in use serves one size class; a cell is allocated iff its bit is set in the
-//! block's `alloc` bitmap, and mark bits live in a second side bitmap per block. There are no
-//! free lists: allocation searches the current block's alloc bitmap for the next clear bit
-//! (a word at a time), so sweeping never touches the cells themselves. A sweep is, per block,
-//! `alloc &= mark`, a population count and a clear of the marks; the exact byte count comes
-//! from the marker, which sums the sizes of the objects it marks.
+//! block's `alloc` bitmap (plain `u64` words, one bit per cell), and mark bits live in a
+//! second side bitmap per block. There are no free lists: allocation keeps, per size class, a
+//! cursor (block, word) and takes the lowest clear bit of that word (a `trailing_zeros`),
+//! moving to the next word when it is full, so sweeping never touches the cells themselves.
+//! An address maps to its cell index with a multiply and a shift by the block's precomputed
+//! reciprocal of the cell size (exact for in-block offsets, see `reciprocal`), not a
+//! division. A sweep is, per block, `alloc &= mark`, a population count and a clear of the
+//! marks; the exact byte count comes from the marker, which sums the sizes of the objects it
+//! marks.
 //!
 //! Invariants, checked by `Heap::verify`:
 //! - `bytes`/`objects` are the exact sums of the sizes/counts of allocated cells' objects;
@@ -24,7 +28,6 @@
 
 use crate::mem::{poison, Region};
 use crate::object::ObjPtr;
-use bitvec::vec::BitVec;
 
 /// Size of an old-space block.
 pub const BLOCK_SIZE: usize = 64 * 1024;
@@ -71,12 +74,55 @@ const NO_BLOCK: u32 = u32::MAX;
 struct Block {
     class: u8,
     cell_size: u32,
+    /// `reciprocal(cell_size)`: the cell index of an in-block offset is
+    /// `offset * recip >> 32`.
+    recip: u64,
     cells: u32,
     live: u32,
     /// Whether the block's pages may be committed (not released since it was last used).
     committed: bool,
-    alloc: BitVec,
-    mark: BitVec,
+    /// One bit per cell, `cells.div_ceil(64)` words; bits at or past `cells` stay clear.
+    alloc: Vec<u64>,
+    /// Same shape as `alloc`.
+    mark: Vec<u64>,
+}
+
+impl Block {
+    /// The cell index holding in-block offset `in_block`.
+    #[inline(always)]
+    fn cell_of(&self, in_block: usize) -> usize {
+        ((in_block as u64 * self.recip) >> 32) as usize
+    }
+
+    #[inline]
+    fn is_allocated(&self, cell: usize) -> bool {
+        self.alloc[cell / 64] & (1 << (cell % 64)) != 0
+    }
+}
+
+/// `ceil(2^32 / d)`. For `off < 2^16` and `d < 2^16`, `off * reciprocal(d) >> 32 == off / d`:
+/// the product overshoots `off / d` by less than `off / 2^32 < 2^-16`, while the fractional
+/// part of `off / d` is at most `1 - 1/d < 1 - 2^-16`, so the floor is unchanged.
+const fn reciprocal(d: u32) -> u64 {
+    (1u64 << 32).div_ceil(d as u64)
+}
+
+/// Indices of the set bits of `words`, ascending.
+fn ones(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(|(w, &bits)| {
+        let mut bits = bits;
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let i = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                w * 64 + i
+            })
+        })
+    })
+}
+
+fn count_ones(words: &[u64]) -> u32 {
+    words.iter().map(|w| w.count_ones()).sum()
 }
 
 pub(crate) struct OldSpace {
@@ -86,7 +132,7 @@ pub(crate) struct OldSpace {
     free_blocks: Vec<u32>,
     /// Per class: blocks with free cells, to allocate from after the current one.
     partial: Vec<Vec<u32>>,
-    /// Per class: the block being allocated from and the cell to search from.
+    /// Per class: the block being allocated from and the bitmap word to search from.
     current: [(u32, u32); SIZE_CLASSES.len()],
     bytes: u64,
     objects: u64,
@@ -161,32 +207,62 @@ impl OldSpace {
 
     /// Allocates a cell for an object of `size` bytes (`16 <= size <= MAX_CELL`).
     /// `None` when the reservation is exhausted.
-    #[inline]
+    ///
+    /// The fast path (the class's current block has a free cell at or after its cursor) is a
+    /// few loads, a `trailing_zeros` and a store; promotion calls it once per object.
+    #[inline(always)]
     pub fn alloc(&mut self, size: usize) -> Option<*mut u8> {
         let class = size_class(size);
-        loop {
-            let (b, from) = self.current[class];
-            if b != NO_BLOCK {
-                let base = self.base();
-                let block = &mut self.blocks[b as usize];
-                if let Some(i) = block.alloc[from as usize..].first_zero() {
-                    let i = from as usize + i;
-                    block.alloc.set(i, true);
-                    block.live += 1;
-                    self.current[class] = (b, i as u32 + 1);
-                    self.bytes += size as u64;
-                    self.objects += 1;
-                    let addr = base + b as usize * BLOCK_SIZE + i * block.cell_size as usize;
-                    return Some(self.ptr_at(addr));
+        match self.alloc_in_current(class, size) {
+            Some(p) => Some(p),
+            None => self.alloc_slow(class, size),
+        }
+    }
+
+    /// Takes the first free cell at or after the class's cursor in its current block.
+    #[inline(always)]
+    fn alloc_in_current(&mut self, class: usize, size: usize) -> Option<*mut u8> {
+        let (b, mut w) = self.current[class];
+        if b == NO_BLOCK {
+            return None;
+        }
+        let block = &mut self.blocks[b as usize];
+        while let Some(&bits) = block.alloc.get(w as usize) {
+            if bits != u64::MAX {
+                let bit = (!bits).trailing_zeros();
+                let i = w as usize * 64 + bit as usize;
+                if i >= block.cells as usize {
+                    // Only the clear tail bits past the last cell are left.
+                    break;
                 }
-                self.current[class] = (NO_BLOCK, 0);
+                block.alloc[w as usize] = bits | 1 << bit;
+                block.live += 1;
+                let offset = b as usize * BLOCK_SIZE + i * block.cell_size as usize;
+                self.current[class].1 = w;
+                self.bytes += size as u64;
+                self.objects += 1;
+                // SAFETY: `offset` is inside block `b`, which lies inside the region (blocks
+                // are only created while they fit the reservation).
+                return Some(unsafe { self.region.start().add(offset) });
             }
-            match self.partial[class].pop() {
-                Some(p) => self.current[class] = (p, 0),
-                None => {
-                    let fresh = self.take_block(class)?;
-                    self.current[class] = (fresh, 0);
-                }
+            w += 1;
+        }
+        self.current[class].1 = w;
+        None
+    }
+
+    /// The current block of `class` is full: move to a partial block or a fresh one.
+    #[cold]
+    #[inline(never)]
+    fn alloc_slow(&mut self, class: usize, size: usize) -> Option<*mut u8> {
+        loop {
+            let next = match self.partial[class].pop() {
+                Some(p) => p,
+                None => self.take_block(class)?,
+            };
+            self.current[class] = (next, 0);
+            if let Some(p) = self.alloc_in_current(class, size) {
+                return Some(p);
             }
         }
     }
@@ -202,11 +278,12 @@ impl OldSpace {
                 self.blocks.push(Block {
                     class: NO_CLASS,
                     cell_size: 0,
+                    recip: 0,
                     cells: 0,
                     live: 0,
                     committed: true,
-                    alloc: BitVec::new(),
-                    mark: BitVec::new(),
+                    alloc: Vec::new(),
+                    mark: Vec::new(),
                 });
                 self.blocks.len() - 1
             }
@@ -214,24 +291,27 @@ impl OldSpace {
         let cell_size = SIZE_CLASSES[class];
         let cells = (BLOCK_SIZE / cell_size as usize) as u32;
         let block = &mut self.blocks[b];
+        let words = (cells as usize).div_ceil(64);
         block.class = class as u8;
         block.cell_size = cell_size;
+        block.recip = reciprocal(cell_size);
         block.cells = cells;
         block.live = 0;
         block.committed = true;
-        block.alloc = BitVec::repeat(false, cells as usize);
-        block.mark = BitVec::repeat(false, cells as usize);
+        block.alloc.clear();
+        block.alloc.resize(words, 0);
+        block.mark.clear();
+        block.mark.resize(words, 0);
         self.blocks_in_use += 1;
         Some(b as u32)
     }
 
     /// (block index, cell index) of an address inside a block in use.
-    #[inline]
+    #[inline(always)]
     fn locate(&self, addr: usize) -> (usize, usize) {
         let off = addr - self.base();
         let b = off >> BLOCK_SHIFT;
-        let cell = (off & (BLOCK_SIZE - 1)) / self.blocks[b].cell_size as usize;
-        (b, cell)
+        (b, self.blocks[b].cell_of(off & (BLOCK_SIZE - 1)))
     }
 
     /// Whether `addr` lies in the part of the reservation holding blocks.
@@ -253,28 +333,31 @@ impl OldSpace {
         let in_block = off & (BLOCK_SIZE - 1);
         in_block % block.cell_size as usize == 0
             && in_block / (block.cell_size as usize) < block.cells as usize
-            && block.alloc[in_block / block.cell_size as usize]
+            && block.is_allocated(in_block / block.cell_size as usize)
     }
 
     /// Sets the mark bit; returns whether it was clear.
-    #[inline]
+    #[inline(always)]
     pub fn mark(&mut self, addr: usize) -> bool {
-        let (b, i) = self.locate(addr);
-        let mut bit = self.blocks[b].mark.get_mut(i).expect("cell index in range");
-        let was = *bit;
-        *bit = true;
+        let off = addr - self.base();
+        let block = &mut self.blocks[off >> BLOCK_SHIFT];
+        let i = block.cell_of(off & (BLOCK_SIZE - 1));
+        let word = &mut block.mark[i / 64];
+        let bit = 1 << (i % 64);
+        let was = *word & bit != 0;
+        *word |= bit;
         !was
     }
 
     #[inline]
     pub fn is_marked(&self, addr: usize) -> bool {
         let (b, i) = self.locate(addr);
-        self.blocks[b].mark[i]
+        self.blocks[b].mark[i / 64] & (1 << (i % 64)) != 0
     }
 
     /// Whether any mark bit is set (for `verify`).
     pub fn any_marked(&self) -> bool {
-        self.blocks.iter().any(|b| b.mark.any())
+        self.blocks.iter().any(|b| b.mark.iter().any(|&w| w != 0))
     }
 
     /// Frees every allocated, unmarked cell and clears all marks. `marked_bytes` is the exact
@@ -293,7 +376,10 @@ impl OldSpace {
             }
             if cfg!(debug_assertions) {
                 let start = base + b * BLOCK_SIZE;
-                for i in block.alloc.iter_ones().filter(|&i| !block.mark[i]) {
+                let dead: Vec<u64> = (block.alloc.iter().zip(&block.mark))
+                    .map(|(a, m)| a & !m)
+                    .collect();
+                for i in ones(&dead) {
                     let p = self
                         .region
                         .start()
@@ -302,11 +388,13 @@ impl OldSpace {
                     unsafe { poison(p, block.cell_size as usize) };
                 }
             }
-            let mark = std::mem::take(&mut block.mark);
-            block.alloc &= mark.as_bitslice();
-            block.mark = mark;
-            block.mark.fill(false);
-            block.live = block.alloc.count_ones() as u32;
+            let mut live = 0;
+            for (a, m) in block.alloc.iter_mut().zip(&mut block.mark) {
+                *a &= *m;
+                *m = 0;
+                live += a.count_ones();
+            }
+            block.live = live;
             live_objects += block.live as u64;
             if block.live == 0 {
                 empty.push(b);
@@ -319,20 +407,38 @@ impl OldSpace {
             .iter()
             .filter(|&&b| self.blocks[b as usize].committed)
             .count();
+        // Released blocks go to the front of the pool (taken last). Runs of adjacent
+        // released blocks are returned to the OS with one call each: a sweep that frees a
+        // dead structure can empty hundreds of blocks, and each call costs a system call and
+        // a TLB flush.
+        let mut released = Vec::new();
+        let mut run: Option<(usize, usize)> = None;
         for (k, b) in empty.into_iter().enumerate() {
             let block = &mut self.blocks[b];
             block.class = NO_CLASS;
-            block.alloc = BitVec::new();
-            block.mark = BitVec::new();
+            block.alloc.clear();
+            block.mark.clear();
             self.blocks_in_use -= 1;
             if retained + k >= RETAINED_BLOCKS {
                 block.committed = false;
-                self.region.release(b * BLOCK_SIZE, BLOCK_SIZE);
-                self.free_blocks.insert(0, b as u32);
+                released.push(b as u32);
+                run = match run {
+                    Some((start, n)) if start + n == b => Some((start, n + 1)),
+                    Some((start, n)) => {
+                        self.region.release(start * BLOCK_SIZE, n * BLOCK_SIZE);
+                        Some((b, 1))
+                    }
+                    None => Some((b, 1)),
+                };
             } else {
                 self.free_blocks.push(b as u32);
             }
         }
+        if let Some((start, n)) = run {
+            self.region.release(start * BLOCK_SIZE, n * BLOCK_SIZE);
+        }
+        released.reverse();
+        self.free_blocks.splice(0..0, released);
         // Allocate from the lowest-addressed partial blocks first.
         for p in &mut self.partial {
             p.reverse();
@@ -350,7 +456,7 @@ impl OldSpace {
             if block.class == NO_CLASS {
                 continue;
             }
-            for i in block.alloc.iter_ones() {
+            for i in ones(&block.alloc) {
                 let p = self.ptr_at(base + b * BLOCK_SIZE + i * block.cell_size as usize);
                 // SAFETY: allocated cells hold objects.
                 f(unsafe { ObjPtr::from_ptr(p) });
@@ -369,12 +475,15 @@ impl OldSpace {
                 continue;
             }
             in_use += 1;
-            if block.alloc.count_ones() != block.live as usize {
+            if count_ones(&block.alloc) != block.live {
                 return Err(format!(
                     "block {b} counts {} live cells, its bitmap {}",
                     block.live,
-                    block.alloc.count_ones()
+                    count_ones(&block.alloc)
                 ));
+            }
+            if ones(&block.alloc).any(|i| i >= block.cells as usize) {
+                return Err(format!("block {b} has alloc bits past its last cell"));
             }
             if block.live == 0 && !self.current.iter().any(|&(c, _)| c as usize == b) {
                 return Err(format!("block {b} is in use but holds nothing"));
@@ -440,6 +549,45 @@ mod tests {
         assert_eq!(again, b, "the freed cell is reused first");
         let reuse = s.alloc(1000).unwrap();
         assert_eq!(reuse, c, "the empty block is reused");
+    }
+
+    #[test]
+    fn reciprocal_division_is_exact() {
+        // Every offset natively; a sample under Miri, which is slow.
+        let step = if cfg!(miri) { 251 } else { 1 };
+        for &d in &SIZE_CLASSES {
+            let r = reciprocal(d);
+            for off in (0..BLOCK_SIZE).step_by(step).chain([BLOCK_SIZE - 1]) {
+                assert_eq!(
+                    ((off as u64 * r) >> 32) as usize,
+                    off / d as usize,
+                    "{off} / {d}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn alloc_fills_a_block_then_takes_another() {
+        let mut s = OldSpace::new(4 * BLOCK_SIZE).unwrap();
+        let cells = BLOCK_SIZE / 24;
+        let first = s.alloc(24).unwrap();
+        let mut last = first;
+        for k in 1..cells {
+            let p = s.alloc(24).unwrap();
+            assert_eq!(
+                p as usize,
+                first as usize + k * 24,
+                "cells in address order"
+            );
+            last = p;
+        }
+        assert_eq!(s.blocks_in_use(), 1);
+        let next = s.alloc(24).unwrap();
+        assert_eq!(s.blocks_in_use(), 2);
+        assert!(s.in_range(next as usize) && next as usize >= first as usize + BLOCK_SIZE);
+        assert!(s.is_object(last as usize) && s.is_object(next as usize));
+        s.check_blocks().unwrap();
     }
 
     #[test]
