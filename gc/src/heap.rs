@@ -58,6 +58,9 @@ pub struct Heap {
     /// Objects larger than this go to the large-object space: the configured threshold, or
     /// less when the nursery could not hold such an object even empty.
     large_threshold: usize,
+    /// Mark-sweep plan: old and large bytes may grow to this before an allocation must take
+    /// the slow path (the major threshold, capped by the heap limit).
+    old_limit: u64,
 }
 
 impl std::fmt::Debug for Heap {
@@ -124,6 +127,7 @@ impl Heap {
             epoch: Instant::now(),
             mark_stack: Vec::new(),
             large_threshold,
+            old_limit: 0,
         };
         heap.update_limits();
         Ok(heap)
@@ -250,7 +254,7 @@ impl Heap {
     /// [`HeapError::OutOfMemory`] when the object does not fit under the heap limit even after
     /// a full collection (the heap is unchanged and usable); [`HeapError::TooLarge`] for a
     /// layout past [`MAX_SLOTS`] / [`MAX_BYTES`].
-    #[inline]
+    #[inline(always)]
     pub fn alloc(&mut self, tag: TypeTag, slots: usize, bytes: usize) -> Result<Handle, HeapError> {
         let o = self.alloc_object(tag, slots, bytes)?;
         Ok(self.roots.push_local(o.to_value()))
@@ -277,8 +281,28 @@ impl Heap {
         Ok(h)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn alloc_object(
+        &mut self,
+        tag: TypeTag,
+        slots: usize,
+        bytes: usize,
+    ) -> Result<ObjPtr, HeapError> {
+        if slots <= MAX_SLOTS && bytes <= MAX_BYTES {
+            let size = object_size(slots, bytes);
+            if let Some(p) = self.alloc_fast(size) {
+                // SAFETY: `p` is a fresh, exclusively owned range of `size` bytes from a space.
+                return Ok(unsafe { self.init_object(p, tag, slots, bytes) });
+            }
+        }
+        // Everything but a bump (or old-space bitmap) hit is out of line, so the inlined fast
+        // path saves no registers for it.
+        self.alloc_object_slow(tag, slots, bytes)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn alloc_object_slow(
         &mut self,
         tag: TypeTag,
         slots: usize,
@@ -288,23 +312,40 @@ impl Heap {
             return Err(HeapError::TooLarge { slots, bytes });
         }
         let size = object_size(slots, bytes);
-        let p = match self.alloc_fast(size) {
+        let p = match self.alloc_old_fast(size) {
             Some(p) => p,
             None => self.alloc_slow(size)?,
         };
+        // SAFETY: `p` is a fresh, exclusively owned range of the object's size from a space.
+        Ok(unsafe { self.init_object(p, tag, slots, bytes) })
+    }
+
+    /// Writes a new object's header, `undefined` slots and zeroed bytes at `p`.
+    ///
+    /// # Safety
+    /// `p` is a fresh, exclusively owned range of `object_size(slots, bytes)` bytes, with
+    /// `slots <= MAX_SLOTS` and `bytes <= MAX_BYTES`.
+    #[inline(always)]
+    unsafe fn init_object(
+        &mut self,
+        p: *mut u8,
+        tag: TypeTag,
+        slots: usize,
+        bytes: usize,
+    ) -> ObjPtr {
         self.next_id += 1;
-        // SAFETY: `p` is a fresh, exclusively owned range of `size` bytes from a space.
+        // SAFETY: the caller's contract: the whole object's range is writable.
         unsafe {
             let o = ObjPtr::from_ptr(p);
             o.init_header(tag, slots as u32, bytes as u32, self.next_id as u32);
             for i in 0..slots {
                 o.set_slot(i, RawValue::UNDEFINED);
             }
-            let raw_bytes = size - crate::object::HEADER_SIZE - slots * 8;
+            let raw_bytes = object_size(slots, bytes) - crate::object::HEADER_SIZE - slots * 8;
             if raw_bytes > 0 {
                 std::ptr::write_bytes(o.bytes_ptr(), 0, raw_bytes);
             }
-            Ok(o)
+            o
         }
     }
 
@@ -314,6 +355,23 @@ impl Heap {
             return None;
         }
         self.young.as_mut()?.alloc(size)
+    }
+
+    /// Mark-sweep plan: an old-space cell when neither the collection threshold nor the
+    /// heap limit is in the way (what `make_room` would check). Reached through the slow
+    /// path: only the nursery's bump path is worth copying into every caller.
+    #[inline]
+    fn alloc_old_fast(&mut self, size: usize) -> Option<*mut u8> {
+        if self.young.is_some() || size > self.large_threshold {
+            return None;
+        }
+        let old = self.old.as_mut()?;
+        if old.bytes() + self.large.bytes() + size as u64 > self.old_limit {
+            return None;
+        }
+        let p = old.alloc(size)?;
+        self.allocated_retired += size as u64;
+        Some(p)
     }
 
     #[cold]
@@ -414,6 +472,7 @@ impl Heap {
     /// and the barrier's young range.
     pub(crate) fn update_limits(&mut self) {
         let max = self.config.max_heap as u64;
+        self.old_limit = self.major_threshold.min(max);
         let others = self.old.as_ref().map_or(0, |o| o.bytes()) + self.large.bytes();
         if let Some(y) = self.young.as_mut() {
             let hard = max.saturating_sub(others);
@@ -504,6 +563,7 @@ impl Heap {
     }
 
     /// Reads slot `index`. A reference comes back as a new local in the current frame.
+    #[inline]
     pub fn get(&mut self, obj: impl Into<Handle>, index: usize) -> Result<Value, HeapError> {
         let o = self.slot_of(obj.into(), index)?;
         // SAFETY: `slot_of` checked that `o` is live and `index` in bounds.
@@ -513,6 +573,7 @@ impl Heap {
 
     /// Reads slot `index` into an existing local instead of creating one (for loops that
     /// walk a structure without growing the frame). Returns the value read.
+    #[inline]
     pub fn get_into(
         &mut self,
         obj: impl Into<Handle>,
@@ -530,6 +591,7 @@ impl Heap {
     }
 
     /// Stores into slot `index`, through the write barrier.
+    #[inline]
     pub fn set(
         &mut self,
         obj: impl Into<Handle>,
@@ -654,6 +716,7 @@ impl Heap {
     /// A read-only view of an object that borrows the heap: traverse a structure through
     /// [`ObjRef`](crate::ObjRef)s without creating a handle per step. The borrow checker ends
     /// every view before the next operation that may collect (they all take `&mut Heap`).
+    #[inline]
     pub fn view(&self, obj: impl Into<Handle>) -> Result<crate::ObjRef<'_>, HeapError> {
         let o = self.obj(obj.into())?;
         // SAFETY: `o` is live, and the returned view borrows `self` shared, so no collection
@@ -685,11 +748,13 @@ impl Heap {
     /// # Errors
     /// [`HeapError::FrameOrder`] if `frame` is not the top frame (frames are LIFO); nothing
     /// is popped.
+    #[inline]
     pub fn pop_frame(&mut self, frame: Frame) -> Result<(), HeapError> {
         self.roots.pop_frame(frame)
     }
 
     /// Pops the top frame and re-roots `keep` in the frame below (an escaping local).
+    #[inline]
     pub fn pop_frame_escape(
         &mut self,
         frame: Frame,

@@ -115,6 +115,7 @@ impl RawValue {
     }
 
     /// Decodes a non-reference value; `None` for references.
+    #[inline]
     pub fn immediate(self) -> Option<Immediate> {
         match self.0 >> TAG_SHIFT {
             TAG_REF => None,
@@ -157,6 +158,7 @@ pub enum Immediate {
 }
 
 impl From<Immediate> for RawValue {
+    #[inline]
     fn from(i: Immediate) -> RawValue {
         match i {
             Immediate::Undefined => RawValue::UNDEFINED,
@@ -191,6 +193,7 @@ pub enum Value {
 
 impl Value {
     /// The handle, if this is a reference.
+    #[inline]
     pub fn as_ref(self) -> Option<Handle> {
         match self {
             Value::Ref(h) => Some(h),
@@ -199,6 +202,7 @@ impl Value {
     }
 
     /// The integer, if this is one.
+    #[inline]
     pub fn as_int(self) -> Option<i32> {
         match self {
             Value::Int(i) => Some(i),
@@ -207,6 +211,7 @@ impl Value {
     }
 
     /// The double, if this is one.
+    #[inline]
     pub fn as_float(self) -> Option<f64> {
         match self {
             Value::Float(f) => Some(f),
@@ -215,12 +220,14 @@ impl Value {
     }
 
     /// Whether this is `undefined`.
+    #[inline]
     pub fn is_undefined(self) -> bool {
         matches!(self, Value::Undefined)
     }
 }
 
 impl From<Immediate> for Value {
+    #[inline]
     fn from(i: Immediate) -> Value {
         match i {
             Immediate::Undefined => Value::Undefined,
@@ -233,24 +240,28 @@ impl From<Immediate> for Value {
 }
 
 impl From<i32> for Value {
+    #[inline]
     fn from(i: i32) -> Value {
         Value::Int(i)
     }
 }
 
 impl From<f64> for Value {
+    #[inline]
     fn from(f: f64) -> Value {
         Value::Float(f)
     }
 }
 
 impl From<bool> for Value {
+    #[inline]
     fn from(b: bool) -> Value {
         Value::Bool(b)
     }
 }
 
 impl<H: Into<Handle>> From<H> for Value {
+    #[inline]
     fn from(h: H) -> Value {
         Value::Ref(h.into())
     }

@@ -63,6 +63,7 @@ impl<'h> ObjRef<'h> {
     /// # Safety
     /// `obj` is a live object and stays live and unmoved for `'h` (the caller holds a shared
     /// borrow of the heap for `'h`).
+    #[inline]
     pub(crate) unsafe fn new(obj: ObjPtr) -> Self {
         ObjRef {
             obj,
@@ -85,6 +86,7 @@ impl<'h> ObjRef<'h> {
     }
 
     /// The stable object id.
+    #[inline]
     pub fn id(self) -> u64 {
         // SAFETY: live for `'h`.
         unsafe { self.obj.id() as u64 }
@@ -127,6 +129,7 @@ impl<'h> ObjRef<'h> {
     }
 
     /// The raw bytes.
+    #[inline]
     pub fn bytes(self) -> &'h [u8] {
         // SAFETY: live for `'h`; the byte area is `byte_count` bytes and nothing can write it
         // while the heap is borrowed shared.
@@ -134,6 +137,7 @@ impl<'h> ObjRef<'h> {
     }
 
     /// Whether two views are the same object.
+    #[inline]
     pub fn same(self, other: ObjRef<'_>) -> bool {
         self.obj == other.obj
     }

@@ -153,6 +153,10 @@ pub(crate) struct RootTable {
     /// Each local with the serial of the frame that owns it (checked on every use).
     locals: Vec<(RawValue, u32)>,
     frames: Vec<FrameRecord>,
+    /// The top frame's serial and base, copied out of `frames` so the per-call paths (new
+    /// local, pop) read two fields instead of the vector's last element.
+    top_serial: u32,
+    top_base: u32,
     next_serial: u32,
     label_cache: [Option<Rc<str>>; LABEL_CACHE],
     label_next: usize,
@@ -172,6 +176,8 @@ impl RootTable {
                 serial: 0,
                 label: FrameLabel::Static("(top level)"),
             }],
+            top_serial: 0,
+            top_base: 0,
             next_serial: 1,
             label_cache: Default::default(),
             label_next: 0,
@@ -211,44 +217,59 @@ impl RootTable {
     fn push_frame_labelled(&mut self, label: FrameLabel) -> Frame {
         let serial = self.next_serial;
         self.next_serial = self.next_serial.wrapping_add(1).max(1);
+        let base = self.locals.len() as u32;
         self.frames.push(FrameRecord {
-            base: self.locals.len() as u32,
+            base,
             serial,
             label,
         });
+        self.top_serial = serial;
+        self.top_base = base;
         Frame {
             serial,
             depth: self.frames.len() as u32 - 1,
         }
     }
 
+    /// Pops `frame`, which must be the top frame (and not the top level).
+    #[inline]
     pub fn pop_frame(&mut self, frame: Frame) -> Result<(), HeapError> {
+        // User frames have serials from 1; the top level's is 0 and is never handed out, so a
+        // match means `frame` is on top and above the top level.
+        if frame.serial != self.top_serial || self.top_serial == 0 {
+            return Err(self.frame_order_error(frame));
+        }
+        self.locals.truncate(self.top_base as usize);
+        self.frames.pop();
         let top = self
             .frames
             .last()
             .expect("the top-level frame is never popped");
-        if frame.depth == 0 || self.frames.len() == 1 {
-            return Err(HeapError::FrameOrder {
-                expected: top.label.to_string(),
-                found: "(top level)".into(),
-            });
-        }
-        if top.serial != frame.serial {
-            let found = self
-                .frames
+        self.top_serial = top.serial;
+        self.top_base = top.base;
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn frame_order_error(&self, frame: Frame) -> HeapError {
+        let top = self
+            .frames
+            .last()
+            .expect("the top-level frame is never popped");
+        let found = if frame.depth == 0 {
+            "(top level)".to_string()
+        } else {
+            self.frames
                 .iter()
                 .find(|f| f.serial == frame.serial)
                 .map(|f| f.label.to_string())
-                .unwrap_or_else(|| "a frame that was already popped".into());
-            return Err(HeapError::FrameOrder {
-                expected: top.label.to_string(),
-                found,
-            });
+                .unwrap_or_else(|| "a frame that was already popped".into())
+        };
+        HeapError::FrameOrder {
+            expected: top.label.to_string(),
+            found,
         }
-        let base = top.base as usize;
-        self.locals.truncate(base);
-        self.frames.pop();
-        Ok(())
     }
 
     pub fn frame_depth(&self) -> usize {
@@ -262,7 +283,7 @@ impl RootTable {
     #[inline]
     pub fn push_local(&mut self, v: RawValue) -> Handle {
         let index = self.locals.len() as u32;
-        let serial = self.frames.last().expect("top-level frame").serial;
+        let serial = self.top_serial;
         self.locals.push((v, serial));
         Handle {
             index: index | LOCAL_BIT,
