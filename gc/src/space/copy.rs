@@ -4,9 +4,21 @@
 //! laid end to end, so it can be walked header to header; the other semispace holds nothing
 //! live outside a collection. Used as the generational plan's nursery, as the whole heap under
 //! the `semispace` plan, and (with a single semispace) as the bump region of `no-gc`.
+//!
+//! Memory: the semispaces are huge-page regions ([`Region::with_huge_pages`]) and are never
+//! given back, so each page faults at most once. The mutator faults in the first semispace
+//! as it allocates; the second would fault in during the first collection, inside the pause,
+//! so when it is at most [`PREFAULT_MAX`] bytes it is committed up front, when the space is
+//! created (a few milliseconds and `capacity` bytes of memory at start-up, instead of in the
+//! first pause).
 
 use crate::mem::{poison, Region};
 use crate::object::ObjPtr;
+
+/// The largest to-space committed when the space is created. Covers the default 16 MiB
+/// nursery; larger copying spaces (the `semispace` plan's, sized from `max_heap`) are left to
+/// fault in lazily rather than claim their full size at start-up.
+pub const PREFAULT_MAX: usize = 32 * 1024 * 1024;
 
 pub(crate) struct CopySpace {
     spaces: Vec<Region>,
@@ -34,12 +46,16 @@ impl std::fmt::Debug for CopySpace {
 }
 
 impl CopySpace {
-    /// A space of two semispaces of `capacity` bytes each (one if `semispaces == 1`).
+    /// A space of two semispaces of `capacity` bytes each (one if `semispaces == 1`). With
+    /// two, the second is committed now if it is at most [`PREFAULT_MAX`] bytes.
     pub fn new(capacity: usize, semispaces: usize) -> std::io::Result<CopySpace> {
-        let spaces = (0..semispaces)
-            .map(|_| Region::new(capacity))
+        let mut spaces = (0..semispaces)
+            .map(|_| Region::with_huge_pages(capacity))
             .collect::<std::io::Result<Vec<_>>>()?;
         let capacity = spaces[0].len();
+        if semispaces == 2 && capacity <= PREFAULT_MAX {
+            spaces[1].prefault(0, capacity);
+        }
         Ok(CopySpace {
             spaces,
             current: 0,

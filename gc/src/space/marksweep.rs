@@ -21,6 +21,11 @@
 //!   any size class; the pool keeps at most [`RETAINED_BLOCKS`] blocks committed and returns
 //!   the rest of the memory to the OS.
 //!
+//! Page faults: the reservation is a huge-page region ([`Region::with_huge_pages`], 2 MiB
+//! aligned, so 32 blocks share one huge page), and the committed pool holds one default
+//! nursery's worth of blocks, so a minor collection that promotes a full nursery after a
+//! major one reuses committed memory instead of faulting in fresh pages inside its pause.
+//!
 //! Why size classes rather than a bump-and-compact old space: old objects never move, so a
 //! promoted object's address is stable and sweeping is a bitmap walk. Internal fragmentation
 //! is bounded by the class spacing (≤ 25 % above 128 bytes) and is reported separately from
@@ -65,9 +70,11 @@ const SIZE_CLASS_OF: [usize; MAX_CELL / 8 + 1] = {
     table
 };
 
-/// Empty blocks kept committed after a sweep (2 MiB): reusing them avoids a page fault per
-/// 4 KiB on the next refill. Empty blocks past this are returned to the OS.
-pub const RETAINED_BLOCKS: usize = 32;
+/// Empty blocks kept committed after a sweep (16 MiB, one default nursery semispace: what a
+/// single minor collection can promote): reusing them avoids page faults, and the zeroing of
+/// fresh pages, when promotion refills the old space. Empty blocks past this are returned to
+/// the OS.
+pub const RETAINED_BLOCKS: usize = 256;
 
 const NO_BLOCK: u32 = u32::MAX;
 
@@ -154,7 +161,7 @@ impl OldSpace {
     pub fn new(reserve: usize) -> std::io::Result<OldSpace> {
         let reserve = reserve.next_multiple_of(BLOCK_SIZE).max(BLOCK_SIZE);
         Ok(OldSpace {
-            region: Region::new(reserve)?,
+            region: Region::with_huge_pages(reserve)?,
             blocks: Vec::new(),
             free_blocks: Vec::new(),
             partial: vec![Vec::new(); SIZE_CLASSES.len()],
