@@ -53,6 +53,10 @@ pub struct Heap {
     /// the plan is generational.
     pub(crate) barrier_lo: usize,
     pub(crate) barrier_len: usize,
+    /// `barrier_lo` as a reference's bits (tag included): a stored value is a reference
+    /// into the nursery exactly when `bits - barrier_ref_lo < barrier_len`, one compare
+    /// that also rejects every immediate (their tags differ from the reference tag).
+    barrier_ref_lo: u64,
     pub(crate) epoch: Instant,
     pub(crate) mark_stack: Vec<ObjPtr>,
     /// Objects larger than this go to the large-object space: the configured threshold, or
@@ -124,6 +128,7 @@ impl Heap {
             nursery_baseline: 0,
             barrier_lo: 0,
             barrier_len: 0,
+            barrier_ref_lo: 0,
             epoch: Instant::now(),
             mark_stack: Vec::new(),
             large_threshold,
@@ -217,7 +222,8 @@ impl Heap {
     }
 
     /// Old-space blocks holding at least one object (64 KiB each). Empty blocks are kept in a
-    /// small committed pool (2 MiB) and the rest returned to the OS.
+    /// committed pool (up to 16 MiB, one default nursery semispace) and the rest returned to
+    /// the OS.
     pub fn old_blocks_in_use(&self) -> usize {
         self.old.as_ref().map_or(0, |o| o.blocks_in_use())
     }
@@ -489,6 +495,7 @@ impl Heap {
                 let (lo, len) = y.current_range();
                 self.barrier_lo = lo;
                 self.barrier_len = len;
+                self.barrier_ref_lo = RawValue::from_addr(lo).bits();
             }
         }
     }
@@ -611,14 +618,20 @@ impl Heap {
     }
 
     /// The write barrier: records `obj` in the remembered set when it is outside the nursery
-    /// and `value` points into it. Costs one range check for every store that does not
-    /// create an old→young edge.
+    /// and `value` points into it. A store of anything but a nursery reference costs one
+    /// subtract-and-compare on the value's bits (tag and address together); a nursery
+    /// reference costs a second one on the object's address.
     #[inline(always)]
     pub(crate) fn write_barrier(&mut self, obj: ObjPtr, value: RawValue) {
-        if value.is_ref()
-            && value.addr().wrapping_sub(self.barrier_lo) < self.barrier_len
-            && obj.addr().wrapping_sub(self.barrier_lo) >= self.barrier_len
-        {
+        if value.bits().wrapping_sub(self.barrier_ref_lo) < self.barrier_len as u64 {
+            self.barrier_young_value(obj);
+        }
+    }
+
+    /// The barrier's second test, for a value in the nursery: is the object outside it?
+    #[inline(always)]
+    fn barrier_young_value(&mut self, obj: ObjPtr) {
+        if obj.addr().wrapping_sub(self.barrier_lo) >= self.barrier_len {
             self.remember(obj);
         }
     }
