@@ -518,3 +518,87 @@ fn graph_paths_dominators_and_snapshots_read_without_changing_anything() {
     h.release(timer);
     h.pop_frame(f).unwrap();
 }
+
+/// A minor collection that finds the old generation past its threshold runs as a major one
+/// that marks through the nursery in place: survivors stay young, and it is exact — a young
+/// object whose only referrer is a dead (but remembered) old object is freed with it.
+#[test]
+fn threshold_major_traces_the_nursery_in_place_and_is_exact() {
+    let mut cfg = HeapConfig::for_plan(Plan::Generational);
+    cfg.nursery_size = 256 * 1024;
+    cfg.min_major_threshold = 64 * 1024;
+    let mut h = Heap::with_config(cfg).unwrap();
+    let f = h.push_frame("test");
+
+    // An old object holding the only reference to a young one; then both become garbage.
+    let dying = h.push_frame("dying");
+    let old = h.alloc(NODE, 1, 0).unwrap();
+    collect_and_verify(&mut h, CollectionKind::Minor);
+    collect_and_verify(&mut h, CollectionKind::Minor);
+    assert_eq!(h.space_of(old).unwrap(), SpaceKind::Old);
+    let orphan = h.alloc(NODE, 0, 64).unwrap();
+    h.set(old, 0, orphan).unwrap();
+    // Promoted garbage to push the old generation past its 64 KiB threshold.
+    let filler = h.push_frame("filler");
+    for _ in 0..1024 {
+        h.alloc(NODE, 0, 112).unwrap();
+    }
+    collect_and_verify(&mut h, CollectionKind::Minor);
+    collect_and_verify(&mut h, CollectionKind::Minor);
+    h.pop_frame(filler).unwrap();
+    h.pop_frame(dying).unwrap();
+
+    // A young object that stays reachable.
+    let keep = h.alloc(NODE, 0, 16).unwrap();
+    let before = h.stats().events().len();
+    collect_and_verify(&mut h, CollectionKind::Minor);
+    let events = &h.stats().events()[before..];
+    assert_eq!(events.len(), 1, "one collection");
+    assert_eq!(events[0].kind, CollectionKind::Major);
+    assert_eq!(events[0].cause, gclab::CollectionCause::OldThreshold);
+    assert_eq!(
+        h.space_of(keep).unwrap(),
+        SpaceKind::Young,
+        "survivors stay young"
+    );
+    assert_eq!(
+        h.usage().bytes(),
+        object_size(0, 16) as u64,
+        "only the reachable object is left: the orphan and the old garbage are freed"
+    );
+    h.pop_frame(f).unwrap();
+}
+
+/// A scavenge of a nursery full of live objects copies survivors into at most half of
+/// to-space and promotes the rest early, so the nursery has room again without a second,
+/// whole-nursery collection.
+#[test]
+fn a_scavenge_promotes_survivors_past_half_of_to_space() {
+    let mut cfg = HeapConfig::for_plan(Plan::Generational);
+    cfg.nursery_size = 256 * 1024;
+    let mut h = Heap::with_config(cfg).unwrap();
+    let f = h.push_frame("full nursery");
+    let size = object_size(1, 40) as u64;
+    let mut kept = Vec::new();
+    while h.usage().nursery.bytes + size <= 240 * 1024 {
+        let o = h.alloc(NODE, 1, 40).unwrap();
+        h.set(o, 0, Value::Int(kept.len() as i32)).unwrap();
+        kept.push(o);
+    }
+    let live = h.usage().bytes();
+    let before = h.stats().events().len();
+    collect_and_verify(&mut h, CollectionKind::Minor);
+    assert_eq!(h.stats().events().len(), before + 1, "one collection");
+    let u = h.usage();
+    assert!(
+        u.nursery.bytes <= 128 * 1024,
+        "survivors fill at most half of to-space: {} B",
+        u.nursery.bytes
+    );
+    assert!(u.old.bytes > 0, "the rest were promoted");
+    assert_eq!(u.bytes(), live, "everything survived");
+    for (i, o) in kept.iter().enumerate() {
+        assert_eq!(h.get(*o, 0).unwrap(), Value::Int(i as i32));
+    }
+    h.pop_frame(f).unwrap();
+}

@@ -6,8 +6,13 @@
 //! never holds more entries than there are live objects. Marking an object only touches its
 //! mark bit, not the object: its header is first read when it is scanned, which is also when
 //! its size is added to the marked bytes.
+//!
+//! A marker may also trace through the nursery in place ([`Marker::with_young`], for the
+//! generational plan's threshold-triggered major collection): nursery objects are marked with
+//! their header's mark flag, and the scavenge that follows copies exactly those objects (and
+//! drops the flag as it copies), so no nursery object keeps a mark past the collection.
 
-use crate::object::ObjPtr;
+use crate::object::{Flags, ObjPtr};
 use crate::space::{LargeObjectSpace, OldSpace};
 use crate::value::RawValue;
 
@@ -15,6 +20,10 @@ pub(crate) struct Marker<'a> {
     old: &'a mut OldSpace,
     large: &'a mut LargeObjectSpace,
     stack: Vec<ObjPtr>,
+    /// The nursery range traced in place, `[young_lo, young_lo + young_len)`; empty when the
+    /// nursery was evacuated first (its leftovers are then scanned as roots).
+    young_lo: usize,
+    young_len: usize,
     pub marked_bytes: u64,
     /// The part of `marked_bytes` in the old space (the sweep's exact live size).
     pub marked_old_bytes: u64,
@@ -31,9 +40,20 @@ impl<'a> Marker<'a> {
             old,
             large,
             stack,
+            young_lo: 0,
+            young_len: 0,
             marked_bytes: 0,
             marked_old_bytes: 0,
         }
+    }
+
+    /// Traces through the nursery objects in `[lo, lo + len)` too, marking them with their
+    /// header flag. The caller must scavenge the nursery before the mutator runs again (the
+    /// copies drop the flag; the marked originals are left behind in from-space).
+    pub fn with_young(mut self, (lo, len): (usize, usize)) -> Self {
+        self.young_lo = lo;
+        self.young_len = len;
+        self
     }
 
     /// Marks the object `v` references (if any) and queues it for scanning.
@@ -46,6 +66,14 @@ impl<'a> Marker<'a> {
         let in_old = self.old.in_range(addr);
         let newly = if in_old {
             self.old.mark(addr)
+        } else if addr.wrapping_sub(self.young_lo) < self.young_len {
+            // SAFETY: `addr` is a live nursery object (heap invariant).
+            unsafe {
+                let o = ObjPtr::from_value(v);
+                let newly = !o.has_flag(Flags::MARKED);
+                o.set_flag(Flags::MARKED, true);
+                newly
+            }
         } else if self.large.contains(addr) {
             // SAFETY: `addr` is the start of a live large object.
             unsafe { self.large.mark(ObjPtr::from_value(v)) }

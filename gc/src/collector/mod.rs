@@ -5,13 +5,17 @@
 //!   promoted into the old generation.
 //! - **Major** (generational, mark-sweep): evacuate the whole nursery into the old generation,
 //!   then mark the old generation and large objects from the roots with an explicit mark
-//!   stack ([`mark`]) and sweep both.
+//!   stack ([`mark`]) and sweep both. Requested major collections and those forced by the
+//!   heap limit take this form: afterwards the nursery is empty.
+//! - **Major in place** (generational, when the old generation passed its threshold): mark
+//!   from the roots tracing through the nursery without moving it, sweep, then scavenge the
+//!   nursery like a minor collection. Survivors stay young; the pause has no bulk promotion.
 //! - **Full copy** (semispace): scavenge the whole heap with no promotion, tracing large
 //!   objects in place.
 //!
 //! After a major collection the old-generation threshold is reset from the live size (see
-//! [`HeapConfig`](crate::HeapConfig)); after a minor collection that pushed the old
-//! generation past the threshold, a major collection follows at once.
+//! [`HeapConfig`](crate::HeapConfig)). A minor collection that finds the old generation past
+//! the threshold (pushed there by the previous one's promotion) runs as a major in place.
 
 pub(crate) mod mark;
 pub(crate) mod scavenge;
@@ -43,12 +47,14 @@ impl Heap {
         match self.config.plan {
             Plan::NoGc => {}
             Plan::Generational => {
-                self.run(kind, cause);
-                if kind == CollectionKind::Minor {
-                    let old = self.old.as_ref().map_or(0, |o| o.bytes()) + self.large.bytes();
-                    if old > self.major_threshold {
-                        self.run(CollectionKind::Major, CollectionCause::OldThreshold);
-                    }
+                let old = self.old.as_ref().map_or(0, |o| o.bytes()) + self.large.bytes();
+                if kind == CollectionKind::Minor && old > self.major_threshold {
+                    // The old generation is past its threshold (the last minor collection's
+                    // promotion, or direct old allocation): this minor collection becomes a
+                    // major one that keeps the nursery's survivors young.
+                    self.run(CollectionKind::Major, CollectionCause::OldThreshold);
+                } else {
+                    self.run(kind, cause);
                 }
             }
             Plan::MarkSweep | Plan::SemiSpace => self.run(CollectionKind::Major, cause),
@@ -61,9 +67,12 @@ impl Heap {
         let allocated_before = self.allocated_bytes();
         // Retire the nursery's new allocation into the running total before it is collected.
         self.allocated_retired = allocated_before;
-        let work = match (self.config.plan, kind) {
-            (Plan::Generational, CollectionKind::Minor) => self.minor(),
-            (Plan::SemiSpace, _) => self.full_copy(),
+        let work = match (self.config.plan, kind, cause) {
+            (Plan::Generational, CollectionKind::Minor, _) => self.minor(),
+            (Plan::Generational, CollectionKind::Major, CollectionCause::OldThreshold) => {
+                self.major_in_place()
+            }
+            (Plan::SemiSpace, _, _) => self.full_copy(),
             _ => self.major(),
         };
         self.nursery_baseline = self.young.as_ref().map_or(0, |y| y.used());
@@ -100,6 +109,60 @@ impl Heap {
             eprintln!("{}", event.trace_line());
         }
         self.stats.record(event);
+    }
+
+    /// Threshold-triggered major collection (generational): mark the old generation and large
+    /// objects from the roots, tracing through the nursery in place instead of evacuating it
+    /// into the old space first; sweep; then scavenge the nursery as a minor collection does,
+    /// from the roots and the remembered objects that survived the sweep.
+    ///
+    /// The pause is a mark, a sweep and an ordinary scavenge, not a promotion of the whole
+    /// nursery into freshly allocated old cells. The result is as exact as [`major`]: a
+    /// nursery object survives only if it is reachable from the roots (the remembered set is
+    /// pruned to marked objects before the scavenge reads it).
+    fn major_in_place(&mut self) -> Work {
+        let young_range = self
+            .young
+            .as_ref()
+            .expect("generational plan has a nursery")
+            .current_range();
+        let old = self
+            .old
+            .as_mut()
+            .expect("major collections need an old space");
+        let mut marker =
+            mark::Marker::new(old, &mut self.large, std::mem::take(&mut self.mark_stack))
+                .with_young(young_range);
+        self.roots
+            .for_each_slot_mut(&mut |slot| marker.mark_value(*slot));
+        marker.drain();
+        let marked = marker.marked_bytes;
+        let marked_old = marker.marked_old_bytes;
+        self.mark_stack = marker.into_stack();
+        let swept = self.sweep_old_and_large(marked_old);
+        let minor = self.minor();
+        Work {
+            marked,
+            swept,
+            ..minor
+        }
+    }
+
+    /// Drops remembered objects that are about to be freed (the rest keep their flag), then
+    /// sweeps the old space and the large objects after a mark. Returns the bytes freed.
+    fn sweep_old_and_large(&mut self, marked_old: u64) -> u64 {
+        let (old, large) = (self.old.as_ref().expect("old space"), &self.large);
+        self.remset.retain(|o| {
+            if old.in_range(o.addr()) {
+                old.is_marked(o.addr())
+            } else {
+                // SAFETY: remembered large objects are live until the sweep below.
+                large.contains(o.addr()) && unsafe { o.has_flag(Flags::MARKED) }
+            }
+        });
+        let (old_swept, _) = self.old.as_mut().expect("old space").sweep(marked_old);
+        let (large_swept, _) = self.large.sweep();
+        old_swept + large_swept
     }
 
     /// Scavenges the nursery (generational minor collection).
@@ -187,19 +250,7 @@ impl Heap {
         work.marked = marker.marked_bytes;
         let marked_old = marker.marked_old_bytes;
         self.mark_stack = marker.into_stack();
-        // Drop remembered objects that are about to be freed; the rest keep their flag.
-        let (old, large) = (self.old.as_ref().expect("old space"), &self.large);
-        self.remset.retain(|o| {
-            if old.in_range(o.addr()) {
-                old.is_marked(o.addr())
-            } else {
-                // SAFETY: remembered large objects are live until the sweep below.
-                large.contains(o.addr()) && unsafe { o.has_flag(Flags::MARKED) }
-            }
-        });
-        let (old_swept, _) = self.old.as_mut().expect("old space").sweep(marked_old);
-        let (large_swept, _) = self.large.sweep();
-        work.swept = old_swept + large_swept;
+        work.swept = self.sweep_old_and_large(marked_old);
         work
     }
 }

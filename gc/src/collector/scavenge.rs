@@ -12,6 +12,10 @@
 //! it is copied (it is scanned soon after, from a stack). Prefetching is only a hint: a word
 //! that merely looks like a reference costs a useless prefetch, never a wrong result.
 //!
+//! Survivors are copied to to-space until they fill half of it ([`TO_SPACE_SHARE`]); later
+//! ones are promoted even before the promotion age, so a scavenge always leaves the nursery
+//! room to allocate.
+//!
 //! The remembered set is rebuilt as it goes: an old or large object stays (or becomes)
 //! remembered exactly when, after its slots were updated, one of them points into the
 //! nursery's to-space.
@@ -19,6 +23,12 @@
 use crate::object::{Flags, Header, ObjPtr};
 use crate::space::{CopySpace, LargeObjectSpace, OldSpace};
 use crate::value::RawValue;
+
+/// Survivors may fill at most `1 / TO_SPACE_SHARE` of to-space; the rest are promoted early
+/// (V8's scavenger does the same past a to-space fill threshold). Without it a nursery full
+/// of live objects would stay full after the scavenge, and the allocation that triggered it
+/// would need a second, whole-nursery evacuation into the old space.
+pub(crate) const TO_SPACE_SHARE: usize = 2;
 
 /// How far (bytes) ahead of Cheney's scan pointer the prefetch cursor runs.
 const PREFETCH_AHEAD: usize = 1024;
@@ -50,6 +60,9 @@ pub(crate) struct Scavenger<'a> {
     to_capacity: usize,
     to_top: usize,
     to_objects: u64,
+    /// Survivors copied to to-space past this many bytes are promoted whatever their age
+    /// (when there is an old space): see [`TO_SPACE_SHARE`].
+    to_budget: usize,
     promotion_age: u8,
     promote_all: bool,
     trace_large: bool,
@@ -70,6 +83,11 @@ impl<'a> Scavenger<'a> {
         trace_large: bool,
     ) -> Self {
         let ((from_start, from_len), (to_start, to_capacity)) = space.begin_copy();
+        let to_budget = if old.is_some() {
+            to_capacity / TO_SPACE_SHARE
+        } else {
+            usize::MAX
+        };
         Scavenger {
             space,
             old,
@@ -80,6 +98,7 @@ impl<'a> Scavenger<'a> {
             to_capacity,
             to_top: 0,
             to_objects: 0,
+            to_budget,
             promotion_age,
             promote_all,
             trace_large,
@@ -138,7 +157,7 @@ impl<'a> Scavenger<'a> {
     unsafe fn copy(&mut self, o: ObjPtr, h: Header) -> ObjPtr {
         let size = h.size();
         let age = h.age().saturating_add(1);
-        if self.promote_all || age >= self.promotion_age {
+        if self.promote_all || age >= self.promotion_age || self.to_top + size > self.to_budget {
             if let Some(p) = self.old.as_mut().and_then(|old| old.alloc(size)) {
                 // SAFETY: `p` is a fresh old-space cell of at least `size` bytes; `o` is
                 // live with header `h` (the caller's contract).

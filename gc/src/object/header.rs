@@ -277,7 +277,8 @@ impl ObjPtr {
         }
     }
 
-    /// Copies the object whose header words are `h` to `to` with `age` as its new age, and
+    /// Copies the object whose header words are `h` to `to` with `age` as its new age and no
+    /// mark flag (a nursery object traced in place by a major collection carries one), and
     /// returns `to` as an object. The header is written from `h` (not re-read); the body is
     /// copied with fixed-size moves for the common small sizes, `memcpy` otherwise.
     ///
@@ -291,7 +292,7 @@ impl ObjPtr {
         // SAFETY: the caller's contract: both ranges are `HEADER_SIZE + body` bytes, 8-aligned
         // (objects are), and disjoint.
         unsafe {
-            dst.write(h.with_age(age).meta);
+            dst.write(h.with_age(age).meta & !((Flags::MARKED as u64) << FLAGS_SHIFT));
             dst.add(1).write(h.extra);
             let src = self.as_ptr().add(HEADER_SIZE);
             let dst = dst.add(2).cast::<u8>();
