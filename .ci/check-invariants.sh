@@ -69,14 +69,13 @@ ensure_miri() {
 
 miri() {
     # Unit tests plus the reduced property suite (cfg(miri) shrinks cases and sizes).
-    # Tree Borrows: bitvec 1.x fails Stacked Borrows inside its own indexing
-    # (ferrilab/bitvec#193, unfixed upstream), which the old space's side bitmaps use.
-    # Permissive provenance: `verify` walks spaces from addresses on purpose.
+    # Stacked Borrows (Miri's default, the stricter model). Permissive provenance: `verify`
+    # walks spaces from addresses on purpose.
     # The property suite runs one plan under Miri (the interpreter is ~1000x slower); the
     # native run above covers every plan.
     export CARGO_TARGET_DIR="$TARGET_BASE/miri"
     # Miri isolates the environment; forward the case count so the setting below applies.
-    export MIRIFLAGS="${MIRIFLAGS:--Zmiri-tree-borrows -Zmiri-permissive-provenance -Zmiri-env-forward=PROPTEST_CASES}"
+    export MIRIFLAGS="${MIRIFLAGS:--Zmiri-permissive-provenance -Zmiri-env-forward=PROPTEST_CASES}"
     cargo +nightly miri test -p gclab --features testing --lib
     PROPTEST_CASES="${MIRI_PROPTEST_CASES:-3}" \
         cargo +nightly miri test -p gclab --features testing --test prop_reachability \
