@@ -11,6 +11,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A new object's slots and raw bytes up to this many words each are initialised with
+/// unrolled word stores; longer ones with a loop (slots) or `memset` (bytes).
+const SMALL_INIT_WORDS: usize = 8;
+
 /// Names the embedder gives a type tag, for diagnostics.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TypeInfo {
@@ -344,12 +348,31 @@ impl Heap {
         unsafe {
             let o = ObjPtr::from_ptr(p);
             o.init_header(tag, slots as u32, bytes as u32, self.next_id as u32);
-            for i in 0..slots {
-                o.set_slot(i, RawValue::UNDEFINED);
+            if slots <= SMALL_INIT_WORDS {
+                // Unrolled like the zeroing below: no loop overhead for small objects.
+                for i in 0..SMALL_INIT_WORDS {
+                    if i < slots {
+                        o.set_slot(i, RawValue::UNDEFINED);
+                    }
+                }
+            } else {
+                for i in 0..slots {
+                    o.set_slot(i, RawValue::UNDEFINED);
+                }
             }
-            let raw_bytes = object_size(slots, bytes) - crate::object::HEADER_SIZE - slots * 8;
-            if raw_bytes > 0 {
-                std::ptr::write_bytes(o.bytes_ptr(), 0, raw_bytes);
+            let raw_words = (object_size(slots, bytes) - crate::object::HEADER_SIZE) / 8 - slots;
+            let words = o.bytes_ptr().cast::<u64>();
+            if raw_words <= SMALL_INIT_WORDS {
+                // A few word stores: cheaper than a call to `memset` for the common small
+                // objects. The bound is constant and each store conditional, so the
+                // compiler unrolls this instead of turning it back into `memset`.
+                for i in 0..SMALL_INIT_WORDS {
+                    if i < raw_words {
+                        words.add(i).write(0);
+                    }
+                }
+            } else {
+                std::ptr::write_bytes(words, 0, raw_words);
             }
             o
         }

@@ -602,3 +602,43 @@ fn a_scavenge_promotes_survivors_past_half_of_to_space() {
     }
     h.pop_frame(f).unwrap();
 }
+
+/// New objects start with `undefined` slots and zero bytes whatever their size, in memory
+/// that held other objects before (a nursery reused after scavenges, freed old cells; debug
+/// builds poison both), under every plan.
+#[test]
+fn new_objects_are_initialised_in_reused_memory() {
+    for plan in [Plan::Generational, Plan::MarkSweep, Plan::SemiSpace] {
+        let mut h = heap(plan);
+        for round in 0..3 {
+            let f = h.push_frame("garbage");
+            for i in 0..2000usize {
+                let o = h.alloc(NODE, i % 12, (i * 7) % 100).unwrap();
+                for s in 0..i % 12 {
+                    h.set(o, s, Value::Int(-1)).unwrap();
+                }
+                h.bytes_mut(o).unwrap().fill(0xAB);
+            }
+            h.pop_frame(f).unwrap();
+            collect_and_verify(&mut h, CollectionKind::Minor);
+            let f = h.push_frame("check");
+            for slots in 0..=12usize {
+                for bytes in [0usize, 1, 8, 12, 24, 63, 64, 65, 72, 100] {
+                    let o = h.alloc(NODE, slots, bytes).unwrap();
+                    for s in 0..slots {
+                        assert_eq!(
+                            h.get(o, s).unwrap(),
+                            Value::Undefined,
+                            "{plan}, round {round}: slot {s} of {slots}"
+                        );
+                    }
+                    assert!(
+                        h.bytes(o).unwrap().iter().all(|&b| b == 0),
+                        "{plan}, round {round}: {bytes} bytes zeroed"
+                    );
+                }
+            }
+            h.pop_frame(f).unwrap();
+        }
+    }
+}

@@ -23,6 +23,8 @@ pub const PREFAULT_MAX: usize = 32 * 1024 * 1024;
 pub(crate) struct CopySpace {
     spaces: Vec<Region>,
     current: usize,
+    /// `spaces[current].start()`, kept beside the bump cursor so allocation reads no `Vec`.
+    cur_start: *mut u8,
     /// Bytes used in the current semispace.
     top: usize,
     /// Allocation stops here (≤ capacity); lowered by the heap to honour its limit.
@@ -56,9 +58,11 @@ impl CopySpace {
         if semispaces == 2 && capacity <= PREFAULT_MAX {
             spaces[1].prefault(0, capacity);
         }
+        let cur_start = spaces[0].start();
         Ok(CopySpace {
             spaces,
             current: 0,
+            cur_start,
             top: 0,
             limit: capacity,
             capacity,
@@ -91,7 +95,7 @@ impl CopySpace {
     /// Start address and length of the current semispace, for the barrier's range check.
     #[inline]
     pub fn current_range(&self) -> (usize, usize) {
-        (self.spaces[self.current].start() as usize, self.capacity)
+        (self.cur_start as usize, self.capacity)
     }
 
     /// Whether `addr` lies in the allocated part of the current semispace.
@@ -108,7 +112,7 @@ impl CopySpace {
             return None;
         }
         // SAFETY: `top + size <= limit <= capacity`, so the range is inside the region.
-        let p = unsafe { self.spaces[self.current].start().add(self.top) };
+        let p = unsafe { self.cur_start.add(self.top) };
         self.top = new_top;
         self.objects += 1;
         Some(p)
@@ -148,6 +152,7 @@ impl CopySpace {
         // SAFETY: everything live in the old semispace was evacuated; nothing refers to it.
         unsafe { poison(self.spaces[old].start(), used) };
         self.current = 1 - old;
+        self.cur_start = self.spaces[self.current].start();
         self.top = self.to_top;
         self.objects = self.to_objects;
         self.to_top = 0;
