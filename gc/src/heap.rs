@@ -11,9 +11,33 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A new object's slots and raw bytes up to this many words each are initialised with
-/// unrolled word stores; longer ones with a loop (slots) or `memset` (bytes).
+/// Runs of up to this many words are filled with unrolled stores (see [`fill_words`]).
 const SMALL_INIT_WORDS: usize = 8;
+
+/// Writes `word` to the `n` words at `p`: a new object's `undefined` slots or zeroed bytes.
+///
+/// Short runs (the common small objects) take conditional stores under a constant bound,
+/// which the compiler unrolls; a plain loop would become a `memset` call (for zero) or a
+/// counted loop, both dearer than the stores for a few words.
+///
+/// # Safety
+/// `p` is 8-aligned and valid for writes of `n` words.
+#[inline(always)]
+unsafe fn fill_words(p: *mut u64, n: usize, word: u64) {
+    if n <= SMALL_INIT_WORDS {
+        for i in 0..SMALL_INIT_WORDS {
+            if i < n {
+                // SAFETY: `i < n` (the caller's contract).
+                unsafe { p.add(i).write(word) };
+            }
+        }
+    } else {
+        for i in 0..n {
+            // SAFETY: as above.
+            unsafe { p.add(i).write(word) };
+        }
+    }
+}
 
 /// Names the embedder gives a type tag, for diagnostics.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,11 +79,12 @@ pub struct Heap {
     pub(crate) major_threshold: u64,
     /// The barrier's young range: `[barrier_lo, barrier_lo + barrier_len)`; empty unless
     /// the plan is generational.
-    pub(crate) barrier_lo: usize,
-    pub(crate) barrier_len: usize,
+    barrier_lo: usize,
+    barrier_len: usize,
     /// `barrier_lo` as a reference's bits (tag included): a stored value is a reference
-    /// into the nursery exactly when `bits - barrier_ref_lo < barrier_len`, one compare
-    /// that also rejects every immediate (their tags differ from the reference tag).
+    /// into the nursery exactly when `bits - barrier_ref_lo < barrier_len`, one compare that
+    /// also rejects every immediate (their tags differ from the reference tag). Kept beside
+    /// the untagged bound so neither test has to add or strip the tag.
     barrier_ref_lo: u64,
     pub(crate) epoch: Instant,
     pub(crate) mark_stack: Vec<ObjPtr>,
@@ -348,32 +373,10 @@ impl Heap {
         unsafe {
             let o = ObjPtr::from_ptr(p);
             o.init_header(tag, slots as u32, bytes as u32, self.next_id as u32);
-            if slots <= SMALL_INIT_WORDS {
-                // Unrolled like the zeroing below: no loop overhead for small objects.
-                for i in 0..SMALL_INIT_WORDS {
-                    if i < slots {
-                        o.set_slot(i, RawValue::UNDEFINED);
-                    }
-                }
-            } else {
-                for i in 0..slots {
-                    o.set_slot(i, RawValue::UNDEFINED);
-                }
-            }
-            let raw_words = (object_size(slots, bytes) - crate::object::HEADER_SIZE) / 8 - slots;
-            let words = o.bytes_ptr().cast::<u64>();
-            if raw_words <= SMALL_INIT_WORDS {
-                // A few word stores: cheaper than a call to `memset` for the common small
-                // objects. The bound is constant and each store conditional, so the
-                // compiler unrolls this instead of turning it back into `memset`.
-                for i in 0..SMALL_INIT_WORDS {
-                    if i < raw_words {
-                        words.add(i).write(0);
-                    }
-                }
-            } else {
-                std::ptr::write_bytes(words, 0, raw_words);
-            }
+            let body = p.add(crate::object::HEADER_SIZE).cast::<u64>();
+            fill_words(body, slots, RawValue::UNDEFINED.bits());
+            // Raw bytes are rounded up to whole words (`object_size`).
+            fill_words(body.add(slots), bytes.div_ceil(8), 0);
             o
         }
     }
@@ -646,15 +649,9 @@ impl Heap {
     /// reference costs a second one on the object's address.
     #[inline(always)]
     pub(crate) fn write_barrier(&mut self, obj: ObjPtr, value: RawValue) {
-        if value.bits().wrapping_sub(self.barrier_ref_lo) < self.barrier_len as u64 {
-            self.barrier_young_value(obj);
-        }
-    }
-
-    /// The barrier's second test, for a value in the nursery: is the object outside it?
-    #[inline(always)]
-    fn barrier_young_value(&mut self, obj: ObjPtr) {
-        if obj.addr().wrapping_sub(self.barrier_lo) >= self.barrier_len {
+        if value.bits().wrapping_sub(self.barrier_ref_lo) < self.barrier_len as u64
+            && obj.addr().wrapping_sub(self.barrier_lo) >= self.barrier_len
+        {
             self.remember(obj);
         }
     }

@@ -208,12 +208,15 @@ impl<'a> Scavenger<'a> {
         }
     }
 
-    /// Evacuates every slot of the to-space object `o`.
+    /// Evacuates the `slots` slots of `o`. With `TRACK_YOUNG`, returns whether a slot points
+    /// into to-space afterwards (what decides an old object's remembered bit); to-space
+    /// objects skip that check.
     ///
     /// # Safety
     /// `o` is a live object outside from-space with `slots` slots.
     #[inline(always)]
-    unsafe fn scan_young(&mut self, o: ObjPtr, slots: usize) {
+    unsafe fn evacuate_slots<const TRACK_YOUNG: bool>(&mut self, o: ObjPtr, slots: usize) -> bool {
+        let mut young = false;
         for i in 0..slots {
             // SAFETY: the caller's contract; `i < slots`.
             let p = unsafe { o.slot_ptr(i) };
@@ -223,8 +226,12 @@ impl<'a> Scavenger<'a> {
                 let n = self.evacuate_ref(v);
                 // SAFETY: as above.
                 unsafe { p.write(n) };
+                if TRACK_YOUNG {
+                    young |= self.in_to_space(n.addr());
+                }
             }
         }
+        young
     }
 
     /// Evacuates every slot of `o`; returns whether a slot points into to-space afterwards.
@@ -233,22 +240,8 @@ impl<'a> Scavenger<'a> {
     /// `o` is a live object outside from-space.
     #[inline]
     unsafe fn scan(&mut self, o: ObjPtr) -> bool {
-        let mut young = false;
         // SAFETY: the caller's contract.
-        let slots = unsafe { o.slot_count() };
-        for i in 0..slots {
-            // SAFETY: the caller's contract; `i < slots`.
-            let p = unsafe { o.slot_ptr(i) };
-            // SAFETY: `p` is a slot of a live object.
-            let v = unsafe { p.read() };
-            if v.is_ref() {
-                let n = self.evacuate_ref(v);
-                // SAFETY: as above.
-                unsafe { p.write(n) };
-                young |= self.in_to_space(n.addr());
-            }
-        }
-        young
+        unsafe { self.evacuate_slots::<true>(o, o.slot_count()) }
     }
 
     /// Scans the remembered objects; those still pointing into the nursery go to `out`.
@@ -290,7 +283,7 @@ impl<'a> Scavenger<'a> {
                 let h = unsafe { o.header() };
                 scan += h.size();
                 // SAFETY: `o` is a live to-space object with `h.slot_count()` slots.
-                unsafe { self.scan_young(o, h.slot_count()) };
+                unsafe { self.evacuate_slots::<false>(o, h.slot_count()) };
             }
             if let Some(o) = self.promoted.pop() {
                 // SAFETY: `o` is a live promoted object.

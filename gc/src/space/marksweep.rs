@@ -103,8 +103,14 @@ impl Block {
 
     #[inline]
     fn is_allocated(&self, cell: usize) -> bool {
-        self.alloc[cell / 64] & (1 << (cell % 64)) != 0
+        bit(&self.alloc, cell)
     }
+}
+
+/// Whether bit `i` of a bitmap is set.
+#[inline(always)]
+fn bit(words: &[u64], i: usize) -> bool {
+    words[i / 64] & (1 << (i % 64)) != 0
 }
 
 /// `ceil(2^32 / d)`. For `off < 2^16` and `d < 2^16`, `off * reciprocal(d) >> 32 == off / d`:
@@ -359,7 +365,7 @@ impl OldSpace {
     #[inline]
     pub fn is_marked(&self, addr: usize) -> bool {
         let (b, i) = self.locate(addr);
-        self.blocks[b].mark[i / 64] & (1 << (i % 64)) != 0
+        bit(&self.blocks[b].mark, i)
     }
 
     /// Whether any mark bit is set (for `verify`).
