@@ -811,16 +811,44 @@ impl Heap {
         self.expose(raw)
     }
 
-    /// Runs `f` inside a new frame and pops it afterwards, even if `f` fails.
-    pub fn scope<T>(
+    /// Runs `f` inside a new frame and pops it afterwards, with any frames `f` pushed and
+    /// left: when `scope` returns — `f`'s result, success or error, whatever its error type
+    /// — or unwinds from a panic in `f`, the frame depth is what it was before the call.
+    ///
+    /// ```
+    /// # use gclab::{Heap, HeapError, Value};
+    /// #[derive(Debug)]
+    /// enum EvalError { Heap(HeapError), NotANumber }
+    /// impl From<HeapError> for EvalError {
+    ///     fn from(e: HeapError) -> Self { EvalError::Heap(e) }
+    /// }
+    ///
+    /// let mut heap = Heap::new()?;
+    /// let r = heap.scope("eval", |heap| {
+    ///     let cell = heap.alloc(1, 1, 0)?;          // a HeapError converts with `?`
+    ///     heap.set(cell, 0, Value::Bool(true))?;
+    ///     match heap.get(cell, 0)? {
+    ///         Value::Int(i) => Ok(i),
+    ///         _ => Err(EvalError::NotANumber),       // the caller's own error passes through
+    ///     }
+    /// });
+    /// assert!(matches!(r, Err(EvalError::NotANumber)));
+    /// assert_eq!(heap.frame_depth(), 0);
+    /// # Ok::<(), HeapError>(())
+    /// ```
+    pub fn scope<T, E: From<HeapError>>(
         &mut self,
         label: &str,
-        f: impl FnOnce(&mut Heap) -> Result<T, HeapError>,
-    ) -> Result<T, HeapError> {
-        let frame = self.push_frame(label);
-        let r = f(self);
-        self.pop_frame(frame)?;
-        r
+        f: impl FnOnce(&mut Heap) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let depth = self.roots.frame_depth();
+        let _frame = self.push_frame(label);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+        self.roots.pop_to_depth(depth);
+        match r {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 
     /// Number of frames above the top level.

@@ -273,6 +273,21 @@ impl RootTable {
         Ok(())
     }
 
+    /// Pops every frame above `depth` (0 is the top level), releasing their locals.
+    pub fn pop_to_depth(&mut self, depth: usize) {
+        if depth + 1 >= self.frames.len() {
+            return;
+        }
+        self.locals.truncate(self.frames[depth + 1].base as usize);
+        self.frames.truncate(depth + 1);
+        let top = self
+            .frames
+            .last()
+            .expect("the top-level frame is never popped");
+        self.top_serial = top.serial;
+        self.top_base = top.base;
+    }
+
     #[cold]
     #[inline(never)]
     fn frame_order_error(&self, frame: Frame) -> HeapError {
