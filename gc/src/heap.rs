@@ -100,6 +100,13 @@ pub struct Heap {
     /// Objects larger than this go to the large-object space: the configured threshold, or
     /// less when the nursery could not hold such an object even empty.
     large_threshold: usize,
+    /// The largest object the inlined fast path allocates: `large_threshold`, or 0 in stress
+    /// mode so that every allocation reaches the slow path and its countdown.
+    fast_max: usize,
+    /// Stress mode: allocations left before the next forced collection (0: off), and the
+    /// number of forced collections so far.
+    stress_countdown: u32,
+    stress_count: u64,
     /// Mark-sweep plan: old and large bytes may grow to this before an allocation must take
     /// the slow path (the major threshold, capped by the heap limit).
     old_limit: u64,
@@ -151,6 +158,7 @@ impl Heap {
             (Some(y), Plan::Generational) => config.large_object_threshold.min(y.current_range().1),
             _ => config.large_object_threshold,
         };
+        let stress = config.gc_interval.unwrap_or(0);
         let mut heap = Heap {
             major_threshold: config.min_major_threshold as u64,
             config,
@@ -172,6 +180,9 @@ impl Heap {
             epoch: Instant::now(),
             mark_stack: Vec::new(),
             large_threshold,
+            fast_max: if stress > 0 { 0 } else { large_threshold },
+            stress_countdown: stress,
+            stress_count: 0,
             old_limit: 0,
         };
         heap.update_limits();
@@ -243,16 +254,14 @@ impl Heap {
         self.next_id
     }
 
-    /// Memory the heap holds from the OS for objects right now: nursery semispaces in use,
-    /// old-space blocks, large objects. (Address space merely reserved is not counted.)
+    /// Memory the heap holds from the OS for objects right now, in whole pages: the pages of
+    /// the copying spaces filled so far (they are never given back) or prefaulted, old-space
+    /// blocks in use or retained, and each large object's page-rounded mapping. Address space
+    /// merely reserved is not counted.
     pub fn committed_bytes(&self) -> u64 {
-        let young = match self.config.plan {
-            Plan::Generational => 2 * self.config.nursery_size as u64,
-            Plan::SemiSpace => 2 * self.young.as_ref().map_or(0, |y| y.used() as u64),
-            Plan::NoGc => self.young.as_ref().map_or(0, |y| y.used() as u64),
-            Plan::MarkSweep => 0,
-        };
-        young + self.old.as_ref().map_or(0, |o| o.block_bytes()) + self.large.bytes()
+        self.young.as_ref().map_or(0, |y| y.committed_bytes())
+            + self.old.as_ref().map_or(0, |o| o.block_bytes())
+            + self.large.committed_bytes()
     }
 
     /// Bytes of old-space cells in use: object bytes plus the internal fragmentation of the
@@ -358,6 +367,15 @@ impl Heap {
             return Err(HeapError::TooLarge { slots, bytes });
         }
         let size = object_size(slots, bytes);
+        if self.stress_countdown > 0 {
+            self.stress_tick();
+            if size <= self.large_threshold {
+                if let Some(p) = self.young.as_mut().and_then(|y| y.alloc(size)) {
+                    // SAFETY: `p` is a fresh, exclusively owned range of `size` bytes.
+                    return Ok(unsafe { self.init_object(p, tag, slots, bytes) });
+                }
+            }
+        }
         let p = match self.alloc_old_fast(size) {
             Some(p) => p,
             None => self.alloc_slow(size)?,
@@ -394,7 +412,7 @@ impl Heap {
 
     #[inline(always)]
     fn alloc_fast(&mut self, size: usize) -> Option<*mut u8> {
-        if size > self.large_threshold {
+        if size > self.fast_max {
             return None;
         }
         self.young.as_mut()?.alloc(size)
@@ -452,6 +470,30 @@ impl Heap {
             }
             Plan::MarkSweep => self.alloc_old(size),
             Plan::NoGc => Err(self.oom(size)),
+        }
+    }
+
+    /// Stress mode: counts an allocation down and, every `gc_interval` allocations, forces a
+    /// collection and verifies the heap.
+    #[cold]
+    fn stress_tick(&mut self) {
+        self.stress_countdown -= 1;
+        if self.stress_countdown > 0 {
+            return;
+        }
+        self.stress_countdown = self.config.gc_interval.unwrap_or(1);
+        self.stress_count += 1;
+        let kind = if self.stress_count % 4 == 0 {
+            CollectionKind::Major
+        } else {
+            CollectionKind::Minor
+        };
+        self.collect_with(kind, CollectionCause::Stress);
+        if let Err(e) = self.verify() {
+            panic!(
+                "stress mode: the heap failed verification after forced collection #{} ({kind:?}): {e}",
+                self.stress_count
+            );
         }
     }
 
