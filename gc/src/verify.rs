@@ -224,6 +224,8 @@ impl Heap {
                 }
             }
         });
+        // A root source that panicked here is unregistered like one that panics mid-collection.
+        self.resume_source_panic();
 
         if c.problems.is_empty() {
             Ok(VerifyReport {

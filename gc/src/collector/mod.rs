@@ -44,6 +44,21 @@ impl Heap {
 
     pub(crate) fn collect_with(&mut self, kind: CollectionKind, cause: CollectionCause) {
         self.roots.drain_released();
+        self.collect_plan(kind, cause);
+        self.resume_source_panic();
+    }
+
+    /// Re-raises, once the collection is over and the heap whole, the first panic a
+    /// [`RootSource`](crate::RootSource) raised during it; the sources that panicked have been
+    /// unregistered and are dropped first (see the trait's docs).
+    pub(crate) fn resume_source_panic(&mut self) {
+        if let Some((panic, sources)) = self.roots.take_source_panic() {
+            drop(sources);
+            std::panic::resume_unwind(panic);
+        }
+    }
+
+    fn collect_plan(&mut self, kind: CollectionKind, cause: CollectionCause) {
         match self.config.plan {
             Plan::NoGc => {}
             Plan::Generational => {
@@ -62,6 +77,10 @@ impl Heap {
     }
 
     fn run(&mut self, kind: CollectionKind, cause: CollectionCause) {
+        // User code the collector calls (root sources) is caught where it is called; anything
+        // else unwinding from here is a collector bug that would leave a half-done collection
+        // behind, so it stops the process instead.
+        let guard = AbortOnUnwind;
         let start = Instant::now();
         let before = self.usage();
         let allocated_before = self.allocated_bytes();
@@ -109,6 +128,7 @@ impl Heap {
             eprintln!("{}", event.trace_line());
         }
         self.stats.record(event);
+        std::mem::forget(guard);
     }
 
     /// Threshold-triggered major collection (generational): mark the old generation and large
@@ -252,6 +272,19 @@ impl Heap {
         self.mark_stack = marker.into_stack();
         work.swept = self.sweep_old_and_large(marked_old);
         work
+    }
+}
+
+/// Aborts the process if dropped while a panic unwinds: it lives across a collection's work,
+/// which must never be left half done where safe code could see it.
+struct AbortOnUnwind;
+
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("gclab: a panic unwound out of the collector mid-collection; aborting");
+            std::process::abort();
+        }
     }
 }
 

@@ -62,7 +62,14 @@ impl CopySpace {
             spaces[1].prefault(0, capacity);
         }
         let cur_start = spaces[0].start();
-        let touched = [0, if semispaces == 2 && capacity <= PREFAULT_MAX { capacity } else { 0 }];
+        let touched = [
+            0,
+            if semispaces == 2 && capacity <= PREFAULT_MAX {
+                capacity
+            } else {
+                0
+            },
+        ];
         Ok(CopySpace {
             spaces,
             current: 0,
