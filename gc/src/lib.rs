@@ -98,6 +98,7 @@ mod space;
 pub mod stats;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod trace;
 mod value;
 mod verify;
 mod view;

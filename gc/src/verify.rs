@@ -14,7 +14,7 @@
 use crate::config::Plan;
 use crate::heap::Heap;
 use crate::object::{Flags, ObjPtr};
-use crate::value::RawValue;
+use crate::trace;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -166,7 +166,7 @@ impl Heap {
             let addr = o.addr();
             let young = young_objects.contains(&addr);
             // SAFETY: `o` was found by walking a space, so it is a live object.
-            let (flags, size, slots) = unsafe { (o.flags(), o.size(), o.slot_count()) };
+            let (flags, size) = unsafe { (o.flags(), o.size()) };
             total_bytes += size as u64;
             if flags & Flags::FORWARDED != 0 {
                 c.fail(format!(
@@ -186,10 +186,10 @@ impl Heap {
                 ));
             }
             let mut points_young = false;
-            for i in 0..slots {
-                // SAFETY: `i < slots`.
-                let v: RawValue = unsafe { o.slot(i) };
-                if let Some(target) = v.ref_addr() {
+            // SAFETY: `o` is a live object (found by walking a space); verify only reads.
+            unsafe {
+                trace::for_each_reference(o, |i, _kind, v| {
+                    let target = v.addr();
                     if !is_object(target) {
                         c.fail(format!(
                             "slot {i} of object at {addr:#x} points at {target:#x}, not an object"
@@ -197,8 +197,8 @@ impl Heap {
                     } else if young_objects.contains(&target) {
                         points_young = true;
                     }
-                }
-            }
+                })
+            };
             if generational && !young && points_young && !(remembered && remset.contains(&addr)) {
                 c.fail(format!(
                     "old object at {addr:#x} references the nursery but is not remembered"

@@ -12,8 +12,9 @@
 //! their header's mark flag, and the scavenge that follows copies exactly those objects (and
 //! drops the flag as it copies), so no nursery object keeps a mark past the collection.
 
-use crate::object::{Flags, ObjPtr};
+use crate::object::{Flags, Header, ObjPtr};
 use crate::space::{LargeObjectSpace, OldSpace};
+use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
 
 pub(crate) struct Marker<'a> {
@@ -100,20 +101,28 @@ impl<'a> Marker<'a> {
         if self.old.in_range(o.addr()) {
             self.marked_old_bytes += size;
         }
-        for i in 0..h.slot_count() {
-            // SAFETY: `o` is live and `i < slot_count`.
-            self.mark_value(unsafe { o.slot(i) });
+        // SAFETY: `o` is live with header `h`; marking only reads its slots.
+        unsafe { self.scan_slots(o, h) };
+    }
+
+    /// Marks the targets of `o`'s slots.
+    ///
+    /// # Safety
+    /// `o` is a live object with header `h`.
+    #[inline(always)]
+    unsafe fn scan_slots(&mut self, o: ObjPtr, h: Header) {
+        // SAFETY: the caller's contract.
+        unsafe {
+            trace::scan(o, h, |slot, kind| match kind {
+                SlotKind::Strong => self.mark_value(slot.load()),
+            })
         }
     }
 
     /// Marks everything `o` references.
     pub fn scan(&mut self, o: ObjPtr) {
-        // SAFETY: `o` is a live object; `i < slot_count`.
-        unsafe {
-            for i in 0..o.slot_count() {
-                self.mark_value(o.slot(i));
-            }
-        }
+        // SAFETY: `o` is a live object.
+        unsafe { self.scan_slots(o, o.header()) }
     }
 
     /// Scans until the mark stack is empty.
