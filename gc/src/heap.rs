@@ -1,11 +1,11 @@
 //! The [`Heap`]: allocation, object access through handles, roots, and collection triggers.
 
 use crate::config::{HeapConfig, Plan};
-use crate::error::{HeapError, OutOfMemory};
+use crate::error::HeapError;
 use crate::object::{object_size, ObjPtr, TypeTag, MAX_BYTES, MAX_SLOTS};
+use crate::plan::ActivePlan;
 use crate::roots::{Frame, Handle, Persistent, RootKind, RootSource, RootTable, SourceId};
-use crate::space::{CopySpace, LargeObjectSpace, OldSpace};
-use crate::stats::{CollectionCause, CollectionKind, HeapUsage, SpaceUsage, Stats};
+use crate::stats::{HeapUsage, Stats};
 use crate::value::{RawValue, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -62,13 +62,9 @@ pub enum SpaceKind {
 /// A garbage-collected heap. See the [crate documentation](crate) for the model and an example.
 pub struct Heap {
     pub(crate) config: HeapConfig,
-    /// Nursery (generational), whole heap (semispace) or bump region (no-gc).
-    pub(crate) young: Option<CopySpace>,
-    pub(crate) old: Option<OldSpace>,
-    pub(crate) large: LargeObjectSpace,
+    /// The collector: its spaces, allocation slow path, triggers and collections.
+    pub(crate) plan: ActivePlan,
     pub(crate) roots: RootTable,
-    /// Old and large objects that may hold references into the nursery.
-    pub(crate) remset: Vec<ObjPtr>,
     pub(crate) types: HashMap<TypeTag, TypeInfo>,
     pub(crate) stats: Stats,
     next_id: u64,
@@ -78,7 +74,7 @@ pub struct Heap {
     pub(crate) nursery_baseline: usize,
     pub(crate) major_threshold: u64,
     /// The barrier's young range: `[barrier_lo, barrier_lo + barrier_len)`; empty unless
-    /// the plan is generational.
+    /// the plan has an object-remembering barrier.
     barrier_lo: usize,
     barrier_len: usize,
     /// `barrier_lo` as a reference's bits (tag included): a stored value is a reference
@@ -88,12 +84,8 @@ pub struct Heap {
     barrier_ref_lo: u64,
     pub(crate) epoch: Instant,
     pub(crate) mark_stack: Vec<ObjPtr>,
-    /// Objects larger than this go to the large-object space: the configured threshold, or
-    /// less when the nursery could not hold such an object even empty.
+    /// Objects larger than this go to the large-object space (the plan's threshold).
     large_threshold: usize,
-    /// Mark-sweep plan: old and large bytes may grow to this before an allocation must take
-    /// the slow path (the major threshold, capped by the heap limit).
-    old_limit: u64,
 }
 
 impl std::fmt::Debug for Heap {
@@ -119,37 +111,13 @@ impl Heap {
     /// to reserve the address space.
     pub fn with_config(config: HeapConfig) -> Result<Heap, HeapError> {
         config.validate().map_err(HeapError::Config)?;
-        let map = |e: std::io::Error| HeapError::Map(e.to_string());
-        // The limit, half again for size-class fragmentation, and one block per size class:
-        // a non-moving space needs a block for each class in use, however few bytes it holds.
-        let old_reserve = config.max_heap
-            + config.max_heap / 2
-            + crate::space::marksweep::SIZE_CLASSES.len() * crate::space::marksweep::BLOCK_SIZE;
-        let (young, old) = match config.plan {
-            Plan::Generational => (
-                Some(CopySpace::new(config.nursery_size, 2).map_err(map)?),
-                Some(OldSpace::new(old_reserve).map_err(map)?),
-            ),
-            Plan::MarkSweep => (None, Some(OldSpace::new(old_reserve).map_err(map)?)),
-            Plan::SemiSpace => (
-                Some(CopySpace::new(config.max_heap / 2, 2).map_err(map)?),
-                None,
-            ),
-            Plan::NoGc => (Some(CopySpace::new(config.max_heap, 1).map_err(map)?), None),
-        };
-        // An object that cannot fit even an empty nursery is allocated as a large one.
-        let large_threshold = match (&young, config.plan) {
-            (Some(y), Plan::Generational) => config.large_object_threshold.min(y.current_range().1),
-            _ => config.large_object_threshold,
-        };
+        let plan = ActivePlan::new(&config)?;
+        let large_threshold = plan.large_threshold(&config);
         let mut heap = Heap {
             major_threshold: config.min_major_threshold as u64,
             config,
-            young,
-            old,
-            large: LargeObjectSpace::new(),
+            plan,
             roots: RootTable::new(),
-            remset: Vec::new(),
             types: HashMap::new(),
             stats: Stats::default(),
             next_id: 0,
@@ -161,7 +129,6 @@ impl Heap {
             epoch: Instant::now(),
             mark_stack: Vec::new(),
             large_threshold,
-            old_limit: 0,
         };
         heap.update_limits();
         Ok(heap)
@@ -177,6 +144,12 @@ impl Heap {
         self.config.plan
     }
 
+    /// Whether collections may move objects under this plan. Handles hide moves; a raw
+    /// reference kept outside the heap's roots is only stable when this is `false`.
+    pub fn moves_objects(&self) -> bool {
+        self.plan.constraints().moves_objects
+    }
+
     /// Collection statistics.
     pub fn stats(&self) -> &Stats {
         &self.stats
@@ -189,41 +162,33 @@ impl Heap {
 
     /// Bytes and objects in each space right now (exact object sizes).
     pub fn usage(&self) -> HeapUsage {
-        HeapUsage {
-            nursery: self
-                .young
-                .as_ref()
-                .map_or_else(SpaceUsage::default, |y| SpaceUsage {
-                    bytes: y.used() as u64,
-                    objects: y.objects(),
-                }),
-            old: self
-                .old
-                .as_ref()
-                .map_or_else(SpaceUsage::default, |o| SpaceUsage {
-                    bytes: o.bytes(),
-                    objects: o.objects(),
-                }),
-            large: SpaceUsage {
-                bytes: self.large.bytes(),
-                objects: self.large.objects(),
-            },
-        }
+        let mut u = HeapUsage::default();
+        self.plan.for_each_space(&mut |s| {
+            let slot = match s.name() {
+                "nursery" => &mut u.nursery,
+                "large" => &mut u.large,
+                _ => &mut u.old,
+            };
+            let su = s.usage();
+            slot.bytes += su.bytes;
+            slot.objects += su.objects;
+        });
+        u
     }
 
     /// Bytes occupied by objects in all spaces (live or not yet collected).
     pub fn occupied_bytes(&self) -> u64 {
-        self.young.as_ref().map_or(0, |y| y.used() as u64)
-            + self.old.as_ref().map_or(0, |o| o.bytes())
-            + self.large.bytes()
+        let mut bytes = 0;
+        self.plan.for_each_space(&mut |s| bytes += s.usage().bytes);
+        bytes
     }
 
     /// Total bytes allocated since the heap was created.
     pub fn allocated_bytes(&self) -> u64 {
-        let nursery_new = match (&self.young, self.config.plan) {
-            (Some(y), _) => y.used().saturating_sub(self.nursery_baseline) as u64,
-            (None, _) => 0,
-        };
+        let nursery_new = self
+            .plan
+            .bump_space()
+            .map_or(0, |y| y.used().saturating_sub(self.nursery_baseline) as u64);
         self.allocated_retired + nursery_new
     }
 
@@ -235,26 +200,28 @@ impl Heap {
     /// Memory the heap holds from the OS for objects right now: nursery semispaces in use,
     /// old-space blocks, large objects. (Address space merely reserved is not counted.)
     pub fn committed_bytes(&self) -> u64 {
-        let young = match self.config.plan {
-            Plan::Generational => 2 * self.config.nursery_size as u64,
-            Plan::SemiSpace => 2 * self.young.as_ref().map_or(0, |y| y.used() as u64),
-            Plan::NoGc => self.young.as_ref().map_or(0, |y| y.used() as u64),
-            Plan::MarkSweep => 0,
-        };
-        young + self.old.as_ref().map_or(0, |o| o.block_bytes()) + self.large.bytes()
+        let mut bytes = 0;
+        self.plan.for_each_space(&mut |s| bytes += s.committed());
+        bytes
     }
 
     /// Bytes of old-space cells in use: object bytes plus the internal fragmentation of the
     /// size classes (compare with `usage().old.bytes`).
     pub fn old_cell_bytes(&self) -> u64 {
-        self.old.as_ref().map_or(0, |o| o.cell_bytes())
+        let mut bytes = 0;
+        self.plan
+            .for_each_space(&mut |s| bytes += s.fragmentation().map_or(0, |f| f.cell_bytes));
+        bytes
     }
 
     /// Old-space blocks holding at least one object (64 KiB each). Empty blocks are kept in a
     /// committed pool (up to 16 MiB, one default nursery semispace) and the rest returned to
     /// the OS.
     pub fn old_blocks_in_use(&self) -> usize {
-        self.old.as_ref().map_or(0, |o| o.blocks_in_use())
+        let mut blocks = 0;
+        self.plan
+            .for_each_space(&mut |s| blocks += s.fragmentation().map_or(0, |f| f.blocks_in_use));
+        blocks
     }
 
     /// Number of registered external root sources.
@@ -347,9 +314,10 @@ impl Heap {
             return Err(HeapError::TooLarge { slots, bytes });
         }
         let size = object_size(slots, bytes);
-        let p = match self.alloc_old_fast(size) {
-            Some(p) => p,
-            None => self.alloc_slow(size)?,
+        let p = if size > self.large_threshold {
+            self.alloc_large(size)?
+        } else {
+            ActivePlan::alloc_slow(self, size)?
         };
         // SAFETY: `p` is a fresh, exclusively owned range of the object's size from a space.
         Ok(unsafe { self.init_object(p, tag, slots, bytes) })
@@ -386,143 +354,19 @@ impl Heap {
         if size > self.large_threshold {
             return None;
         }
-        self.young.as_mut()?.alloc(size)
-    }
-
-    /// Mark-sweep plan: an old-space cell when neither the collection threshold nor the
-    /// heap limit is in the way (what `make_room` would check). Reached through the slow
-    /// path: only the nursery's bump path is worth copying into every caller.
-    #[inline]
-    fn alloc_old_fast(&mut self, size: usize) -> Option<*mut u8> {
-        if self.young.is_some() || size > self.large_threshold {
-            return None;
-        }
-        let old = self.old.as_mut()?;
-        if old.bytes() + self.large.bytes() + size as u64 > self.old_limit {
-            return None;
-        }
-        let p = old.alloc(size)?;
-        self.allocated_retired += size as u64;
-        Some(p)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn alloc_slow(&mut self, size: usize) -> Result<*mut u8, HeapError> {
-        if size > self.large_threshold {
-            return self.alloc_large(size);
-        }
-        match self.config.plan {
-            Plan::Generational | Plan::SemiSpace => {
-                let kind = if self.config.plan == Plan::Generational {
-                    CollectionKind::Minor
-                } else {
-                    CollectionKind::Major
-                };
-                self.collect_with(kind, CollectionCause::NurseryFull);
-                if let Some(p) = self.young.as_mut().and_then(|y| y.alloc(size)) {
-                    return Ok(p);
-                }
-                if self.config.plan == Plan::SemiSpace {
-                    // Past the growth threshold but within the limit: grow instead of failing.
-                    let hard = (self.config.max_heap as u64).saturating_sub(self.large.bytes());
-                    if let Some(p) = self.young.as_mut().and_then(|y| {
-                        y.set_limit(hard as usize);
-                        y.alloc(size)
-                    }) {
-                        return Ok(p);
-                    }
-                }
-                self.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
-                self.young
-                    .as_mut()
-                    .and_then(|y| y.alloc(size))
-                    .ok_or_else(|| self.oom(size))
-            }
-            Plan::MarkSweep => self.alloc_old(size),
-            Plan::NoGc => Err(self.oom(size)),
-        }
-    }
-
-    /// Mark-sweep plan: every small object goes to the old space.
-    fn alloc_old(&mut self, size: usize) -> Result<*mut u8, HeapError> {
-        self.make_room(size)?;
-        let p = match self.old.as_mut().and_then(|o| o.alloc(size)) {
-            Some(p) => p,
-            None => {
-                // The reservation is exhausted (fragmentation): a full collection may free blocks.
-                self.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
-                self.old
-                    .as_mut()
-                    .and_then(|o| o.alloc(size))
-                    .ok_or_else(|| self.oom(size))?
-            }
-        };
-        self.allocated_retired += size as u64;
-        Ok(p)
-    }
-
-    fn alloc_large(&mut self, size: usize) -> Result<*mut u8, HeapError> {
-        self.make_room(size)?;
-        let p = self.large.alloc(size).ok_or_else(|| self.oom(size))?;
-        self.allocated_retired += size as u64;
-        self.update_limits();
-        Ok(p)
-    }
-
-    /// Before a direct allocation outside the bump space: collect if the old generation
-    /// passed its threshold or the limit would be passed; fail if it still would.
-    fn make_room(&mut self, size: usize) -> Result<(), HeapError> {
-        let collects = self.config.plan != Plan::NoGc;
-        let old_and_large = self.old.as_ref().map_or(0, |o| o.bytes()) + self.large.bytes();
-        if collects
-            && matches!(self.config.plan, Plan::Generational | Plan::MarkSweep)
-            && old_and_large + size as u64 > self.major_threshold
-        {
-            self.collect_with(CollectionKind::Major, CollectionCause::OldThreshold);
-        }
-        if self.occupied_bytes() + size as u64 > self.config.max_heap as u64 {
-            if collects {
-                self.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
-            }
-            if self.occupied_bytes() + size as u64 > self.config.max_heap as u64 {
-                return Err(self.oom(size));
-            }
-        }
-        Ok(())
-    }
-
-    fn oom(&self, size: usize) -> HeapError {
-        HeapError::OutOfMemory(OutOfMemory {
-            limit: self.config.max_heap as u64,
-            live: self.occupied_bytes(),
-            requested: size as u64,
-        })
+        self.plan.bump()?.alloc(size)
     }
 
     /// Recomputes the bump limit (so the heap limit holds without a check on the fast path)
     /// and the barrier's young range.
     pub(crate) fn update_limits(&mut self) {
-        let max = self.config.max_heap as u64;
-        self.old_limit = self.major_threshold.min(max);
-        let others = self.old.as_ref().map_or(0, |o| o.bytes()) + self.large.bytes();
-        if let Some(y) = self.young.as_mut() {
-            let hard = max.saturating_sub(others);
-            let limit = if self.config.plan == Plan::SemiSpace {
-                // Collect when the copying space holds `major_growth` times what survived the
-                // last collection (`major_threshold`, set after each collection), not only when
-                // the whole half of the heap is full: the heap grows with its live size.
-                self.major_threshold.min(hard)
-            } else {
-                hard
-            };
-            y.set_limit(limit as usize);
-            if self.config.plan == Plan::Generational {
-                let (lo, len) = y.current_range();
-                self.barrier_lo = lo;
-                self.barrier_len = len;
-                self.barrier_ref_lo = RawValue::from_addr(lo).bits();
-            }
+        let range = self
+            .plan
+            .update_limits(self.config.max_heap as u64, self.major_threshold);
+        if let Some((lo, len)) = range {
+            self.barrier_lo = lo;
+            self.barrier_len = len;
+            self.barrier_ref_lo = RawValue::from_addr(lo).bits();
         }
     }
 
@@ -656,16 +500,19 @@ impl Heap {
         }
     }
 
+    /// Start of the barrier's young range.
+    pub(crate) fn barrier_lo(&self) -> usize {
+        self.barrier_lo
+    }
+
+    /// Length of the barrier's young range (0 without a barrier).
+    pub(crate) fn barrier_len(&self) -> usize {
+        self.barrier_len
+    }
+
     #[cold]
     fn remember(&mut self, obj: ObjPtr) {
-        // SAFETY: `obj` is a live old or large object (it was resolved from a root or is the
-        // target of a store in progress).
-        unsafe {
-            if !obj.has_flag(crate::object::Flags::REMEMBERED) {
-                obj.set_flag(crate::object::Flags::REMEMBERED, true);
-                self.remset.push(obj);
-            }
-        }
+        self.plan.remember(obj);
     }
 
     /// Number of reference slots.
@@ -718,13 +565,7 @@ impl Heap {
     }
 
     pub(crate) fn space_of_addr(&self, addr: usize) -> SpaceKind {
-        if self.large.contains(addr) {
-            SpaceKind::Large
-        } else if self.old.as_ref().is_some_and(|o| o.in_range(addr)) {
-            SpaceKind::Old
-        } else {
-            SpaceKind::Young
-        }
+        self.plan.space_of(addr)
     }
 
     /// Whether two handles name the same object.

@@ -93,6 +93,7 @@ mod error;
 mod heap;
 mod mem;
 pub mod object;
+mod plan;
 pub mod roots;
 mod space;
 pub mod stats;

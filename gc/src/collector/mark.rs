@@ -8,7 +8,7 @@
 //! its size is added to the marked bytes.
 //!
 //! A marker may also trace through the nursery in place ([`Marker::with_young`], for the
-//! generational plan's threshold-triggered major collection): nursery objects are marked with
+//! generational plan's major collections): nursery objects are marked with
 //! their header's mark flag, and the scavenge that follows copies exactly those objects (and
 //! drops the flag as it copies), so no nursery object keeps a mark past the collection.
 
@@ -79,7 +79,7 @@ impl<'a> Marker<'a> {
             // SAFETY: `addr` is the start of a live large object.
             unsafe { self.large.mark(ObjPtr::from_value(v)) }
         } else {
-            // A nursery object left behind by a failed promotion: scanned as a root.
+            // Outside every traced space (the nursery, when it is not traced in place).
             false
         };
         if newly {
@@ -117,12 +117,6 @@ impl<'a> Marker<'a> {
                 SlotKind::Strong => self.mark_value(slot.load()),
             })
         }
-    }
-
-    /// Marks everything `o` references.
-    pub fn scan(&mut self, o: ObjPtr) {
-        // SAFETY: `o` is a live object.
-        unsafe { self.scan_slots(o, o.header()) }
     }
 
     /// Scans until the mark stack is empty.

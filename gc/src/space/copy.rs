@@ -35,6 +35,8 @@ pub(crate) struct CopySpace {
     /// it through `end_copy`).
     to_top: usize,
     to_objects: u64,
+    /// Whether the second semispace was committed when the space was created.
+    prefaulted: bool,
 }
 
 impl std::fmt::Debug for CopySpace {
@@ -55,7 +57,8 @@ impl CopySpace {
             .map(|_| Region::with_huge_pages(capacity))
             .collect::<std::io::Result<Vec<_>>>()?;
         let capacity = spaces[0].len();
-        if semispaces == 2 && capacity <= PREFAULT_MAX {
+        let prefaulted = semispaces == 2 && capacity <= PREFAULT_MAX;
+        if prefaulted {
             spaces[1].prefault(0, capacity);
         }
         let cur_start = spaces[0].start();
@@ -69,6 +72,7 @@ impl CopySpace {
             objects: 0,
             to_top: 0,
             to_objects: 0,
+            prefaulted,
         })
     }
 
@@ -158,6 +162,43 @@ impl CopySpace {
         self.to_top = 0;
         self.to_objects = 0;
         self.limit = self.capacity;
+    }
+
+    /// Memory held for objects: both semispaces when the second was committed up front,
+    /// otherwise what the current fill needs in each semispace.
+    pub fn committed_bytes(&self) -> u64 {
+        if self.prefaulted {
+            2 * self.capacity as u64
+        } else {
+            (self.spaces.len() * self.top) as u64
+        }
+    }
+
+    /// Walks the current semispace header to header, checking that every size stays inside
+    /// the filled part and that the object count matches.
+    pub fn check_walk(&self) -> Result<(), String> {
+        let start = self.spaces[self.current].start();
+        let (mut off, mut count) = (0usize, 0u64);
+        while off < self.top {
+            // SAFETY: `[0, top)` holds objects end to end (the module invariant); a corrupt
+            // header is reported below before the walk goes past `top`.
+            let size = unsafe { ObjPtr::from_ptr(start.add(off)).size() };
+            if size < crate::object::HEADER_SIZE || off + size > self.top {
+                return Err(format!(
+                    "young object at {:#x} has a corrupt size {size}",
+                    start as usize + off
+                ));
+            }
+            off += size;
+            count += 1;
+        }
+        if count != self.objects {
+            return Err(format!(
+                "young space counts {} objects but holds {count}",
+                self.objects
+            ));
+        }
+        Ok(())
     }
 
     /// Walks the objects of the current semispace in address order.
