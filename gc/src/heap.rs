@@ -39,6 +39,15 @@ unsafe fn fill_words(p: *mut u64, n: usize, word: u64) {
     }
 }
 
+/// The safe value of a word that is not a reference.
+#[inline]
+fn immediate_value(raw: RawValue) -> Result<Value, HeapError> {
+    match raw.immediate() {
+        Some(i) => Ok(i.into()),
+        None => Err(HeapError::InvalidValue { bits: raw.bits() }),
+    }
+}
+
 /// Names the embedder gives a type tag, for diagnostics.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TypeInfo {
@@ -117,7 +126,9 @@ impl Heap {
             major_threshold: config.min_major_threshold as u64,
             config,
             plan,
-            roots: RootTable::new(),
+            roots: RootTable::new().ok_or_else(|| {
+                HeapError::Config("heap ids exhausted: 2^32 - 1 heaps were created".into())
+            })?,
             types: HashMap::new(),
             stats: Stats::default(),
             next_id: 0,
@@ -432,11 +443,11 @@ impl Heap {
 
     /// Turns a raw word into a safe value, rooting references in the current frame.
     #[inline]
-    pub(crate) fn expose(&mut self, raw: RawValue) -> Value {
+    pub(crate) fn expose(&mut self, raw: RawValue) -> Result<Value, HeapError> {
         if raw.is_ref() {
-            return Value::Ref(self.roots.push_local(raw));
+            return Ok(Value::Ref(self.roots.push_local(raw)));
         }
-        raw.immediate().expect("not a reference").into()
+        immediate_value(raw)
     }
 
     /// Reads slot `index`. A reference comes back as a new local in the current frame.
@@ -445,7 +456,7 @@ impl Heap {
         let o = self.slot_of(obj.into(), index)?;
         // SAFETY: `slot_of` checked that `o` is live and `index` in bounds.
         let raw = unsafe { o.slot(index) };
-        Ok(self.expose(raw))
+        self.expose(raw)
     }
 
     /// Reads slot `index` into an existing local instead of creating one (for loops that
@@ -461,10 +472,11 @@ impl Heap {
         // SAFETY: `slot_of` checked that `o` is live and `index` in bounds.
         let raw = unsafe { o.slot(index) };
         self.roots.set(local, raw)?;
-        Ok(match raw.immediate() {
-            Some(i) => i.into(),
-            None => Value::Ref(local),
-        })
+        if raw.is_ref() {
+            Ok(Value::Ref(local))
+        } else {
+            immediate_value(raw)
+        }
     }
 
     /// Stores into slot `index`, through the write barrier.
@@ -581,10 +593,11 @@ impl Heap {
     pub fn value_of(&self, h: impl Into<Handle>) -> Result<Value, HeapError> {
         let h = h.into();
         let raw = self.roots.get(h)?;
-        Ok(match raw.immediate() {
-            Some(i) => i.into(),
-            None => Value::Ref(h),
-        })
+        if raw.is_ref() {
+            Ok(Value::Ref(h))
+        } else {
+            immediate_value(raw)
+        }
     }
 
     /// A read-only view of an object that borrows the heap: traverse a structure through
@@ -636,19 +649,47 @@ impl Heap {
     ) -> Result<Value, HeapError> {
         let raw = self.roots.get(keep.into())?;
         self.roots.pop_frame(frame)?;
-        Ok(self.expose(raw))
+        self.expose(raw)
     }
 
-    /// Runs `f` inside a new frame and pops it afterwards, even if `f` fails.
-    pub fn scope<T>(
+    /// Runs `f` inside a new frame and pops it afterwards, with any frames `f` pushed and
+    /// left: when `scope` returns — `f`'s result, success or error, whatever its error type
+    /// — or unwinds from a panic in `f`, the frame depth is what it was before the call.
+    ///
+    /// ```
+    /// # use gclab::{Heap, HeapError, Value};
+    /// #[derive(Debug)]
+    /// enum EvalError { Heap(HeapError), NotANumber }
+    /// impl From<HeapError> for EvalError {
+    ///     fn from(e: HeapError) -> Self { EvalError::Heap(e) }
+    /// }
+    ///
+    /// let mut heap = Heap::new()?;
+    /// let r = heap.scope("eval", |heap| {
+    ///     let cell = heap.alloc(1, 1, 0)?;          // a HeapError converts with `?`
+    ///     heap.set(cell, 0, Value::Bool(true))?;
+    ///     match heap.get(cell, 0)? {
+    ///         Value::Int(i) => Ok(i),
+    ///         _ => Err(EvalError::NotANumber),       // the caller's own error passes through
+    ///     }
+    /// });
+    /// assert!(matches!(r, Err(EvalError::NotANumber)));
+    /// assert_eq!(heap.frame_depth(), 0);
+    /// # Ok::<(), HeapError>(())
+    /// ```
+    pub fn scope<T, E: From<HeapError>>(
         &mut self,
         label: &str,
-        f: impl FnOnce(&mut Heap) -> Result<T, HeapError>,
-    ) -> Result<T, HeapError> {
-        let frame = self.push_frame(label);
-        let r = f(self);
-        self.pop_frame(frame)?;
-        r
+        f: impl FnOnce(&mut Heap) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let depth = self.roots.frame_depth();
+        let _frame = self.push_frame(label);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+        self.roots.pop_to_depth(depth);
+        match r {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 
     /// Number of frames above the top level.
@@ -695,8 +736,12 @@ impl Heap {
     }
 
     /// Releases a persistent root now.
-    pub fn release(&mut self, root: Persistent) {
-        self.roots.release(root);
+    ///
+    /// # Errors
+    /// [`HeapError::WrongHeap`] for a root of another heap: nothing here is released, and
+    /// the root, dropped, is released on its own heap.
+    pub fn release(&mut self, root: Persistent) -> Result<(), HeapError> {
+        self.roots.release(root)
     }
 
     /// Number of live persistent roots (not counting globals).
@@ -715,7 +760,7 @@ impl Heap {
     /// Reads a global; a reference comes back as a local in the current frame.
     pub fn global(&mut self, name: &str) -> Option<Value> {
         let raw = self.roots.global(name)?;
-        Some(self.expose(raw))
+        self.expose(raw).ok()
     }
 
     /// Deletes a global; returns whether it existed.
@@ -738,12 +783,14 @@ impl Heap {
         self.roots.add_source(kind, label.into(), source)
     }
 
-    /// The registered source, to read or change its slots.
+    /// The registered source, to read or change its slots; `None` if `id` was removed or
+    /// names a source of another heap.
     pub fn root_source_mut<S: RootSource>(&mut self, id: &SourceId<S>) -> Option<&mut S> {
         self.roots.source_mut(id)
     }
 
-    /// Unregisters a source and gives it back.
+    /// Unregisters a source and gives it back; `None` (and nothing removed) if `id` was
+    /// already removed or names a source of another heap.
     pub fn remove_root_source<S: RootSource>(&mut self, id: SourceId<S>) -> Option<S> {
         self.roots.remove_source(id)
     }
@@ -764,11 +811,13 @@ impl Heap {
     /// Roots a raw word as a local in the current frame.
     ///
     /// # Safety
-    /// If `raw` is a reference it must point at a live object of this heap: it was obtained
-    /// from this heap and has been kept up to date by the collector since (it sat in a
-    /// [`RootSource`] slot or was read with no collection in between).
+    /// `raw` is a valid word ([`RawValue::is_valid`]), and if it is a reference it must point
+    /// at a live object of this heap: it was obtained from this heap and has been kept up to
+    /// date by the collector since (it sat in a [`RootSource`] slot or was read with no
+    /// collection in between).
     #[inline]
     pub unsafe fn root_raw(&mut self, raw: RawValue) -> Handle {
+        debug_assert!(raw.is_valid(), "root_raw of {raw:?}");
         self.roots.push_local(raw)
     }
 
@@ -787,7 +836,8 @@ impl Heap {
     /// Stores through a raw reference, with the write barrier.
     ///
     /// # Safety
-    /// `obj`, and `value` if it is a reference, must be live references into this heap.
+    /// `obj`, and `value` if it is a reference, must be live references into this heap;
+    /// `value` is a valid word ([`RawValue::is_valid`]).
     #[inline]
     pub unsafe fn set_raw(
         &mut self,
@@ -817,6 +867,7 @@ impl Heap {
         index: usize,
         value: RawValue,
     ) -> Result<(), HeapError> {
+        debug_assert!(value.is_valid(), "set_raw of {value:?}");
         // SAFETY: the caller guarantees `obj` is live if it is a reference.
         let o = unsafe { Self::raw_slot_of(obj, index)? };
         // SAFETY: `raw_slot_of` checked `index`; the caller guarantees `value` is valid and
