@@ -8,6 +8,7 @@ use crate::error::HeapError;
 use crate::object::{object_size, ObjPtr, TypeTag, MAX_BYTES, MAX_SLOTS};
 use crate::plan::ActivePlan;
 use crate::roots::Handle;
+use crate::stats::{CollectionCause, CollectionKind};
 use crate::value::{RawValue, Value};
 
 /// Runs of up to this many words are filled with unrolled stores (see [`fill_words`]).
@@ -105,6 +106,15 @@ impl Heap {
             return Err(HeapError::TooLarge { slots, bytes });
         }
         let size = object_size(slots, bytes);
+        if self.stress_countdown > 0 {
+            self.stress_tick();
+            if size <= self.large_threshold {
+                if let Some(p) = self.plan.bump().and_then(|y| y.alloc(size)) {
+                    // SAFETY: `p` is a fresh, exclusively owned range of `size` bytes.
+                    return Ok(unsafe { self.init_object(p, tag, slots, bytes) });
+                }
+            }
+        }
         let p = if size > self.large_threshold {
             self.alloc_large(size)?
         } else {
@@ -142,7 +152,7 @@ impl Heap {
 
     #[inline(always)]
     pub(super) fn alloc_fast(&mut self, size: usize) -> Option<*mut u8> {
-        if size > self.large_threshold {
+        if size > self.fast_max {
             return None;
         }
         self.plan.bump()?.alloc(size)
@@ -158,6 +168,30 @@ impl Heap {
             self.barrier_lo = lo;
             self.barrier_len = len;
             self.barrier_ref_lo = RawValue::from_addr(lo).bits();
+        }
+    }
+
+    /// Stress mode: counts an allocation down and, every `gc_interval` allocations, forces a
+    /// collection and verifies the heap.
+    #[cold]
+    pub(super) fn stress_tick(&mut self) {
+        self.stress_countdown -= 1;
+        if self.stress_countdown > 0 {
+            return;
+        }
+        self.stress_countdown = self.config.gc_interval.unwrap_or(1);
+        self.stress_count += 1;
+        let kind = if self.stress_count % 4 == 0 {
+            CollectionKind::Major
+        } else {
+            CollectionKind::Minor
+        };
+        self.collect_with(kind, CollectionCause::Stress);
+        if let Err(e) = self.verify() {
+            panic!(
+                "stress mode: the heap failed verification after forced collection #{} ({kind:?}): {e}",
+                self.stress_count
+            );
         }
     }
 }

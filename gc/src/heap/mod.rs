@@ -72,6 +72,13 @@ pub struct Heap {
     pub(crate) mark_stack: Vec<ObjPtr>,
     /// Objects larger than this go to the large-object space (the plan's threshold).
     large_threshold: usize,
+    /// The largest object the inlined fast path allocates: `large_threshold`, or 0 in stress
+    /// mode so that every allocation reaches the slow path and its countdown.
+    fast_max: usize,
+    /// Stress mode: allocations left before the next forced collection (0: off), and the
+    /// number of forced collections so far.
+    stress_countdown: u32,
+    stress_count: u64,
 }
 
 impl std::fmt::Debug for Heap {
@@ -99,6 +106,7 @@ impl Heap {
         config.validate().map_err(HeapError::Config)?;
         let plan = ActivePlan::new(&config)?;
         let large_threshold = plan.large_threshold(&config);
+        let stress = config.gc_interval.unwrap_or(0);
         let mut heap = Heap {
             major_threshold: config.min_major_threshold as u64,
             config,
@@ -117,6 +125,9 @@ impl Heap {
             epoch: Instant::now(),
             mark_stack: Vec::new(),
             large_threshold,
+            fast_max: if stress > 0 { 0 } else { large_threshold },
+            stress_countdown: stress,
+            stress_count: 0,
         };
         heap.update_limits();
         Ok(heap)
@@ -185,8 +196,10 @@ impl Heap {
         self.next_id
     }
 
-    /// Memory the heap holds from the OS for objects right now: nursery semispaces in use,
-    /// old-space blocks, large objects. (Address space merely reserved is not counted.)
+    /// Memory the heap holds from the OS for objects right now, in whole pages: the pages of
+    /// the copying spaces filled so far (they are never given back) or prefaulted, old-space
+    /// blocks in use or retained, and each large object's page-rounded mapping. Address space
+    /// merely reserved is not counted.
     pub fn committed_bytes(&self) -> u64 {
         let mut bytes = 0;
         self.plan.for_each_space(&mut |s| bytes += s.committed());

@@ -146,7 +146,7 @@ impl Space for LargeObjectSpace {
     }
 
     fn committed(&self) -> u64 {
-        self.bytes()
+        self.committed_bytes()
     }
 
     fn for_each_object(&self, f: &mut dyn FnMut(ObjPtr)) {
