@@ -71,7 +71,7 @@ fn a_major_collection_frees_a_dead_young_chain_the_old_space_cannot_take() {
     h.set(&holder, 0, head).unwrap();
     h.pop_frame(f).unwrap();
     h.pop_frame(filler).unwrap();
-    h.release(holder);
+    h.release(holder).unwrap();
 
     h.collect(CollectionKind::Major);
     h.verify().unwrap();

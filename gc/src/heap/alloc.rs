@@ -118,7 +118,14 @@ impl Heap {
         let p = if size > self.large_threshold {
             self.alloc_large(size)?
         } else {
-            ActivePlan::alloc_slow(self, size)?
+            let limit = self.major_threshold.min(self.config.max_heap as u64);
+            match self.plan.alloc_direct(size, limit) {
+                Some(p) => {
+                    self.allocated_retired += size as u64;
+                    p
+                }
+                None => ActivePlan::alloc_slow(self, size)?,
+            }
         };
         // SAFETY: `p` is a fresh, exclusively owned range of the object's size from a space.
         Ok(unsafe { self.init_object(p, tag, slots, bytes) })

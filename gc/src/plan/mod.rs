@@ -87,6 +87,14 @@ pub(crate) trait PlanOps: Sized {
     /// The same space, read-only (its fill counts as new allocation until a collection).
     fn bump_space(&self) -> Option<&CopySpace>;
 
+    /// A direct allocation outside the bump space that needs no collection (a free cell
+    /// under `limit` bytes of old and large objects), tried before
+    /// [`alloc_slow`](Self::alloc_slow), and inlined into the heap's out-of-line allocation path.
+    #[inline(always)]
+    fn alloc_direct(&mut self, _size: usize, _limit: u64) -> Option<*mut u8> {
+        None
+    }
+
     /// The large-object space (every plan has one).
     fn large(&mut self) -> &mut LargeObjectSpace;
 
@@ -147,6 +155,11 @@ pub(crate) trait PlanOps: Sized {
 macro_rules! registry {
     ($($variant:ident => $module:ident :: $ty:ident,)*) => {
         /// The heap's plan: one variant per registered plan.
+        ///
+        /// `repr(C, u8)` puts every variant's payload at the same offset, and each plan with a
+        /// bump space declares it as its first field under `repr(C)`, so [`bump`](Self::bump)
+        /// compiles to one compare of the tag instead of a jump table on the allocation path.
+        #[repr(C, u8)]
         pub(crate) enum ActivePlan {
             $(
                 #[doc = concat!("`", stringify!($module), "`")]
@@ -180,6 +193,13 @@ macro_rules! registry {
             pub fn bump_space(&self) -> Option<&CopySpace> {
                 match self {
                     $(ActivePlan::$variant(p) => p.bump_space(),)*
+                }
+            }
+
+            #[inline(always)]
+            pub fn alloc_direct(&mut self, size: usize, limit: u64) -> Option<*mut u8> {
+                match self {
+                    $(ActivePlan::$variant(p) => p.alloc_direct(size, limit),)*
                 }
             }
 

@@ -27,6 +27,7 @@ use crate::space::{CopySpace, LargeObjectSpace, OldSpace, Space};
 use crate::stats::{CollectionCause, CollectionKind};
 
 /// The generational plan's spaces and remembered set.
+#[repr(C)] // the bump space first: see `ActivePlan`
 pub(crate) struct Generational {
     nursery: CopySpace,
     old: OldSpace,

@@ -21,17 +21,6 @@ pub(crate) struct MarkSweep {
     large: LargeObjectSpace,
 }
 
-impl MarkSweep {
-    /// A cell when neither the collection threshold nor the heap limit is in the way (what
-    /// `make_room` would check).
-    fn alloc_under_threshold(&mut self, size: usize, limit: u64) -> Option<*mut u8> {
-        if self.old_and_large() + size as u64 > limit {
-            return None;
-        }
-        self.old.alloc(size)
-    }
-}
-
 impl PlanOps for MarkSweep {
     const CONSTRAINTS: Constraints = Constraints {
         old_threshold: true,
@@ -54,28 +43,32 @@ impl PlanOps for MarkSweep {
         None
     }
 
+    /// A cell when neither the collection threshold nor the heap limit is in the way (what
+    /// `make_room` would check).
+    #[inline(always)]
+    fn alloc_direct(&mut self, size: usize, limit: u64) -> Option<*mut u8> {
+        if self.old_and_large() + size as u64 > limit {
+            return None;
+        }
+        self.old.alloc(size)
+    }
+
     fn large(&mut self) -> &mut LargeObjectSpace {
         &mut self.large
     }
 
     fn alloc_slow(heap: &mut Heap, size: usize) -> Result<*mut u8, HeapError> {
-        let limit = heap.major_threshold.min(heap.config.max_heap as u64);
-        let p = match Self::get(&mut heap.plan).alloc_under_threshold(size, limit) {
+        heap.make_room(size)?;
+        let p = match Self::get(&mut heap.plan).old.alloc(size) {
             Some(p) => p,
             None => {
-                heap.make_room(size)?;
-                match Self::get(&mut heap.plan).old.alloc(size) {
-                    Some(p) => p,
-                    None => {
-                        // The reservation is exhausted (fragmentation): a full collection may
-                        // free blocks.
-                        heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
-                        Self::get(&mut heap.plan)
-                            .old
-                            .alloc(size)
-                            .ok_or_else(|| heap.oom(size))?
-                    }
-                }
+                // The reservation is exhausted (fragmentation): a full collection may free
+                // blocks.
+                heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
+                Self::get(&mut heap.plan)
+                    .old
+                    .alloc(size)
+                    .ok_or_else(|| heap.oom(size))?
             }
         };
         heap.allocated_retired += size as u64;

@@ -10,6 +10,7 @@ use crate::space::{CopySpace, LargeObjectSpace, Space};
 use crate::stats::{CollectionCause, CollectionKind};
 
 /// The no-gc plan's spaces.
+#[repr(C)] // the bump space first: see `ActivePlan`
 pub(crate) struct NoGc {
     bump: CopySpace,
     large: LargeObjectSpace,

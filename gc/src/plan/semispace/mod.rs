@@ -16,6 +16,7 @@ use crate::space::{CopySpace, LargeObjectSpace, Space};
 use crate::stats::{CollectionCause, CollectionKind};
 
 /// The semispace plan's spaces.
+#[repr(C)] // the bump space first: see `ActivePlan`
 pub(crate) struct SemiSpace {
     space: CopySpace,
     large: LargeObjectSpace,
