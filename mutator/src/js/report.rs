@@ -1,0 +1,321 @@
+//! Running a JavaScript file: parse, prelude, main script, event loop with checkpoints in
+//! virtual time, and the report (collections, pauses, reclaim, leak verdict, retaining paths).
+//!
+//! Exit codes follow Node: 0 on success, 1 for an uncaught exception or an unhandled
+//! rejection, 2 for a syntax error or an unsupported construct (ours), `process.exit(n)`'s.
+
+use super::realm::{Interp, JsOptions};
+use super::Exc;
+use crate::probe::{verdict, Checkpoint, Probe, ProbeOptions, Verdict};
+use gclab::{CollectionCause, CollectionKind, Value};
+use oxc_allocator::Allocator;
+use oxc_parser::Parser;
+use oxc_span::SourceType;
+use std::io::Write;
+
+const PRELUDE: &str = include_str!("prelude.js");
+
+/// What a run produced.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct JsRunReport {
+    /// The file run.
+    pub file: String,
+    /// Plan name.
+    pub plan: String,
+    /// Exit code Node would give.
+    pub exit_code: i32,
+    /// Virtual time reached (ms).
+    pub virtual_ms: u64,
+    /// Whether the run stopped at `--until` with work still scheduled.
+    pub stopped_at_limit: bool,
+    /// Live bytes after each checkpoint's full collection, with the virtual time.
+    pub checkpoints: Vec<(u64, u64)>,
+    /// `healthy` or `leak` (absent with fewer than three checkpoints).
+    pub verdict: Option<Verdict>,
+    /// Minor and major collections the program caused.
+    pub minor: u64,
+    /// Major collections the program caused.
+    pub major: u64,
+    /// Pause total and maximum (ms) of those collections.
+    pub pause_total_ms: f64,
+    /// Longest pause (ms).
+    pub pause_max_ms: f64,
+    /// Bytes reclaimed / bytes occupied before, over those collections.
+    pub reclaim_rate: f64,
+    /// Bytes allocated.
+    pub allocated_bytes: u64,
+    /// Where the most bytes are held at the end, in the program's words.
+    pub retaining_paths: Vec<String>,
+    /// Unhandled promise rejections.
+    pub unhandled_rejections: usize,
+    /// Wall time (ms).
+    pub wall_ms: f64,
+}
+
+/// Reads and runs `path`.
+///
+/// # Errors
+/// The file cannot be read.
+pub fn run_file(
+    path: &std::path::Path,
+    options: JsOptions,
+    out: Box<dyn Write>,
+    err: Box<dyn Write>,
+) -> std::io::Result<JsRunReport> {
+    let source = std::fs::read_to_string(path)?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok(run_source(&name, &source, options, out, err))
+}
+
+fn first_error(file: &str, source: &str, errors: &[oxc_diagnostics::OxcDiagnostic]) -> String {
+    let e = &errors[0];
+    let offset = e.labels.first().map_or(0, |l| l.offset()) as usize;
+    let before = &source[..offset.min(source.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("{file}:{line}:{col}: SyntaxError: {}", e.message)
+}
+
+/// Runs JavaScript `source` named `file`; stdout and stderr of the program go to `out` and
+/// `err`, and the interpreter's own messages (syntax errors, uncaught exceptions) to `err`.
+pub fn run_source(
+    file: &str,
+    source: &str,
+    options: JsOptions,
+    out: Box<dyn Write>,
+    mut err: Box<dyn Write>,
+) -> JsRunReport {
+    let started = std::time::Instant::now();
+    let mut report = JsRunReport {
+        file: file.into(),
+        plan: options.config.plan.name().into(),
+        ..JsRunReport::default()
+    };
+    let alloc = Allocator::default();
+    let parsed = Parser::new(&alloc, source, SourceType::cjs()).parse();
+    if !parsed.diagnostics.is_empty() || parsed.panicked {
+        let _ = writeln!(err, "{}", first_error(file, source, &parsed.diagnostics));
+        report.exit_code = 2;
+        return report;
+    }
+    let palloc = Allocator::default();
+    let prelude = Parser::new(&palloc, PRELUDE, SourceType::cjs()).parse();
+    assert!(prelude.diagnostics.is_empty(), "the prelude parses");
+    let program = &parsed.program;
+    let checkpoint_ms = options.checkpoint_ms.max(1);
+    let mut it = match Interp::new(file, source, options, out, err) {
+        Ok(it) => it,
+        Err(e) => {
+            report.exit_code = 2;
+            eprintln!("mutator: {e}");
+            return report;
+        }
+    };
+    let mut probe = Probe::new(ProbeOptions::default());
+    let mut times: Vec<u64> = Vec::new();
+    let r = it
+        .run_prelude(&prelude.program, PRELUDE)
+        .and_then(|_| it.run_program(program));
+    let r = r.and_then(|_| {
+        checkpoint(&mut it, &mut probe, &mut times, 0);
+        let mut next = checkpoint_ms;
+        let mut on_turn = |it: &mut Interp<'_>, now: u64| {
+            if now >= next {
+                checkpoint(it, &mut probe, &mut times, now);
+                next = (now / checkpoint_ms + 1) * checkpoint_ms;
+            }
+        };
+        it.run_event_loop(&mut on_turn)
+    });
+    let r = r.and_then(|_| {
+        let process = it.heap.global("process").unwrap_or(Value::Undefined);
+        let emit = it.get_named(process, "emit")?;
+        let ev = it.new_str("exit")?;
+        it.call(emit, process, &[ev, Value::Int(0)])?;
+        Ok(())
+    });
+    report.exit_code = match r {
+        Ok(()) => 0,
+        Err(e) => it.report_uncaught(e),
+    };
+    let _ = it.out.flush();
+    report.virtual_ms = it.event_loop.now();
+    report.stopped_at_limit = it.event_loop.is_alive();
+    checkpoint(&mut it, &mut probe, &mut times, report.virtual_ms);
+    probe.finish(&mut it.heap);
+    let end = report.virtual_ms.max(1) as f64;
+    let cps: Vec<Checkpoint> = probe
+        .checkpoints
+        .iter()
+        .zip(times.iter().chain(std::iter::once(&report.virtual_ms)))
+        .map(|(c, &t)| Checkpoint {
+            done: t as f64 / end,
+            ..*c
+        })
+        .collect();
+    report.checkpoints = cps
+        .iter()
+        .zip(times.iter().chain(std::iter::once(&report.virtual_ms)))
+        .map(|(c, &t)| (t, c.live))
+        .collect();
+    report.verdict = (cps.len() >= 3).then(|| verdict(&cps));
+    let workload: Vec<&gclab::GcEvent> = probe
+        .events
+        .iter()
+        .filter(|e| e.cause != CollectionCause::Requested)
+        .collect();
+    report.minor = workload
+        .iter()
+        .filter(|e| e.kind == CollectionKind::Minor)
+        .count() as u64;
+    report.major = workload
+        .iter()
+        .filter(|e| e.kind == CollectionKind::Major)
+        .count() as u64;
+    report.pause_total_ms = workload.iter().map(|e| e.pause.as_secs_f64() * 1e3).sum();
+    report.pause_max_ms = workload
+        .iter()
+        .map(|e| e.pause.as_secs_f64() * 1e3)
+        .fold(0.0, f64::max);
+    let reclaimed: u64 = workload.iter().map(|e| e.reclaimed_bytes).sum();
+    let occupied: u64 = workload.iter().map(|e| e.before.bytes()).sum();
+    report.reclaim_rate = if occupied == 0 {
+        0.0
+    } else {
+        reclaimed as f64 / occupied as f64
+    };
+    report.allocated_bytes = probe.allocated_bytes;
+    report.retaining_paths = probe
+        .findings
+        .map(|f| f.retaining_paths)
+        .unwrap_or_default();
+    report.unhandled_rejections = it.unhandled_rejections;
+    report.wall_ms = started.elapsed().as_secs_f64() * 1e3;
+    report
+}
+
+fn checkpoint(it: &mut Interp<'_>, probe: &mut Probe, times: &mut Vec<u64>, now: u64) {
+    if times.last() == Some(&now) && !times.is_empty() {
+        return;
+    }
+    // `done` is provisional here (the end is unknown); the verdict re-reads the times.
+    probe.checkpoint(&mut it.heap, 0.0);
+    times.push(now);
+}
+
+impl JsRunReport {
+    /// The human-readable report.
+    pub fn render(&self) -> String {
+        let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
+        let mut s = format!(
+            "--- gclab: {} on {} — {} virtual ms{}\n",
+            self.file,
+            self.plan,
+            self.virtual_ms,
+            if self.stopped_at_limit {
+                " (stopped at --until; timers still pending)"
+            } else {
+                ""
+            }
+        );
+        s += &format!(
+            "collections: {} minor, {} major; pauses {:.3} ms total, {:.3} ms max; reclaim {:.1}%; allocated {:.2} MB\n",
+            self.minor, self.major, self.pause_total_ms, self.pause_max_ms, self.reclaim_rate * 100.0, mb(self.allocated_bytes)
+        );
+        let lives: Vec<String> = self
+            .checkpoints
+            .iter()
+            .map(|(t, l)| format!("{t}ms:{:.2}MB", mb(*l)))
+            .collect();
+        s += &format!("live after full GC: {}\n", lives.join(" "));
+        s += &format!(
+            "verdict: {}\n",
+            self.verdict
+                .map_or("- (fewer than 3 checkpoints)".to_string(), |v| v
+                    .to_string())
+        );
+        for p in &self.retaining_paths {
+            s += &format!("held by: {p}\n");
+        }
+        s
+    }
+}
+
+impl<'a> Interp<'a> {
+    /// Runs the built-ins written in JavaScript (their locations read `prelude.js`).
+    pub(crate) fn run_prelude(
+        &mut self,
+        program: &'a oxc_ast::ast::Program<'a>,
+        source: &'a str,
+    ) -> Result<(), Exc> {
+        let saved = (
+            std::mem::replace(&mut self.file, "prelude.js".into()),
+            self.source,
+            std::mem::take(&mut self.line_starts),
+        );
+        self.source = source;
+        self.line_starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i as u32 + 1))
+            .collect();
+        let r = self.run_program(program);
+        (self.file, self.source, self.line_starts) = saved;
+        r
+    }
+
+    /// Prints an uncaught exception as Node does (to stderr) and returns the exit code.
+    pub(crate) fn report_uncaught(&mut self, e: Exc) -> i32 {
+        let _ = self.out.flush();
+        match e {
+            Exc::Exit(code) => code,
+            Exc::Unsupported(msg) => {
+                let _ = writeln!(self.err, "{msg}");
+                2
+            }
+            Exc::Heap(gclab::HeapError::OutOfMemory(oom)) => {
+                let _ = writeln!(
+                    self.err,
+                    "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory ({} B requested, {} B live after a full collection, limit {} B)",
+                    oom.requested, oom.live, oom.limit
+                );
+                134
+            }
+            Exc::Heap(h) => {
+                let _ = writeln!(self.err, "internal error: {h}");
+                70
+            }
+            Exc::Throw(v) | Exc::Unhandled(v) => {
+                let unhandled = matches!(e, Exc::Unhandled(_));
+                let text = match self.describe_thrown(v) {
+                    Ok(t) => t,
+                    Err(_) => "(an exception that could not be printed)".into(),
+                };
+                let at = self.call_site;
+                let (line, _) = self.line_col(at);
+                let src = self.source_line(at);
+                if unhandled && !matches!(v, Value::Ref(_)) {
+                    let _ = writeln!(self.err, "node:internal/process/promises:288\n            triggerUncaughtException(err, true /* fromPromise */);\n            ^\n\n[UnhandledPromiseRejection: This error originated either by throwing inside of an async function without a catch block, or by rejecting a promise which was not handled with .catch(). The promise rejected with the reason \"{text}\".] {{\n  code: 'ERR_UNHANDLED_REJECTION'\n}}");
+                } else {
+                    let _ = writeln!(self.err, "{}:{line}\n{src}\n\n{text}", self.file);
+                }
+                let _ = writeln!(self.err, "\nNode.js v20 (gclab interpreter)");
+                1
+            }
+        }
+    }
+
+    fn describe_thrown(&mut self, v: Value) -> Result<String, Exc> {
+        if let Value::Ref(h) = v {
+            if !self.is_str(v) && self.is_error(h)? {
+                let s = self.get_named(v, "stack")?;
+                return self.to_str(s);
+            }
+            if self.is_str(v) {
+                return self.to_str(v);
+            }
+        }
+        self.inspect(v)
+    }
+}
