@@ -303,7 +303,7 @@ impl Harness {
                 if let Some(e) = self.pick_root(*root) {
                     let id = self.roots[e].id;
                     if let Some(p) = self.roots[e].persistent.take() {
-                        self.heap.release(p);
+                        self.heap.release(p).map_err(|e| format!("release: {e}"))?;
                         self.model.release(id);
                     }
                 }
