@@ -165,23 +165,8 @@ fn run_js(args: &RunArgs) -> ExitCode {
     let path = Path::new(&args.scenario);
     let out: Box<dyn std::io::Write + Send> = Box::new(std::io::BufWriter::new(std::io::stdout()));
     let err: Box<dyn std::io::Write + Send> = Box::new(std::io::stderr());
-    // A deep JavaScript recursion is a deep Rust recursion in the tree-walker: run it on a
-    // thread whose stack (address space, touched only as used) holds `max_depth` calls.
-    let path_buf = path.to_path_buf();
-    let worker = std::thread::Builder::new()
-        .stack_size(4 << 30)
-        .spawn(move || gclab_mutator::js::run_file(&path_buf, options, out, err));
-    let joined = match worker {
-        Ok(handle) => handle.join(),
-        Err(e) => {
-            eprintln!("mutator: cannot start the interpreter thread: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let Ok(result) = joined else {
-        eprintln!("mutator: the interpreter panicked");
-        return ExitCode::from(70);
-    };
+    // The interpreter runs on a thread of its own with a stack sized for `max_depth` calls.
+    let result = gclab_mutator::js::run_file(path, options, out, err);
     let report = match result {
         Ok(r) => r,
         Err(e) => {

@@ -73,3 +73,48 @@ fn stdout_matches_node() {
         failures.join("\n")
     );
 }
+
+/// Input that nests without bound is an error, never a Rust stack overflow: brackets past the
+/// limit are refused before parsing (exit 2); the densest operator chain the source-size cap
+/// allows (two million `!`) parses and evaluates within the interpreter's stack budget, or
+/// ends in a `RangeError` (exit 1) if a build needs more stack per level.
+#[test]
+fn deep_nesting_is_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("gclab-js-nesting-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let brackets = dir.join("brackets.js");
+    std::fs::write(
+        &brackets,
+        format!("console.log({}1{})", "[".repeat(5000), "]".repeat(5000)),
+    )
+    .expect("write");
+    let unary = dir.join("unary.js");
+    std::fs::write(&unary, format!("console.log({}1)", "!".repeat(2_000_000))).expect("write");
+    let run = |p: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mutator"))
+            .arg("run")
+            .arg(p)
+            .output()
+            .expect("mutator runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&brackets);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("brackets.js:1:") && err.contains("nest deeper than"),
+        "{err}"
+    );
+    let (code, err) = run(&unary);
+    match code {
+        Some(0) => {}
+        Some(1) => assert!(
+            err.contains("RangeError: Maximum call stack size exceeded"),
+            "{err}"
+        ),
+        other => panic!("exit {other:?}: {err}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

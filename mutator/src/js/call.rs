@@ -189,7 +189,13 @@ impl<'a> Interp<'a> {
         if tag == NATIVE {
             let id = self.heap.get(fh, 3)?.as_int().unwrap_or(0) as usize;
             let native = self.natives[id].1;
-            return self.in_frame_static("(native)", |it| native(it, this, args, fh));
+            // Natives count as calls: a native that calls back into JavaScript (ToPrimitive,
+            // `forEach`) must not recurse without bound either.
+            self.check_depth()?;
+            self.depth += 1;
+            let r = self.in_frame_static("(native)", |it| native(it, this, args, fh));
+            self.depth -= 1;
+            return r;
         }
         let Some(&id) = self.func_of_tag.get(&tag) else {
             return Err(self.throw_type("object is not a function")?);
@@ -203,8 +209,8 @@ impl<'a> Interp<'a> {
         self.call_closure(fh, id, this, args)
     }
 
-    fn check_depth(&mut self) -> R<()> {
-        if self.depth >= self.max_depth {
+    pub(crate) fn check_depth(&mut self) -> R<()> {
+        if self.depth >= self.max_depth || self.stack_exhausted() {
             return Err(self.throw_range("Maximum call stack size exceeded")?);
         }
         Ok(())

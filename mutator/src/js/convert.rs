@@ -124,18 +124,20 @@ impl<'a> Interp<'a> {
         self.new_str(&s)
     }
 
-    fn default_to_string(&mut self, h: gclab::Handle) -> R<String> {
+    pub(crate) fn default_to_string(&mut self, h: gclab::Handle) -> R<String> {
         Ok(match self.heap.type_tag(h)? {
             ARRAY => {
-                let items = self.array_items(h)?;
-                let mut parts = Vec::new();
-                for x in items {
-                    parts.push(match x {
-                        Value::Undefined | Value::Null => String::new(),
-                        _ => self.to_str(x)?,
-                    });
+                for &j in &self.joining {
+                    if self.heap.same_object(j, h)? {
+                        return Ok(String::new());
+                    }
                 }
-                parts.join(",")
+                self.check_stack()?;
+                let items = self.array_items(h)?;
+                self.joining.push(h);
+                let r = self.join_items(&items);
+                self.joining.pop();
+                r?
             }
             _ if self.is_callable(Value::Ref(h)) => "function () { [native code] }".into(),
             _ => {
@@ -153,6 +155,18 @@ impl<'a> Interp<'a> {
                 }
             }
         })
+    }
+
+    /// The elements of an array joined with `,` (`null` and `undefined` as empty strings).
+    fn join_items(&mut self, items: &[Value]) -> R<String> {
+        let mut parts = Vec::new();
+        for &x in items {
+            parts.push(match x {
+                Value::Undefined | Value::Null => String::new(),
+                _ => self.to_str(x)?,
+            });
+        }
+        Ok(parts.join(","))
     }
 
     /// `ToString`, as a Rust string.

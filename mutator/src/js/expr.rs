@@ -23,6 +23,7 @@ fn to_i32(f: f64) -> i32 {
 impl<'a> Interp<'a> {
     /// Evaluates an expression.
     pub(crate) fn eval(&mut self, e: &'a Expression<'a>) -> R<Value> {
+        self.check_stack()?;
         match e {
             Expression::BooleanLiteral(b) => Ok(Value::Bool(b.value)),
             Expression::NullLiteral(_) => Ok(Value::Null),

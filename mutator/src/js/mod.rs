@@ -32,6 +32,7 @@ mod call;
 mod convert;
 mod expr;
 mod inspect;
+mod nesting;
 mod object;
 mod realm;
 pub mod report;

@@ -107,7 +107,17 @@ pub struct JsOptions {
     pub checkpoint_ms: u64,
     /// Define `gc()` (as `node --expose-gc`).
     pub expose_gc: bool,
+    /// Rust stack the interpreter may use (bytes) before a deep recursion, of calls or of
+    /// nested expressions, becomes `RangeError: Maximum call stack size exceeded`.
+    /// [`run_source`](super::run_source) runs the program on a thread whose stack is
+    /// [`STACK_RESERVE`] bytes larger than this.
+    pub stack_bytes: usize,
 }
+
+/// Stack kept in reserve above [`JsOptions::stack_bytes`]: what the deepest step between two
+/// checks (a native, the parser on a bounded nesting, printing a value) may use, and what a
+/// `catch` handler of the `RangeError` runs on.
+pub const STACK_RESERVE: usize = 64 << 20;
 
 impl Default for JsOptions {
     fn default() -> Self {
@@ -117,6 +127,7 @@ impl Default for JsOptions {
             until: None,
             checkpoint_ms: 1000,
             expose_gc: false,
+            stack_bytes: 2 << 30,
         }
     }
 }
@@ -193,6 +204,11 @@ pub struct Interp<'a> {
     pub(crate) random_state: u64,
     /// Start offset of the call expression being evaluated (for natives' messages and labels).
     pub(crate) call_site: u32,
+    /// Address of a local of [`Interp::new`]: where this interpreter's use of the Rust stack
+    /// starts (the stack grows down).
+    stack_base: usize,
+    /// Arrays being joined by ToString, innermost last (a cycle joins as `""`, as in V8).
+    pub(crate) joining: Vec<gclab::Handle>,
 }
 
 impl std::fmt::Debug for Interp<'_> {
@@ -289,6 +305,8 @@ impl<'a> Interp<'a> {
             options,
             random_state: 0x2545_f491_4f6c_dd1d,
             call_site: 0,
+            stack_base: stack_address(),
+            joining: Vec::new(),
         };
         it.install_intrinsics()?;
         if it.options.expose_gc {
@@ -403,6 +421,23 @@ impl<'a> Interp<'a> {
         &self.source[start..end]
     }
 
+    /// Whether this interpreter has used more than [`JsOptions::stack_bytes`] of Rust stack.
+    #[inline]
+    pub(crate) fn stack_exhausted(&self) -> bool {
+        self.stack_base.saturating_sub(stack_address()) > self.options.stack_bytes
+    }
+
+    /// `Err(RangeError: Maximum call stack size exceeded)` when the Rust stack budget is used
+    /// up: called by every expression and statement, so no input nests Rust frames without
+    /// bound.
+    #[inline]
+    pub(crate) fn check_stack(&mut self) -> super::R<()> {
+        if self.stack_exhausted() {
+            return Err(self.throw_range("Maximum call stack size exceeded")?);
+        }
+        Ok(())
+    }
+
     /// An [`Exc::Unsupported`] naming `what` at `offset`.
     pub(crate) fn unsupported<T>(&self, what: &str, offset: u32) -> super::R<T> {
         Err(super::Exc::Unsupported(format!(
@@ -410,4 +445,11 @@ impl<'a> Interp<'a> {
             self.loc(offset)
         )))
     }
+}
+
+/// The address of a local of the calling function: the current depth of the Rust stack.
+#[inline(never)]
+fn stack_address() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
 }

@@ -4,7 +4,8 @@
 //! Exit codes follow Node: 0 on success, 1 for an uncaught exception or an unhandled
 //! rejection, 2 for a syntax error or an unsupported construct (ours), `process.exit(n)`'s.
 
-use super::realm::{Interp, JsOptions};
+use super::nesting::{line_col, nesting_exceeds, MAX_NESTING, MAX_SOURCE};
+use super::realm::{Interp, JsOptions, STACK_RESERVE};
 use super::Exc;
 use crate::probe::{verdict, Checkpoint, Probe, ProbeOptions, Verdict};
 use gclab::{CollectionCause, CollectionKind, Value};
@@ -59,8 +60,8 @@ pub struct JsRunReport {
 pub fn run_file(
     path: &std::path::Path,
     options: JsOptions,
-    out: Box<dyn Write>,
-    err: Box<dyn Write>,
+    out: Box<dyn Write + Send>,
+    err: Box<dyn Write + Send>,
 ) -> std::io::Result<JsRunReport> {
     let source = std::fs::read_to_string(path)?;
     let name = path.file_name().map_or_else(
@@ -72,16 +73,57 @@ pub fn run_file(
 
 fn first_error(file: &str, source: &str, errors: &[oxc_diagnostics::OxcDiagnostic]) -> String {
     let e = &errors[0];
-    let offset = e.labels.first().map_or(0, |l| l.offset()) as usize;
-    let before = &source[..offset.min(source.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let offset = e.labels.first().map_or(0, |l| l.offset());
+    let (line, col) = line_col(source, offset);
     format!("{file}:{line}:{col}: SyntaxError: {}", e.message)
 }
 
 /// Runs JavaScript `source` named `file`; stdout and stderr of the program go to `out` and
 /// `err`, and the interpreter's own messages (syntax errors, uncaught exceptions) to `err`.
+///
+/// The parser and the interpreter run on a thread of their own whose stack is
+/// [`JsOptions::stack_bytes`] plus [`STACK_RESERVE`] (address space, touched only as used):
+/// the interpreter turns a deeper recursion into a `RangeError`, and the source is refused
+/// before parsing if it nests deeper than [`MAX_NESTING`], so no input overflows the Rust stack.
 pub fn run_source(
+    file: &str,
+    source: &str,
+    options: JsOptions,
+    out: Box<dyn Write + Send>,
+    err: Box<dyn Write + Send>,
+) -> JsRunReport {
+    let stack = options.stack_bytes.saturating_add(STACK_RESERVE);
+    let plan = options.config.plan.name();
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("js".into())
+            .stack_size(stack)
+            .spawn_scoped(s, || run_on_this_thread(file, source, options, out, err));
+        match worker.map(|w| w.join()) {
+            Ok(Ok(report)) => report,
+            Ok(Err(_)) => {
+                eprintln!("mutator: the interpreter panicked");
+                JsRunReport {
+                    file: file.into(),
+                    plan: plan.into(),
+                    exit_code: 70,
+                    ..JsRunReport::default()
+                }
+            }
+            Err(e) => {
+                eprintln!("mutator: cannot start the interpreter thread: {e}");
+                JsRunReport {
+                    file: file.into(),
+                    plan: plan.into(),
+                    exit_code: 2,
+                    ..JsRunReport::default()
+                }
+            }
+        }
+    })
+}
+
+fn run_on_this_thread(
     file: &str,
     source: &str,
     options: JsOptions,
@@ -94,6 +136,24 @@ pub fn run_source(
         plan: options.config.plan.name().into(),
         ..JsRunReport::default()
     };
+    if source.len() > MAX_SOURCE {
+        let _ = writeln!(
+            err,
+            "{file}: the source is {} bytes; the gclab interpreter reads at most {MAX_SOURCE}",
+            source.len()
+        );
+        report.exit_code = 2;
+        return report;
+    }
+    if let Some(at) = nesting_exceeds(source, MAX_NESTING) {
+        let (line, col) = line_col(source, at);
+        let _ = writeln!(
+            err,
+            "{file}:{line}:{col}: SyntaxError: brackets nest deeper than {MAX_NESTING} levels (not supported by the gclab interpreter)"
+        );
+        report.exit_code = 2;
+        return report;
+    }
     let alloc = Allocator::default();
     let parsed = Parser::new(&alloc, source, SourceType::cjs()).parse();
     if !parsed.diagnostics.is_empty() || parsed.panicked {
@@ -175,7 +235,10 @@ pub fn run_source(
         .iter()
         .filter(|e| e.kind == CollectionKind::Major)
         .count() as u64;
-    report.pause_total_ms = workload.iter().map(|e| e.pause.as_secs_f64() * 1e3).sum();
+    report.pause_total_ms = workload
+        .iter()
+        .map(|e| e.pause.as_secs_f64() * 1e3)
+        .fold(0.0, |a, b| a + b);
     report.pause_max_ms = workload
         .iter()
         .map(|e| e.pause.as_secs_f64() * 1e3)

@@ -44,6 +44,7 @@ impl<'a> Interp<'a> {
 
     /// Executes one statement.
     pub(crate) fn exec(&mut self, s: &'a Statement<'a>) -> R<Flow<'a>> {
+        self.check_stack()?;
         match s {
             Statement::ExpressionStatement(e) => {
                 self.eval(&e.expression)?;

@@ -249,7 +249,12 @@ pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
         Ok(it.heap.get(e, i as usize)?)
     })?;
     it.method(ap, "Array.prototype.toString", |it, t, _a, _c| {
-        let s = it.to_str(t)?;
+        // The join of the elements; calling `to_str(this)` here would find this very
+        // method again through ToPrimitive.
+        let s = match t {
+            Value::Ref(h) => it.default_to_string(h)?,
+            other => it.to_str(other)?,
+        };
         it.new_str(&s)
     })?;
     it.method(ap, "Array.prototype.keys", |it, t, _a, _c| {

@@ -35,10 +35,11 @@ impl<'a> Interp<'a> {
         Ok(k)
     }
 
-    fn release_job(&mut self, k: u64) {
+    fn release_job(&mut self, k: u64) -> R<()> {
         if let Some(p) = self.jobs.remove(&k) {
-            self.heap.release(p);
+            self.heap.release(p)?;
         }
+        Ok(())
     }
 
     fn timer(&mut self, a: &[Value], repeat: bool) -> R<Value> {
@@ -65,13 +66,14 @@ impl<'a> Interp<'a> {
         Ok(Value::Int(n as i32))
     }
 
-    fn clear_timer(&mut self, v: Value) {
+    fn clear_timer(&mut self, v: Value) -> R<()> {
         if let Value::Int(n) = v {
             if let Some((id, k)) = self.timers.remove(&(n as u32)) {
                 self.event_loop.clear_timeout(id);
-                self.release_job(k);
+                self.release_job(k)?;
             }
         }
+        Ok(())
     }
 
     /// Runs the event loop to the end (or to `until`), then `process.on('exit')` listeners.
@@ -137,7 +139,7 @@ impl<'a> Interp<'a> {
         };
         let j = self.heap.local(root.handle())?;
         if !keep {
-            self.release_job(k);
+            self.release_job(k)?;
             self.timers.retain(|_, (_, key)| *key != k);
         }
         self.env = Value::Undefined;
@@ -163,7 +165,7 @@ impl<'a> Interp<'a> {
         let pending = std::mem::take(&mut self.pending_rejections);
         for root in pending {
             let p = self.heap.local(root.handle())?;
-            self.heap.release(root);
+            self.heap.release(root)?;
             if self.heap.get(p, 6)? == Value::Bool(true) {
                 continue;
             }
@@ -195,7 +197,7 @@ pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
     it.heap.set_global("setInterval", set_interval)?;
     for name in ["clearTimeout", "clearInterval"] {
         let f = it.native(name, |it, _t, a, _c| {
-            it.clear_timer(arg(a, 0));
+            it.clear_timer(arg(a, 0))?;
             Ok(Value::Undefined)
         })?;
         it.heap.set_global(name, f)?;
@@ -218,7 +220,7 @@ pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
         if let Value::Int(n) = arg(a, 0) {
             if let Some((id, k)) = it.immediates.remove(&(n as u32)) {
                 it.event_loop.clear_immediate(id);
-                it.release_job(k);
+                it.release_job(k)?;
             }
         }
         Ok(Value::Undefined)
