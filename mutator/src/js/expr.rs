@@ -441,7 +441,7 @@ impl<'a> Interp<'a> {
                         }
                     }
                 };
-                self.assign(name, v)?;
+                self.assign_at(name, v, id.span.start)?;
                 Ok(v)
             }
             AssignmentTarget::StaticMemberExpression(_)

@@ -34,11 +34,13 @@ mod expr;
 mod inspect;
 mod nesting;
 mod object;
+pub mod pace;
 mod realm;
 pub mod report;
 mod scope;
 mod stmt;
 
+pub use pace::Totals;
 pub use realm::{Interp, JsOptions};
 pub use report::{run_file, run_source, JsRunReport};
 

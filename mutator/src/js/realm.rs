@@ -103,8 +103,11 @@ pub struct JsOptions {
     pub max_depth: usize,
     /// Stop the event loop before virtual time passes this (ms).
     pub until: Option<u64>,
-    /// Force a full collection and record the live size every this many virtual ms.
+    /// Unused by the progress-paced checkpoints (see [`super::pace`]); kept for the command
+    /// line's `--checkpoint-every`.
     pub checkpoint_ms: u64,
+    /// The work of the run, if known; otherwise a silent pre-pass measures it.
+    pub totals: Option<super::pace::Totals>,
     /// Define `gc()` (as `node --expose-gc`).
     pub expose_gc: bool,
     /// Rust stack the interpreter may use (bytes) before a deep recursion, of calls or of
@@ -126,6 +129,7 @@ impl Default for JsOptions {
             max_depth: 9_000,
             until: None,
             checkpoint_ms: 1000,
+            totals: None,
             expose_gc: false,
             stack_bytes: 2 << 30,
         }
@@ -207,6 +211,13 @@ pub struct Interp<'a> {
     /// Address of a local of [`Interp::new`]: where this interpreter's use of the Rust stack
     /// starts (the stack grows down).
     stack_base: usize,
+    /// Whether the event loop runs: checkpoints are then taken between macrotasks only, where
+    /// what the program keeps is held by its timers, listeners and promises, not by a frame.
+    pub(crate) in_event_loop: bool,
+    /// Globals created by assigning to an undeclared name, with where (`file:line`).
+    pub(crate) accidental_globals: HashMap<String, String>,
+    /// Checkpoints of a measured run (`None` in the pre-pass).
+    pub(crate) pacer: Option<super::pace::Pacer>,
     /// Arrays being joined by ToString, innermost last (a cycle joins as `""`, as in V8).
     pub(crate) joining: Vec<gclab::Handle>,
 }
@@ -307,6 +318,9 @@ impl<'a> Interp<'a> {
             call_site: 0,
             stack_base: stack_address(),
             joining: Vec::new(),
+            pacer: None,
+            in_event_loop: false,
+            accidental_globals: HashMap::new(),
         };
         it.install_intrinsics()?;
         if it.options.expose_gc {

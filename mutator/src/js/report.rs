@@ -5,9 +5,10 @@
 //! rejection, 2 for a syntax error or an unsupported construct (ours), `process.exit(n)`'s.
 
 use super::nesting::{line_col, nesting_exceeds, MAX_NESTING, MAX_SOURCE};
+use super::pace::{Pacer, Totals};
 use super::realm::{Interp, JsOptions, STACK_RESERVE};
 use super::Exc;
-use crate::probe::{verdict, Checkpoint, Probe, ProbeOptions, Verdict};
+use crate::probe::{verdict, Probe, ProbeOptions, Verdict};
 use gclab::{CollectionCause, CollectionKind, Value};
 use oxc_allocator::Allocator;
 use oxc_parser::Parser;
@@ -45,8 +46,14 @@ pub struct JsRunReport {
     pub reclaim_rate: f64,
     /// Bytes allocated.
     pub allocated_bytes: u64,
+    /// Fraction of the work done at each checkpoint (see [`super::pace`]).
+    pub progress: Vec<f64>,
     /// Where the most bytes are held at the end, in the program's words.
     pub retaining_paths: Vec<String>,
+    /// Objects created between ⅓ and ⅔ of the work and still alive at the end, by type.
+    pub three_snapshot: Vec<String>,
+    /// Types whose live count rose at each of the last three quarters of the work.
+    pub growing_types: Vec<String>,
     /// Unhandled promise rejections.
     pub unhandled_rejections: usize,
     /// Wall time (ms).
@@ -165,7 +172,24 @@ fn run_on_this_thread(
     let prelude = Parser::new(&palloc, PRELUDE, SourceType::cjs()).parse();
     assert!(prelude.diagnostics.is_empty(), "the prelude parses");
     let program = &parsed.program;
-    let checkpoint_ms = options.checkpoint_ms.max(1);
+    // The pre-pass: the same program, silent and without checkpoints, to measure its work.
+    let totals = match options.totals {
+        Some(t) => t,
+        None => {
+            let sink = || -> Box<dyn Write> { Box::new(std::io::sink()) };
+            match Interp::new(file, source, options.clone(), sink(), sink()) {
+                Ok(mut it) => {
+                    let base = it.heap.allocated_bytes();
+                    let _ = execute(&mut it, &prelude.program, program);
+                    Totals {
+                        virtual_ms: it.event_loop.now(),
+                        allocated: it.heap.allocated_bytes().saturating_sub(base),
+                    }
+                }
+                Err(_) => Totals::default(),
+            }
+        }
+    };
     let mut it = match Interp::new(file, source, options, out, err) {
         Ok(it) => it,
         Err(e) => {
@@ -174,29 +198,13 @@ fn run_on_this_thread(
             return report;
         }
     };
-    let mut probe = Probe::new(ProbeOptions::default());
-    let mut times: Vec<u64> = Vec::new();
-    let r = it
-        .run_prelude(&prelude.program, PRELUDE)
-        .and_then(|_| it.run_program(program));
-    let r = r.and_then(|_| {
-        checkpoint(&mut it, &mut probe, &mut times, 0);
-        let mut next = checkpoint_ms;
-        let mut on_turn = |it: &mut Interp<'_>, now: u64| {
-            if now >= next {
-                checkpoint(it, &mut probe, &mut times, now);
-                next = (now / checkpoint_ms + 1) * checkpoint_ms;
-            }
-        };
-        it.run_event_loop(&mut on_turn)
-    });
-    let r = r.and_then(|_| {
-        let process = it.heap.global("process").unwrap_or(Value::Undefined);
-        let emit = it.get_named(process, "emit")?;
-        let ev = it.new_str("exit")?;
-        it.call(emit, process, &[ev, Value::Int(0)])?;
-        Ok(())
-    });
+    let base = it.heap.allocated_bytes();
+    it.pacer = Some(Pacer::new(
+        Probe::new(ProbeOptions::default()),
+        totals,
+        base,
+    ));
+    let r = execute(&mut it, &prelude.program, program);
     report.exit_code = match r {
         Ok(()) => 0,
         Err(e) => it.report_uncaught(e),
@@ -204,24 +212,21 @@ fn run_on_this_thread(
     let _ = it.out.flush();
     report.virtual_ms = it.event_loop.now();
     report.stopped_at_limit = it.event_loop.is_alive();
-    checkpoint(&mut it, &mut probe, &mut times, report.virtual_ms);
-    probe.finish(&mut it.heap);
-    let end = report.virtual_ms.max(1) as f64;
-    let cps: Vec<Checkpoint> = probe
-        .checkpoints
-        .iter()
-        .zip(times.iter().chain(std::iter::once(&report.virtual_ms)))
-        .map(|(c, &t)| Checkpoint {
-            done: t as f64 / end,
-            ..*c
-        })
-        .collect();
+    let mut pacer = it.pacer.take().expect("the pacer is set above");
+    if !pacer.finished {
+        // The run stopped short of the work the pre-pass measured (an uncaught exception).
+        pacer.probe.finish(&mut it.heap);
+        pacer.times.push(report.virtual_ms);
+    }
+    let probe = pacer.probe;
+    let cps = &probe.checkpoints;
     report.checkpoints = cps
         .iter()
-        .zip(times.iter().chain(std::iter::once(&report.virtual_ms)))
+        .zip(pacer.times.iter())
         .map(|(c, &t)| (t, c.live))
         .collect();
-    report.verdict = (cps.len() >= 3).then(|| verdict(&cps));
+    report.progress = cps.iter().map(|c| c.done).collect();
+    report.verdict = (cps.len() >= 3).then(|| verdict(cps));
     let workload: Vec<&gclab::GcEvent> = probe
         .events
         .iter()
@@ -251,22 +256,29 @@ fn run_on_this_thread(
         reclaimed as f64 / occupied as f64
     };
     report.allocated_bytes = probe.allocated_bytes;
-    report.retaining_paths = probe
-        .findings
-        .map(|f| f.retaining_paths)
-        .unwrap_or_default();
+    report.growing_types = probe
+        .growing_types()
+        .iter()
+        .map(|g| {
+            let counts: Vec<String> = g.counts.iter().map(u64::to_string).collect();
+            format!(
+                "{}: live count {} at ¼, ½, ¾ and the end of the work",
+                g.type_name,
+                counts.join(" → ")
+            )
+        })
+        .collect();
+    if let Some(f) = probe.findings {
+        report.retaining_paths = f
+            .retaining_paths
+            .into_iter()
+            .map(|p| name_accidental_global(&it, p))
+            .collect();
+        report.three_snapshot = f.three_snapshot;
+    }
     report.unhandled_rejections = it.unhandled_rejections;
     report.wall_ms = started.elapsed().as_secs_f64() * 1e3;
     report
-}
-
-fn checkpoint(it: &mut Interp<'_>, probe: &mut Probe, times: &mut Vec<u64>, now: u64) {
-    if times.last() == Some(&now) && !times.is_empty() {
-        return;
-    }
-    // `done` is provisional here (the end is unknown); the verdict re-reads the times.
-    probe.checkpoint(&mut it.heap, 0.0);
-    times.push(now);
 }
 
 impl JsRunReport {
@@ -303,8 +315,48 @@ impl JsRunReport {
         for p in &self.retaining_paths {
             s += &format!("held by: {p}\n");
         }
+        if self.verdict == Some(Verdict::Leak) {
+            for g in &self.three_snapshot {
+                s += &format!("created between ⅓ and ⅔ of the work, still alive: {g}\n");
+            }
+            for t in &self.growing_types {
+                s += &format!("growing type: {t}\n");
+            }
+        }
         s
     }
+}
+
+/// `[global] name → …` with where an accidental global was created:
+/// `[global] name (accidental, file.js:4) → …`.
+fn name_accidental_global(it: &Interp<'_>, path: String) -> String {
+    let Some(rest) = path.strip_prefix("[global] ") else {
+        return path;
+    };
+    let name = rest.split(' ').next().unwrap_or("");
+    match it.accidental_globals.get(name) {
+        Some(loc) => format!("[global] {name} (accidental, {loc}){}", &rest[name.len()..]),
+        None => path,
+    }
+}
+
+/// Runs the prelude, the program, the event loop (checkpoints after each macrotask) and the
+/// `exit` listeners.
+fn execute<'a>(
+    it: &mut Interp<'a>,
+    prelude: &'a oxc_ast::ast::Program<'a>,
+    program: &'a oxc_ast::ast::Program<'a>,
+) -> Result<(), Exc> {
+    it.run_prelude(prelude, PRELUDE)?;
+    it.checkpoint(0, 0.0);
+    it.run_program(program)?;
+    it.in_event_loop = true;
+    it.run_event_loop(&mut |it: &mut Interp<'_>, now| it.maybe_checkpoint(now))?;
+    let process = it.heap.global("process").unwrap_or(Value::Undefined);
+    let emit = it.get_named(process, "emit")?;
+    let ev = it.new_str("exit")?;
+    it.call(emit, process, &[ev, Value::Int(0)])?;
+    Ok(())
 }
 
 impl<'a> Interp<'a> {

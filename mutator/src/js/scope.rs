@@ -237,6 +237,19 @@ impl<'a> Interp<'a> {
         Ok(())
     }
 
+    /// [`assign`](Self::assign) from source offset `at`: an accidental global remembers
+    /// where it was created, for the retaining paths.
+    pub(crate) fn assign_at(&mut self, name: &str, v: Value, at: u32) -> R<()> {
+        if !self.accidental_globals.contains_key(name)
+            && self.resolve(name)?.is_none()
+            && self.heap.global(name).is_none()
+        {
+            let loc = self.loc_line(at);
+            self.accidental_globals.insert(name.to_string(), loc);
+        }
+        self.assign(name, v)
+    }
+
     /// Initialises a declared name in the nearest environment that declares it.
     pub(crate) fn declare(&mut self, name: &str, v: Value) -> R<()> {
         match self.resolve(name)? {

@@ -35,7 +35,12 @@ impl<'a> Interp<'a> {
         self.this = Value::Ref(exports);
         self.hoist_functions(body)?;
         for s in body {
-            if let Flow::Return(_) = self.exec(s)? {
+            // Each top-level statement's temporaries live in a frame of their own, so what
+            // the program keeps is held by the module context, not by a leftover temporary.
+            let frame = self.heap.push_frame_static("(main)");
+            let r = self.exec(s);
+            self.heap.pop_frame(frame)?;
+            if let Flow::Return(_) = r? {
                 break;
             }
         }
@@ -45,6 +50,9 @@ impl<'a> Interp<'a> {
     /// Executes one statement.
     pub(crate) fn exec(&mut self, s: &'a Statement<'a>) -> R<Flow<'a>> {
         self.check_stack()?;
+        if self.pacer.is_some() && !self.in_event_loop {
+            self.maybe_checkpoint(self.event_loop.now());
+        }
         match s {
             Statement::ExpressionStatement(e) => {
                 self.eval(&e.expression)?;
