@@ -270,6 +270,9 @@ impl<'a> Interp<'a> {
             Code::Class(_) => unreachable!("class constructors run through construct"),
         };
         self.bind_params(params, args)?;
+        if let Some(b) = body {
+            self.enter_tdz(b)?;
+        }
         if let Code::Arrow(a) = code {
             if let Some(e) = a.body.as_expression() {
                 return self.eval(e);
@@ -440,6 +443,7 @@ impl<'a> Interp<'a> {
                 }
                 self.bind_params(&ctor.params, args)?;
                 let body = ctor.body.as_ref().map_or(&[][..], |b| &b.statements[..]);
+                self.enter_tdz(body)?;
                 let r = self.run_body(body)?;
                 if matches!(r, Value::Ref(_)) {
                     return Ok(r);

@@ -19,6 +19,8 @@ const MAX_ARRAY: usize = 100;
 struct Ctx {
     indentation: usize,
     current_depth: usize,
+    /// Objects referenced circularly, numbered from 1.
+    refs: Vec<Handle>,
     seen: Vec<Handle>,
 }
 
@@ -212,9 +214,21 @@ impl<'a> Interp<'a> {
         let mut ctx = Ctx {
             indentation: 0,
             current_depth: 0,
+            refs: Vec::new(),
             seen: Vec::new(),
         };
         self.format_value(&mut ctx, v, 0, false)
+    }
+
+    /// The number of a circularly referenced object (`*1`, `*2`… in order of discovery).
+    fn ref_number(&mut self, ctx: &mut Ctx, h: Handle) -> R<usize> {
+        for (i, &r) in ctx.refs.iter().enumerate() {
+            if self.heap.same_object(r, h)? {
+                return Ok(i + 1);
+            }
+        }
+        ctx.refs.push(h);
+        Ok(ctx.refs.len())
     }
 
     fn format_value(&mut self, ctx: &mut Ctx, v: Value, depth: usize, nested: bool) -> R<String> {
@@ -231,10 +245,21 @@ impl<'a> Interp<'a> {
                 }
                 for &s in &ctx.seen {
                     if self.heap.same_object(s, h)? {
-                        return Ok("[Circular *1]".into());
+                        let n = self.ref_number(ctx, h)?;
+                        return Ok(format!("[Circular *{n}]"));
                     }
                 }
-                self.format_object(ctx, h, tag, depth)?
+                let body = self.format_object(ctx, h, tag, depth)?;
+                let mut marked = None;
+                for (i, &r) in ctx.refs.iter().enumerate() {
+                    if self.heap.same_object(r, h)? {
+                        marked = Some(i + 1);
+                    }
+                }
+                match marked {
+                    Some(n) => format!("<ref *{n}> {body}"),
+                    None => body,
+                }
             }
         })
     }

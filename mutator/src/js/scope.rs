@@ -133,6 +133,26 @@ pub(crate) fn lexical_names<'a>(stmts: &[Statement<'a>], out: &mut Vec<&'a str>)
     }
 }
 
+/// `let`, `const` and `class` names declared directly in `stmts`: in their temporal dead
+/// zone until their declaration runs.
+pub(crate) fn tdz_names<'a>(stmts: &[Statement<'a>], out: &mut Vec<&'a str>) {
+    for s in stmts {
+        match s {
+            Statement::VariableDeclaration(d) if d.kind != VariableDeclarationKind::Var => {
+                for x in &d.declarations {
+                    bound_names(&x.id, out);
+                }
+            }
+            Statement::ClassDeclaration(c) => {
+                if let Some(id) = &c.id {
+                    out.push(id.name.as_str());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Names of a function scope: parameters, then vars, then top-level lexical names.
 pub(crate) fn function_scope_names<'a>(
     params: Option<&FormalParameters<'a>>,
@@ -211,10 +231,49 @@ impl<'a> Interp<'a> {
         Ok(None)
     }
 
-    /// Reads variable `name` (`ReferenceError` if it does not exist).
+    /// Marks the `let`/`const`/`class` names of `stmts` in the current environment as not
+    /// yet initialised (the temporal dead zone): they hold the hole marker until declared.
+    pub(crate) fn enter_tdz(&mut self, stmts: &'a [Statement<'a>]) -> R<()> {
+        let mut names = Vec::new();
+        tdz_names(stmts, &mut names);
+        if names.is_empty() {
+            return Ok(());
+        }
+        let Value::Ref(env) = self.env else {
+            return Ok(());
+        };
+        let tag = self.heap.type_tag(env)?;
+        let Some(l) = self.layout_of_tag.get(&tag).cloned() else {
+            return Ok(());
+        };
+        let hole = self.intr().hole.handle();
+        for n in names {
+            if let Some(&i) = l.index.get(n) {
+                self.heap.set(env, i + 1, hole)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `Err(ReferenceError)` if `v`, the value of `name`, is the temporal-dead-zone marker.
+    fn check_initialised(&mut self, name: &str, v: Value) -> R<Value> {
+        if let Value::Ref(h) = v {
+            let hole = self.intr().hole.handle();
+            if self.heap.same_object(h, hole)? {
+                return Err(
+                    self.throw_reference(&format!("Cannot access '{name}' before initialization"))?
+                );
+            }
+        }
+        Ok(v)
+    }
+
+    /// Reads variable `name` (`ReferenceError` if it does not exist or is in its temporal
+    /// dead zone).
     pub(crate) fn lookup(&mut self, name: &str) -> R<Value> {
         if let Some((e, i)) = self.resolve(name)? {
-            return Ok(self.heap.get(e, i)?);
+            let v = self.heap.get(e, i)?;
+            return self.check_initialised(name, v);
         }
         match self.heap.global(name) {
             Some(v) => Ok(v),
@@ -227,6 +286,8 @@ impl<'a> Interp<'a> {
     /// `ReferenceError` (strict mode).
     pub(crate) fn assign(&mut self, name: &str, v: Value) -> R<()> {
         if let Some((e, i)) = self.resolve(name)? {
+            let old = self.heap.get(e, i)?;
+            self.check_initialised(name, old)?;
             self.heap.set(e, i, v)?;
             return Ok(());
         }
@@ -292,6 +353,7 @@ impl<'a> Interp<'a> {
         let l = self.layout(key << 3 | 1, || names, "context (block)");
         let saved = self.env;
         self.push_env(&l)?;
+        self.enter_tdz(stmts)?;
         self.hoist_functions(stmts)?;
         Ok(Some(saved))
     }

@@ -33,6 +33,7 @@ impl<'a> Interp<'a> {
         self.push_env(&l)?;
         let exports = self.new_object()?;
         self.this = Value::Ref(exports);
+        self.enter_tdz(body)?;
         self.hoist_functions(body)?;
         for s in body {
             // Each top-level statement's temporaries live in a frame of their own, so what

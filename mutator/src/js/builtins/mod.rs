@@ -431,6 +431,16 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
 fn install_math(it: &mut Interp<'_>) -> R<()> {
     let math = it.new_object()?;
     it.heap.set_global("Math", math)?;
+    // JSON is not implemented yet: a call is a clear error naming the call site, never a
+    // `JSON is not defined` a program could catch and carry on after.
+    let json = it.new_object()?;
+    it.method(json, "JSON.stringify", |it, _t, _a, _c| {
+        it.unsupported("JSON.stringify", it.call_site)
+    })?;
+    it.method(json, "JSON.parse", |it, _t, _a, _c| {
+        it.unsupported("JSON.parse", it.call_site)
+    })?;
+    it.heap.set_global("JSON", json)?;
     it.set_named(math, "PI", Value::Float(std::f64::consts::PI))?;
     it.set_named(math, "E", Value::Float(std::f64::consts::E))?;
     macro_rules! unary {
