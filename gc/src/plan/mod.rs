@@ -340,7 +340,7 @@ registry! {
     Generational => generational::Generational, "generational";
     /// Everything in the non-moving mark-sweep space; only whole-heap collections.
     MarkSweep => marksweep::MarkSweep, "mark-sweep";
-    /// Whole-heap copying between two semispaces of `max_heap / 2` each.
+    /// Whole-heap copying between two semispaces of `max_heap` each.
     SemiSpace => semispace::SemiSpace, "semispace";
     /// Bump allocation that never collects: the lower bound used in GC research.
     NoGc => nogc::NoGc, "no-gc";
