@@ -54,7 +54,7 @@ struct RunArgs {
     /// JavaScript: define `gc()` as `node --expose-gc` does.
     #[arg(long)]
     expose_gc: bool,
-    /// Collector plan: generational, mark-sweep, semispace or no-gc.
+    /// Collector plan: generational, mark-sweep, semispace, no-gc, immix or gen-immix.
     #[arg(long, default_value = "generational", value_parser = parse_plan)]
     plan: Plan,
     /// Size of each nursery semispace (e.g. 4M, 512K, 1048576).
