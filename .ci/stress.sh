@@ -15,7 +15,7 @@ step() {
 }
 
 # A collection at every allocation: the property suites (every plan) and the regression tests.
-step "property suites, N=1" env GCLAB_GC_INTERVAL=1 PROPTEST_CASES="${STRESS_PROPTEST_CASES:-64}" \
+step "property suites, N=1" env GCLAB_GC_INTERVAL=1 PROPTEST_CASES="${STRESS_PROPTEST_CASES:-32}" \
     cargo test -p gclab --features testing --test prop_reachability -- --test-threads=2
 regress=()
 for f in gc/tests/regress_*.rs; do
