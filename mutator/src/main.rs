@@ -55,7 +55,7 @@ struct RunArgs {
     #[arg(long)]
     expose_gc: bool,
     /// Collector plan: generational, mark-sweep, semispace, no-gc, immix or gen-immix.
-    #[arg(long, default_value = "generational", value_parser = parse_plan)]
+    #[arg(long, default_value = "gen-immix", value_parser = parse_plan)]
     plan: Plan,
     /// Size of each nursery semispace (e.g. 4M, 512K, 1048576).
     #[arg(long, value_parser = parse_size)]

@@ -83,7 +83,7 @@ fn json_report_and_output_files() {
     let line = String::from_utf8(out.stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON object");
     assert_eq!(v["scenario"], "closure-leak");
-    assert_eq!(v["plan"], "generational");
+    assert_eq!(v["plan"], "gen-immix", "the default plan");
     assert_eq!(v["verdict"], "leak");
     for key in ["p50", "p99", "max", "total"] {
         assert!(v["pause_ms"][key].is_number(), "pause_ms.{key}");

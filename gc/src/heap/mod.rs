@@ -92,7 +92,7 @@ impl std::fmt::Debug for Heap {
 }
 
 impl Heap {
-    /// A heap with the default configuration (generational plan, 16 MiB semispaces).
+    /// A heap with the default configuration (gen-immix plan, 16 MiB nursery semispaces).
     pub fn new() -> Result<Heap, HeapError> {
         Heap::with_config(HeapConfig::default())
     }

@@ -336,7 +336,7 @@ macro_rules! registry {
 }
 
 registry! {
-    /// A semispace copying nursery with promotion into a mark-sweep old generation (default).
+    /// A semispace copying nursery with promotion into a mark-sweep old generation.
     Generational => generational::Generational, "generational";
     /// Everything in the non-moving mark-sweep space; only whole-heap collections.
     MarkSweep => marksweep::MarkSweep, "mark-sweep";
@@ -346,6 +346,7 @@ registry! {
     NoGc => nogc::NoGc, "no-gc";
     /// Whole-heap mark-region collection (Immix) with opportunistic evacuation.
     Immix => immix::Immix, "immix";
-    /// A copying nursery promoting into an Immix old space (MMTk's default plan).
+    /// A copying nursery promoting into an Immix old space (MMTk's default plan, and ours:
+    /// the fastest plan with the shortest pauses on binary-trees and GCBench).
     GenImmix => gen_immix::GenImmix, "gen-immix";
 }
