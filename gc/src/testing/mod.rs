@@ -131,13 +131,15 @@ pub mod decode;
 pub mod harness;
 pub mod model;
 pub mod op;
+pub mod slot_source;
 pub mod strategy;
 
 pub use checker::{CheckError, Checker};
-pub use decode::{decode, decode_ops};
-pub use harness::{run_on_every_plan, Failure, Harness, RunReport, SlotSource};
+pub use decode::{decode, decode_config, decode_ops, decode_ops_with, decode_raw, fuzz_profiles};
+pub use harness::{run_on_every_plan, Failure, Harness, RunReport};
 pub use model::{Census, FrameRef, LocalRef, MObject, MValue, Model, ObjId, RootId, SourceKey};
 pub use op::{Op, Ops, Sel, ValSel};
+pub use slot_source::SlotSource;
 pub use strategy::{config, ops, profiles, Sizes};
 
 /// The proptest version the strategies are built with, for embedders' own strategies.
