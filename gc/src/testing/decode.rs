@@ -68,28 +68,42 @@ fn wrap(x: u16, max: u16) -> u16 {
     (u32::from(x) % (u32::from(max) + 1)) as u16
 }
 
-struct Reader<'a> {
+/// Reads fields from fuzzer bytes; past the end every byte reads as zero.
+pub(super) struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
     limits: Sizes,
 }
 
-impl Reader<'_> {
-    fn u8(&mut self) -> u8 {
+impl<'a> Reader<'a> {
+    /// A reader at the start of `data`, with the fuzzers' size limits.
+    pub(super) fn new(data: &'a [u8]) -> Reader<'a> {
+        Reader {
+            data,
+            pos: 0,
+            limits: Sizes::FUZZ,
+        }
+    }
+
+    pub(super) fn u8(&mut self) -> u8 {
         let b = self.data.get(self.pos).copied().unwrap_or(0);
         self.pos += 1;
         b
     }
 
-    fn u16(&mut self) -> u16 {
+    pub(super) fn u16(&mut self) -> u16 {
         u16::from_le_bytes([self.u8(), self.u8()])
+    }
+
+    pub(super) fn u64(&mut self) -> u64 {
+        u64::from_le_bytes(std::array::from_fn(|_| self.u8()))
     }
 
     fn sel(&mut self) -> Sel {
         Sel(self.u8() as u16)
     }
 
-    fn done(&self) -> bool {
+    pub(super) fn done(&self) -> bool {
         self.pos >= self.data.len()
     }
 

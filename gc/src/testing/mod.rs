@@ -14,7 +14,8 @@
 //!   [`Harness`] that replays them against a heap and the model, checking each result and
 //!   running the checker after every collection (requested or triggered).
 //! - [`strategy`] — proptest strategies for programs and heap shapes; [`decode`] — the same
-//!   programs from arbitrary bytes, for fuzzers.
+//!   programs from arbitrary bytes, for fuzzers; [`hostile`] — hostile configurations and
+//!   frame and scope misuse from arbitrary bytes.
 //!
 //! The harness guarantees are listed in [`harness`]'s documentation; the property suites in
 //! `gc/tests/prop_*.rs` and the fuzz targets in `fuzz/` run it under every plan.
@@ -129,6 +130,7 @@
 pub mod checker;
 pub mod decode;
 pub mod harness;
+pub mod hostile;
 pub mod model;
 pub mod op;
 pub mod slot_source;
@@ -137,6 +139,7 @@ pub mod strategy;
 pub use checker::{CheckError, Checker};
 pub use decode::{decode, decode_config, decode_ops, decode_ops_with, decode_raw, fuzz_profiles};
 pub use harness::{run_on_every_plan, Failure, Harness, RunReport};
+pub use hostile::{decode_hostile, run_hostile, HostileCase, Misuse, ScopeBody};
 pub use model::{Census, FrameRef, LocalRef, MObject, MValue, Model, ObjId, RootId, SourceKey};
 pub use op::{Op, Ops, Sel, ValSel};
 pub use slot_source::SlotSource;
