@@ -63,6 +63,16 @@ impl FromStr for Plan {
 
 const MIB: usize = 1 << 20;
 
+/// The smallest `max_heap`: 64 KiB.
+pub const MIN_HEAP: usize = 64 * 1024;
+/// The largest `max_heap`: 16 TiB. The heap reserves up to 1.5× of it as address space for
+/// the old generation, and every object address must fit the 48 bits of a reference.
+pub const MAX_HEAP: usize = 1 << 44;
+/// The smallest generational nursery semispace: 4 KiB.
+pub const MIN_NURSERY: usize = 4096;
+/// The largest nursery semispace: 1 TiB (two are reserved).
+pub const MAX_NURSERY: usize = 1 << 40;
+
 /// Sizes and policies. Start from [`HeapConfig::default`] (or [`HeapConfig::for_plan`]) and
 /// change what the experiment varies.
 ///
@@ -101,6 +111,15 @@ pub struct HeapConfig {
     pub major_growth: f64,
     /// Print one line per collection to stderr, like V8's `--trace-gc`.
     pub trace_gc: bool,
+    /// Stress mode, like V8's `--gc-interval`: force a collection every `n` allocations
+    /// (`Some(1)`: at every allocation) and [`verify`](crate::Heap::verify) the heap after
+    /// each, panicking with the verifier's report if it fails. Every fourth forced collection
+    /// is a major one, the rest minor (whole-heap plans run every collection whole).
+    ///
+    /// `None` by default, unless the environment variable `GCLAB_GC_INTERVAL` holds a
+    /// positive number when [`HeapConfig::default`] runs: that stresses every heap a program
+    /// or test suite makes without changing its code.
+    pub gc_interval: Option<u32>,
 }
 
 impl Default for HeapConfig {
@@ -114,6 +133,10 @@ impl Default for HeapConfig {
             min_major_threshold: if cfg!(miri) { 256 * 1024 } else { 8 * MIB },
             major_growth: 2.0,
             trace_gc: false,
+            gc_interval: std::env::var("GCLAB_GC_INTERVAL")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .filter(|&n| n > 0),
         }
     }
 }
@@ -127,26 +150,51 @@ impl HeapConfig {
         }
     }
 
+    /// Checks every field against its bounds, naming the field and the bound in the error.
     pub(crate) fn validate(&self) -> Result<(), String> {
         if self.promotion_age == 0 {
             return Err("promotion_age must be at least 1".into());
         }
-        if self.large_object_threshold < 16
-            || self.large_object_threshold > crate::space::marksweep::MAX_CELL
-        {
+        let max_cell = crate::space::marksweep::MAX_CELL;
+        if !(16..=max_cell).contains(&self.large_object_threshold) {
             return Err(format!(
-                "large_object_threshold must be between 16 and {} bytes",
-                crate::space::marksweep::MAX_CELL
+                "large_object_threshold must be between 16 and {max_cell} bytes (got {})",
+                self.large_object_threshold
             ));
         }
-        if self.plan == Plan::Generational && self.nursery_size < 4096 {
-            return Err("nursery_size must be at least 4096 bytes".into());
+        if !(MIN_HEAP..=MAX_HEAP).contains(&self.max_heap) {
+            return Err(format!(
+                "max_heap must be between {MIN_HEAP} and {MAX_HEAP} bytes (got {})",
+                self.max_heap
+            ));
         }
-        if self.max_heap < 64 * 1024 {
-            return Err("max_heap must be at least 64 KiB".into());
+        // Only the generational plan has a nursery, but a nonsensical size is refused under
+        // every plan rather than kept for the day the plan changes.
+        let min_nursery = if self.plan == Plan::Generational {
+            MIN_NURSERY
+        } else {
+            0
+        };
+        if !(min_nursery..=MAX_NURSERY).contains(&self.nursery_size) {
+            return Err(format!(
+                "nursery_size must be between {MIN_NURSERY} and {MAX_NURSERY} bytes (got {})",
+                self.nursery_size
+            ));
         }
-        if self.major_growth.is_nan() || self.major_growth <= 1.0 {
-            return Err("major_growth must be greater than 1".into());
+        if self.min_major_threshold > MAX_HEAP {
+            return Err(format!(
+                "min_major_threshold must be at most {MAX_HEAP} bytes (got {})",
+                self.min_major_threshold
+            ));
+        }
+        if self.gc_interval == Some(0) {
+            return Err("gc_interval must be at least 1 (or None)".into());
+        }
+        if !self.major_growth.is_finite() || self.major_growth <= 1.0 {
+            return Err(format!(
+                "major_growth must be a finite number greater than 1 (got {})",
+                self.major_growth
+            ));
         }
         Ok(())
     }

@@ -67,6 +67,15 @@ pub enum HeapError {
     },
     /// A root kind that cannot be registered this way (stack-frame roots come from frames).
     InvalidRootKind(crate::RootKind),
+    /// A raw word that encodes nothing (see [`RawValue::is_valid`](crate::RawValue::is_valid))
+    /// was found where a value was read: it can only have been stored by breaking the raw
+    /// API's contract.
+    InvalidValue {
+        /// The word's bits.
+        bits: u64,
+    },
+    /// A handle, frame, persistent root or root-source id of another heap was used.
+    WrongHeap,
     /// The configuration is inconsistent.
     Config(String),
     /// The operating system refused memory when the heap was created.
@@ -103,6 +112,12 @@ impl fmt::Display for HeapError {
                 write!(f, "object layout too large: {slots} slots, {bytes} bytes")
             }
             HeapError::InvalidRootKind(k) => write!(f, "cannot register a {k} root this way"),
+            HeapError::InvalidValue { bits } => {
+                write!(f, "the word {bits:#018x} encodes no value")
+            }
+            HeapError::WrongHeap => {
+                f.write_str("a handle, frame, root or source of another heap was used")
+            }
             HeapError::Config(msg) => write!(f, "invalid heap configuration: {msg}"),
             HeapError::Map(msg) => write!(f, "could not map heap memory: {msg}"),
         }

@@ -39,6 +39,15 @@ unsafe fn fill_words(p: *mut u64, n: usize, word: u64) {
     }
 }
 
+/// The safe value of a word that is not a reference.
+#[inline]
+fn immediate_value(raw: RawValue) -> Result<Value, HeapError> {
+    match raw.immediate() {
+        Some(i) => Ok(i.into()),
+        None => Err(HeapError::InvalidValue { bits: raw.bits() }),
+    }
+}
+
 /// Names the embedder gives a type tag, for diagnostics.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TypeInfo {
@@ -91,6 +100,13 @@ pub struct Heap {
     /// Objects larger than this go to the large-object space: the configured threshold, or
     /// less when the nursery could not hold such an object even empty.
     large_threshold: usize,
+    /// The largest object the inlined fast path allocates: `large_threshold`, or 0 in stress
+    /// mode so that every allocation reaches the slow path and its countdown.
+    fast_max: usize,
+    /// Stress mode: allocations left before the next forced collection (0: off), and the
+    /// number of forced collections so far.
+    stress_countdown: u32,
+    stress_count: u64,
     /// Mark-sweep plan: old and large bytes may grow to this before an allocation must take
     /// the slow path (the major threshold, capped by the heap limit).
     old_limit: u64,
@@ -142,13 +158,16 @@ impl Heap {
             (Some(y), Plan::Generational) => config.large_object_threshold.min(y.current_range().1),
             _ => config.large_object_threshold,
         };
+        let stress = config.gc_interval.unwrap_or(0);
         let mut heap = Heap {
             major_threshold: config.min_major_threshold as u64,
             config,
             young,
             old,
             large: LargeObjectSpace::new(),
-            roots: RootTable::new(),
+            roots: RootTable::new().ok_or_else(|| {
+                HeapError::Config("heap ids exhausted: 2^32 - 1 heaps were created".into())
+            })?,
             remset: Vec::new(),
             types: HashMap::new(),
             stats: Stats::default(),
@@ -161,6 +180,9 @@ impl Heap {
             epoch: Instant::now(),
             mark_stack: Vec::new(),
             large_threshold,
+            fast_max: if stress > 0 { 0 } else { large_threshold },
+            stress_countdown: stress,
+            stress_count: 0,
             old_limit: 0,
         };
         heap.update_limits();
@@ -232,16 +254,14 @@ impl Heap {
         self.next_id
     }
 
-    /// Memory the heap holds from the OS for objects right now: nursery semispaces in use,
-    /// old-space blocks, large objects. (Address space merely reserved is not counted.)
+    /// Memory the heap holds from the OS for objects right now, in whole pages: the pages of
+    /// the copying spaces filled so far (they are never given back) or prefaulted, old-space
+    /// blocks in use or retained, and each large object's page-rounded mapping. Address space
+    /// merely reserved is not counted.
     pub fn committed_bytes(&self) -> u64 {
-        let young = match self.config.plan {
-            Plan::Generational => 2 * self.config.nursery_size as u64,
-            Plan::SemiSpace => 2 * self.young.as_ref().map_or(0, |y| y.used() as u64),
-            Plan::NoGc => self.young.as_ref().map_or(0, |y| y.used() as u64),
-            Plan::MarkSweep => 0,
-        };
-        young + self.old.as_ref().map_or(0, |o| o.block_bytes()) + self.large.bytes()
+        self.young.as_ref().map_or(0, |y| y.committed_bytes())
+            + self.old.as_ref().map_or(0, |o| o.block_bytes())
+            + self.large.committed_bytes()
     }
 
     /// Bytes of old-space cells in use: object bytes plus the internal fragmentation of the
@@ -347,6 +367,15 @@ impl Heap {
             return Err(HeapError::TooLarge { slots, bytes });
         }
         let size = object_size(slots, bytes);
+        if self.stress_countdown > 0 {
+            self.stress_tick();
+            if size <= self.large_threshold {
+                if let Some(p) = self.young.as_mut().and_then(|y| y.alloc(size)) {
+                    // SAFETY: `p` is a fresh, exclusively owned range of `size` bytes.
+                    return Ok(unsafe { self.init_object(p, tag, slots, bytes) });
+                }
+            }
+        }
         let p = match self.alloc_old_fast(size) {
             Some(p) => p,
             None => self.alloc_slow(size)?,
@@ -383,7 +412,7 @@ impl Heap {
 
     #[inline(always)]
     fn alloc_fast(&mut self, size: usize) -> Option<*mut u8> {
-        if size > self.large_threshold {
+        if size > self.fast_max {
             return None;
         }
         self.young.as_mut()?.alloc(size)
@@ -441,6 +470,30 @@ impl Heap {
             }
             Plan::MarkSweep => self.alloc_old(size),
             Plan::NoGc => Err(self.oom(size)),
+        }
+    }
+
+    /// Stress mode: counts an allocation down and, every `gc_interval` allocations, forces a
+    /// collection and verifies the heap.
+    #[cold]
+    fn stress_tick(&mut self) {
+        self.stress_countdown -= 1;
+        if self.stress_countdown > 0 {
+            return;
+        }
+        self.stress_countdown = self.config.gc_interval.unwrap_or(1);
+        self.stress_count += 1;
+        let kind = if self.stress_count % 4 == 0 {
+            CollectionKind::Major
+        } else {
+            CollectionKind::Minor
+        };
+        self.collect_with(kind, CollectionCause::Stress);
+        if let Err(e) = self.verify() {
+            panic!(
+                "stress mode: the heap failed verification after forced collection #{} ({kind:?}): {e}",
+                self.stress_count
+            );
         }
     }
 
@@ -588,11 +641,11 @@ impl Heap {
 
     /// Turns a raw word into a safe value, rooting references in the current frame.
     #[inline]
-    pub(crate) fn expose(&mut self, raw: RawValue) -> Value {
+    pub(crate) fn expose(&mut self, raw: RawValue) -> Result<Value, HeapError> {
         if raw.is_ref() {
-            return Value::Ref(self.roots.push_local(raw));
+            return Ok(Value::Ref(self.roots.push_local(raw)));
         }
-        raw.immediate().expect("not a reference").into()
+        immediate_value(raw)
     }
 
     /// Reads slot `index`. A reference comes back as a new local in the current frame.
@@ -601,7 +654,7 @@ impl Heap {
         let o = self.slot_of(obj.into(), index)?;
         // SAFETY: `slot_of` checked that `o` is live and `index` in bounds.
         let raw = unsafe { o.slot(index) };
-        Ok(self.expose(raw))
+        self.expose(raw)
     }
 
     /// Reads slot `index` into an existing local instead of creating one (for loops that
@@ -617,10 +670,11 @@ impl Heap {
         // SAFETY: `slot_of` checked that `o` is live and `index` in bounds.
         let raw = unsafe { o.slot(index) };
         self.roots.set(local, raw)?;
-        Ok(match raw.immediate() {
-            Some(i) => i.into(),
-            None => Value::Ref(local),
-        })
+        if raw.is_ref() {
+            Ok(Value::Ref(local))
+        } else {
+            immediate_value(raw)
+        }
     }
 
     /// Stores into slot `index`, through the write barrier.
@@ -740,10 +794,11 @@ impl Heap {
     pub fn value_of(&self, h: impl Into<Handle>) -> Result<Value, HeapError> {
         let h = h.into();
         let raw = self.roots.get(h)?;
-        Ok(match raw.immediate() {
-            Some(i) => i.into(),
-            None => Value::Ref(h),
-        })
+        if raw.is_ref() {
+            Ok(Value::Ref(h))
+        } else {
+            immediate_value(raw)
+        }
     }
 
     /// A read-only view of an object that borrows the heap: traverse a structure through
@@ -795,19 +850,47 @@ impl Heap {
     ) -> Result<Value, HeapError> {
         let raw = self.roots.get(keep.into())?;
         self.roots.pop_frame(frame)?;
-        Ok(self.expose(raw))
+        self.expose(raw)
     }
 
-    /// Runs `f` inside a new frame and pops it afterwards, even if `f` fails.
-    pub fn scope<T>(
+    /// Runs `f` inside a new frame and pops it afterwards, with any frames `f` pushed and
+    /// left: when `scope` returns — `f`'s result, success or error, whatever its error type
+    /// — or unwinds from a panic in `f`, the frame depth is what it was before the call.
+    ///
+    /// ```
+    /// # use gclab::{Heap, HeapError, Value};
+    /// #[derive(Debug)]
+    /// enum EvalError { Heap(HeapError), NotANumber }
+    /// impl From<HeapError> for EvalError {
+    ///     fn from(e: HeapError) -> Self { EvalError::Heap(e) }
+    /// }
+    ///
+    /// let mut heap = Heap::new()?;
+    /// let r = heap.scope("eval", |heap| {
+    ///     let cell = heap.alloc(1, 1, 0)?;          // a HeapError converts with `?`
+    ///     heap.set(cell, 0, Value::Bool(true))?;
+    ///     match heap.get(cell, 0)? {
+    ///         Value::Int(i) => Ok(i),
+    ///         _ => Err(EvalError::NotANumber),       // the caller's own error passes through
+    ///     }
+    /// });
+    /// assert!(matches!(r, Err(EvalError::NotANumber)));
+    /// assert_eq!(heap.frame_depth(), 0);
+    /// # Ok::<(), HeapError>(())
+    /// ```
+    pub fn scope<T, E: From<HeapError>>(
         &mut self,
         label: &str,
-        f: impl FnOnce(&mut Heap) -> Result<T, HeapError>,
-    ) -> Result<T, HeapError> {
-        let frame = self.push_frame(label);
-        let r = f(self);
-        self.pop_frame(frame)?;
-        r
+        f: impl FnOnce(&mut Heap) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let depth = self.roots.frame_depth();
+        let _frame = self.push_frame(label);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+        self.roots.pop_to_depth(depth);
+        match r {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 
     /// Number of frames above the top level.
@@ -854,8 +937,12 @@ impl Heap {
     }
 
     /// Releases a persistent root now.
-    pub fn release(&mut self, root: Persistent) {
-        self.roots.release(root);
+    ///
+    /// # Errors
+    /// [`HeapError::WrongHeap`] for a root of another heap: nothing here is released, and
+    /// the root, dropped, is released on its own heap.
+    pub fn release(&mut self, root: Persistent) -> Result<(), HeapError> {
+        self.roots.release(root)
     }
 
     /// Number of live persistent roots (not counting globals).
@@ -874,7 +961,7 @@ impl Heap {
     /// Reads a global; a reference comes back as a local in the current frame.
     pub fn global(&mut self, name: &str) -> Option<Value> {
         let raw = self.roots.global(name)?;
-        Some(self.expose(raw))
+        self.expose(raw).ok()
     }
 
     /// Deletes a global; returns whether it existed.
@@ -897,12 +984,14 @@ impl Heap {
         self.roots.add_source(kind, label.into(), source)
     }
 
-    /// The registered source, to read or change its slots.
+    /// The registered source, to read or change its slots; `None` if `id` was removed or
+    /// names a source of another heap.
     pub fn root_source_mut<S: RootSource>(&mut self, id: &SourceId<S>) -> Option<&mut S> {
         self.roots.source_mut(id)
     }
 
-    /// Unregisters a source and gives it back.
+    /// Unregisters a source and gives it back; `None` (and nothing removed) if `id` was
+    /// already removed or names a source of another heap.
     pub fn remove_root_source<S: RootSource>(&mut self, id: SourceId<S>) -> Option<S> {
         self.roots.remove_source(id)
     }
@@ -923,11 +1012,13 @@ impl Heap {
     /// Roots a raw word as a local in the current frame.
     ///
     /// # Safety
-    /// If `raw` is a reference it must point at a live object of this heap: it was obtained
-    /// from this heap and has been kept up to date by the collector since (it sat in a
-    /// [`RootSource`] slot or was read with no collection in between).
+    /// `raw` is a valid word ([`RawValue::is_valid`]), and if it is a reference it must point
+    /// at a live object of this heap: it was obtained from this heap and has been kept up to
+    /// date by the collector since (it sat in a [`RootSource`] slot or was read with no
+    /// collection in between).
     #[inline]
     pub unsafe fn root_raw(&mut self, raw: RawValue) -> Handle {
+        debug_assert!(raw.is_valid(), "root_raw of {raw:?}");
         self.roots.push_local(raw)
     }
 
@@ -946,7 +1037,8 @@ impl Heap {
     /// Stores through a raw reference, with the write barrier.
     ///
     /// # Safety
-    /// `obj`, and `value` if it is a reference, must be live references into this heap.
+    /// `obj`, and `value` if it is a reference, must be live references into this heap;
+    /// `value` is a valid word ([`RawValue::is_valid`]).
     #[inline]
     pub unsafe fn set_raw(
         &mut self,
@@ -976,6 +1068,7 @@ impl Heap {
         index: usize,
         value: RawValue,
     ) -> Result<(), HeapError> {
+        debug_assert!(value.is_valid(), "set_raw of {value:?}");
         // SAFETY: the caller guarantees `obj` is live if it is a reference.
         let o = unsafe { Self::raw_slot_of(obj, index)? };
         // SAFETY: `raw_slot_of` checked `index`; the caller guarantees `value` is valid and

@@ -31,9 +31,9 @@
 //! ## Example
 //!
 //! ```
-//! use gclab::{CollectionKind, Heap, HeapConfig, RootKind, Value};
+//! use gclab::{CollectionKind, Heap, HeapConfig, HeapError, RootKind, Value};
 //!
-//! # fn main() -> Result<(), gclab::HeapError> {
+//! # fn main() -> Result<(), HeapError> {
 //! let mut heap = Heap::with_config(HeapConfig::default())?;
 //! const CELL: u16 = 1;
 //! heap.register_type(CELL, "Cell", &["value", "next"]);
@@ -57,10 +57,10 @@
 //! heap.scope("inspect", |heap| {                 // reads root their results in a frame
 //!     let next = heap.get(&timer, 1)?.as_ref().unwrap();
 //!     assert_eq!(heap.type_tag(next)?, CELL);
-//!     Ok(())
+//!     Ok::<_, HeapError>(())                     // `scope` takes the caller's error type
 //! })?;                                           // ...which this pops again
 //!
-//! heap.release(timer);                           // clearInterval: now unreachable
+//! heap.release(timer)?;                          // clearInterval: now unreachable
 //! heap.collect(CollectionKind::Major);
 //! assert_eq!(heap.usage().bytes(), 0);
 //!

@@ -21,7 +21,8 @@ pub(crate) const POISON: u8 = 0xDE;
 /// Size of a transparent huge page (x86_64, and aarch64 with 4 KiB base pages).
 pub(crate) const HUGE_PAGE: usize = 2 * 1024 * 1024;
 
-const PAGE: usize = 4096;
+/// The base page size the regions are rounded to.
+pub(crate) const PAGE: usize = 4096;
 
 /// One contiguous, zero-initialised, page-aligned piece of memory.
 pub(crate) struct Region {
@@ -59,7 +60,12 @@ impl Region {
     }
 
     fn map(len: usize, huge: bool) -> std::io::Result<Region> {
-        let len = len.max(1).next_multiple_of(PAGE);
+        let too_big = || std::io::Error::other(format!("a region of {len} bytes is too large"));
+        let len = len
+            .max(1)
+            .checked_next_multiple_of(PAGE)
+            .filter(|l| l.checked_add(HUGE_PAGE).is_some())
+            .ok_or_else(too_big)?;
         #[cfg(not(miri))]
         {
             let huge = huge && cfg!(target_os = "linux") && len >= HUGE_PAGE;

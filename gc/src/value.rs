@@ -10,6 +10,7 @@
 //! | `0xFFF9`    | a small integer (`i32` in the low 32 bits)          |
 //! | `0xFFFA`    | a special: undefined, null, false, true             |
 //! | `0xFFFB`    | a reference: object address in the low 48 bits      |
+//! | `> 0xFFFB`  | nothing (as is a special other than the four)       |
 //!
 //! So no double is ever allocated, and the collector recognises a reference with one compare.
 //! [`Value`] is the safe, public view: its reference variant is a [`Handle`](crate::Handle),
@@ -114,22 +115,32 @@ impl RawValue {
         self.is_ref().then(|| self.addr())
     }
 
-    /// Decodes a non-reference value; `None` for references.
+    /// Decodes a non-reference value; `None` for references and for words that encode
+    /// nothing (see [`is_valid`](Self::is_valid)).
     #[inline]
     pub fn immediate(self) -> Option<Immediate> {
         match self.0 >> TAG_SHIFT {
             TAG_REF => None,
             TAG_INT => Some(Immediate::Int(self.0 as u32 as i32)),
-            TAG_SPECIAL => Some(match self.0 & PAYLOAD_MASK {
-                0 => Immediate::Undefined,
-                1 => Immediate::Null,
-                2 => Immediate::Bool(false),
-                3 => Immediate::Bool(true),
-                // Specials are only built by the constants above.
-                other => unreachable!("invalid special payload {other}"),
-            }),
+            TAG_SPECIAL => match self.0 & PAYLOAD_MASK {
+                0 => Some(Immediate::Undefined),
+                1 => Some(Immediate::Null),
+                2 => Some(Immediate::Bool(false)),
+                3 => Some(Immediate::Bool(true)),
+                _ => None,
+            },
+            tag if tag > TAG_REF => None,
             _ => Some(Immediate::Float(f64::from_bits(self.0))),
         }
+    }
+
+    /// Whether the word encodes something: a double, a small integer, one of the four
+    /// specials, or a reference. `from_bits` accepts any bits; a special with another payload
+    /// or a word tagged above the reference tag encodes nothing, decodes as neither an
+    /// immediate nor a reference, and must not be stored through the raw API.
+    #[inline]
+    pub fn is_valid(self) -> bool {
+        self.is_ref() || self.immediate().is_some()
     }
 }
 
@@ -137,7 +148,8 @@ impl std::fmt::Debug for RawValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.immediate() {
             Some(i) => write!(f, "{i:?}"),
-            None => write!(f, "Ref({:#x})", self.addr()),
+            None if self.is_ref() => write!(f, "Ref({:#x})", self.addr()),
+            None => write!(f, "Invalid({:#018x})", self.0),
         }
     }
 }
@@ -314,5 +326,26 @@ mod tests {
         assert_eq!(r.ref_addr(), Some(0x7fff_1234_5678));
         assert_eq!(r.immediate(), None);
         assert_eq!(RawValue::int(3).ref_addr(), None);
+    }
+
+    #[test]
+    fn words_that_encode_nothing_decode_as_nothing() {
+        for bits in [
+            0xFFFA_0000_0000_0004,
+            0xFFFA_0000_0000_0009,
+            0xFFFA_FFFF_FFFF_FFFF,
+            0xFFFC_0000_0000_0000,
+            u64::MAX,
+        ] {
+            let raw = RawValue::from_bits(bits);
+            assert!(!raw.is_valid(), "{bits:#x}");
+            assert!(!raw.is_ref());
+            assert_eq!(raw.immediate(), None);
+            assert_eq!(format!("{raw:?}"), format!("Invalid({bits:#018x})"));
+        }
+        for raw in [RawValue::UNDEFINED, RawValue::TRUE, RawValue::int(-1)] {
+            assert!(raw.is_valid());
+        }
+        assert!(RawValue::from_addr(0x1000).is_valid());
     }
 }

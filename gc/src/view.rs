@@ -57,6 +57,9 @@ pub enum ViewValue<'h> {
     Float(f64),
     /// Another object, borrowed for the same lifetime.
     Ref(ObjRef<'h>),
+    /// A word that encodes nothing ([`RawValue::is_valid`] is false): only a broken raw-API
+    /// contract stores one.
+    Invalid(RawValue),
 }
 
 impl<'h> ObjRef<'h> {
@@ -105,12 +108,14 @@ impl<'h> ObjRef<'h> {
             // for `'h` like this one.
             ViewValue::Ref(unsafe { ObjRef::new(ObjPtr::from_value(raw)) })
         } else {
-            match raw.immediate().expect("not a reference") {
-                Immediate::Undefined => ViewValue::Undefined,
-                Immediate::Null => ViewValue::Null,
-                Immediate::Bool(b) => ViewValue::Bool(b),
-                Immediate::Int(i) => ViewValue::Int(i),
-                Immediate::Float(f) => ViewValue::Float(f),
+            match raw.immediate() {
+                Some(Immediate::Undefined) => ViewValue::Undefined,
+                Some(Immediate::Null) => ViewValue::Null,
+                Some(Immediate::Bool(b)) => ViewValue::Bool(b),
+                Some(Immediate::Int(i)) => ViewValue::Int(i),
+                Some(Immediate::Float(f)) => ViewValue::Float(f),
+                // Only a broken raw-API contract stores such a word; show it, don't panic.
+                None => ViewValue::Invalid(raw),
             }
         })
     }

@@ -292,7 +292,7 @@ fn objects_reachable_only_from_each_root_kind() {
         let mut live = 6;
         for (_, p) in persistents.drain(..) {
             let stale = p.handle();
-            h.release(p);
+            h.release(p).unwrap();
             live -= 1;
             full(&mut h);
             assert_live_bytes(&h, live * size);
@@ -515,7 +515,7 @@ fn graph_paths_dominators_and_snapshots_read_without_changing_anything() {
     assert_eq!(h.stats().events().len(), events);
     assert_eq!(h.object_id(head).unwrap(), id);
     h.verify().unwrap();
-    h.release(timer);
+    h.release(timer).unwrap();
     h.pop_frame(f).unwrap();
 }
 

@@ -12,16 +12,34 @@ use std::sync::Arc;
 
 const LOCAL_BIT: u32 = 1 << 31;
 
+/// A heap's identity, carried by its handles, frames and source ids so that one heap refuses
+/// another's ([`HeapError::WrongHeap`]). Unique for the life of the process: ids are never
+/// reused, and creating a heap fails once they run out (after 2³² − 1 heaps).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct HeapId(u32);
+
+impl HeapId {
+    fn next() -> Option<HeapId> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        NEXT.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_add(1))
+            .ok()
+            .map(HeapId)
+    }
+}
+
 /// A rooted reference to an object: a local in a frame, or a persistent root.
 ///
 /// Handles are plain indices plus a check number; the collector updates the slot they name,
 /// never the handle, so a handle stays valid across collections for as long as its root
 /// lives. Using a handle whose frame was popped, or whose persistent root was released,
-/// returns [`HeapError::StaleHandle`].
+/// returns [`HeapError::StaleHandle`]; using it on another heap returns
+/// [`HeapError::WrongHeap`] (every handle carries its heap's id).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct Handle {
     index: u32,
     check: u32,
+    heap: HeapId,
 }
 
 /// A call-stack frame, returned by [`Heap::push_frame`](crate::Heap::push_frame).
@@ -30,6 +48,7 @@ pub struct Handle {
 pub struct Frame {
     pub(crate) serial: u32,
     pub(crate) depth: u32,
+    pub(crate) heap: HeapId,
 }
 
 impl Frame {
@@ -150,6 +169,7 @@ impl RootLabel<'_> {
 }
 
 pub(crate) struct RootTable {
+    heap: HeapId,
     /// Each local with the serial of the frame that owns it (checked on every use).
     locals: Vec<(RawValue, u32)>,
     frames: Vec<FrameRecord>,
@@ -168,8 +188,10 @@ pub(crate) struct RootTable {
 }
 
 impl RootTable {
-    pub fn new() -> RootTable {
-        RootTable {
+    /// A new table with a fresh heap id; `None` once ids run out.
+    pub fn new() -> Option<RootTable> {
+        Some(RootTable {
+            heap: HeapId::next()?,
             locals: Vec::new(),
             frames: vec![FrameRecord {
                 base: 0,
@@ -186,7 +208,7 @@ impl RootTable {
             globals: HashMap::new(),
             released: Rc::new(RefCell::new(Vec::new())),
             sources: Vec::new(),
-        }
+        })
     }
 
     // ----- frames and locals -----
@@ -228,6 +250,7 @@ impl RootTable {
         Frame {
             serial,
             depth: self.frames.len() as u32 - 1,
+            heap: self.heap,
         }
     }
 
@@ -236,7 +259,7 @@ impl RootTable {
     pub fn pop_frame(&mut self, frame: Frame) -> Result<(), HeapError> {
         // User frames have serials from 1; the top level's is 0 and is never handed out, so a
         // match means `frame` is on top and above the top level.
-        if frame.serial != self.top_serial || self.top_serial == 0 {
+        if frame.serial != self.top_serial || self.top_serial == 0 || frame.heap != self.heap {
             return Err(self.frame_order_error(frame));
         }
         self.locals.truncate(self.top_base as usize);
@@ -250,9 +273,27 @@ impl RootTable {
         Ok(())
     }
 
+    /// Pops every frame above `depth` (0 is the top level), releasing their locals.
+    pub fn pop_to_depth(&mut self, depth: usize) {
+        if depth + 1 >= self.frames.len() {
+            return;
+        }
+        self.locals.truncate(self.frames[depth + 1].base as usize);
+        self.frames.truncate(depth + 1);
+        let top = self
+            .frames
+            .last()
+            .expect("the top-level frame is never popped");
+        self.top_serial = top.serial;
+        self.top_base = top.base;
+    }
+
     #[cold]
     #[inline(never)]
     fn frame_order_error(&self, frame: Frame) -> HeapError {
+        if frame.heap != self.heap {
+            return HeapError::WrongHeap;
+        }
         let top = self
             .frames
             .last()
@@ -288,6 +329,7 @@ impl RootTable {
         Handle {
             index: index | LOCAL_BIT,
             check: serial,
+            heap: self.heap,
         }
     }
 
@@ -301,7 +343,7 @@ impl RootTable {
     }
 
     fn release_entry(&mut self, h: Handle) -> bool {
-        if h.index & LOCAL_BIT != 0 {
+        if h.index & LOCAL_BIT != 0 || h.heap != self.heap {
             return false;
         }
         match self.entries.get_mut(h.index as usize) {
@@ -331,6 +373,7 @@ impl RootTable {
                 Handle {
                     index: i,
                     check: e.check,
+                    heap: self.heap,
                 }
             }
             None => {
@@ -343,7 +386,11 @@ impl RootTable {
                     check: 0,
                     live: true,
                 });
-                Handle { index: i, check: 0 }
+                Handle {
+                    index: i,
+                    check: 0,
+                    heap: self.heap,
+                }
             }
         }
     }
@@ -362,9 +409,15 @@ impl RootTable {
         }
     }
 
-    pub fn release(&mut self, mut p: Persistent) -> bool {
+    /// Releases `p` now. A persistent root of another heap is refused: dropping it queues its
+    /// release on its own heap.
+    pub fn release(&mut self, mut p: Persistent) -> Result<(), HeapError> {
+        if p.handle.heap != self.heap {
+            return Err(HeapError::WrongHeap);
+        }
         p.released = true;
-        self.release_entry(p.handle)
+        self.release_entry(p.handle);
+        Ok(())
     }
 
     pub fn persistent_count(&self) -> usize {
@@ -394,7 +447,11 @@ impl RootTable {
         match self.globals.remove(name) {
             Some(i) => {
                 let check = self.entries[i as usize].check;
-                self.release_entry(Handle { index: i, check })
+                self.release_entry(Handle {
+                    index: i,
+                    check,
+                    heap: self.heap,
+                })
             }
             None => false,
         }
@@ -410,6 +467,9 @@ impl RootTable {
 
     #[inline]
     pub fn get(&self, h: Handle) -> Result<RawValue, HeapError> {
+        if h.heap != self.heap {
+            return Err(HeapError::WrongHeap);
+        }
         if h.index & LOCAL_BIT != 0 {
             let i = (h.index & !LOCAL_BIT) as usize;
             match self.locals.get(i) {
@@ -426,6 +486,9 @@ impl RootTable {
 
     #[inline]
     pub fn set(&mut self, h: Handle, v: RawValue) -> Result<(), HeapError> {
+        if h.heap != self.heap {
+            return Err(HeapError::WrongHeap);
+        }
         if h.index & LOCAL_BIT != 0 {
             let i = (h.index & !LOCAL_BIT) as usize;
             match self.locals.get_mut(i) {
@@ -496,11 +559,15 @@ impl RootTable {
         SourceId {
             index: index as u32,
             check: self.sources[index].check,
+            heap: self.heap,
             _type: PhantomData,
         }
     }
 
     pub fn source_mut<S: super::RootSource>(&mut self, id: &SourceId<S>) -> Option<&mut S> {
+        if id.heap != self.heap {
+            return None;
+        }
         let e = self.sources.get_mut(id.index as usize)?;
         if e.check != id.check {
             return None;
@@ -509,6 +576,9 @@ impl RootTable {
     }
 
     pub fn remove_source<S: super::RootSource>(&mut self, id: SourceId<S>) -> Option<S> {
+        if id.heap != self.heap {
+            return None;
+        }
         let e = self.sources.get_mut(id.index as usize)?;
         if e.check != id.check || e.source.is_none() {
             return None;

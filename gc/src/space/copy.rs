@@ -35,6 +35,9 @@ pub(crate) struct CopySpace {
     /// it through `end_copy`).
     to_top: usize,
     to_objects: u64,
+    /// Per semispace, the highest fill it has had (or its prefaulted size): the bytes whose
+    /// pages are committed, since the semispaces are never given back.
+    touched: [usize; 2],
 }
 
 impl std::fmt::Debug for CopySpace {
@@ -59,6 +62,7 @@ impl CopySpace {
             spaces[1].prefault(0, capacity);
         }
         let cur_start = spaces[0].start();
+        let touched = [0, if semispaces == 2 && capacity <= PREFAULT_MAX { capacity } else { 0 }];
         Ok(CopySpace {
             spaces,
             current: 0,
@@ -69,6 +73,7 @@ impl CopySpace {
             objects: 0,
             to_top: 0,
             to_objects: 0,
+            touched,
         })
     }
 
@@ -80,6 +85,18 @@ impl CopySpace {
     #[inline]
     pub fn objects(&self) -> u64 {
         self.objects
+    }
+
+    /// Bytes of memory committed: the pages each semispace has been filled to (or was
+    /// prefaulted to), rounded up to whole pages.
+    pub fn committed_bytes(&self) -> u64 {
+        let mut touched = self.touched;
+        touched[self.current] = touched[self.current].max(self.top);
+        touched
+            .iter()
+            .take(self.spaces.len())
+            .map(|&t| t.next_multiple_of(crate::mem::PAGE) as u64)
+            .sum()
     }
 
     /// Sets the allocation limit (clamped to the capacity, never below what is used).
@@ -149,6 +166,8 @@ impl CopySpace {
     pub fn flip(&mut self) {
         let old = self.current;
         let used = self.top;
+        self.touched[old] = self.touched[old].max(used);
+        self.touched[1 - old] = self.touched[1 - old].max(self.to_top);
         // SAFETY: everything live in the old semispace was evacuated; nothing refers to it.
         unsafe { poison(self.spaces[old].start(), used) };
         self.current = 1 - old;

@@ -12,6 +12,8 @@ pub(crate) struct LargeObjectSpace {
     objects: BTreeMap<usize, Region>,
     sizes: BTreeMap<usize, usize>,
     bytes: u64,
+    /// The mappings' lengths: object sizes rounded up to whole pages.
+    committed: u64,
 }
 
 impl std::fmt::Debug for LargeObjectSpace {
@@ -29,6 +31,7 @@ impl LargeObjectSpace {
             objects: BTreeMap::new(),
             sizes: BTreeMap::new(),
             bytes: 0,
+            committed: 0,
         }
     }
 
@@ -40,10 +43,16 @@ impl LargeObjectSpace {
         self.objects.len() as u64
     }
 
+    /// Bytes mapped for the objects (each object's size rounded up to whole pages).
+    pub fn committed_bytes(&self) -> u64 {
+        self.committed
+    }
+
     /// Maps a new object of `size` bytes; `None` if the OS refuses.
     pub fn alloc(&mut self, size: usize) -> Option<*mut u8> {
         let region = Region::new(size).ok()?;
         let p = region.start();
+        self.committed += region.len() as u64;
         self.objects.insert(p as usize, region);
         self.sizes.insert(p as usize, size);
         self.bytes += size as u64;
@@ -75,6 +84,7 @@ impl LargeObjectSpace {
     /// Returns (bytes freed, objects freed).
     pub fn sweep(&mut self) -> (u64, u64) {
         let mut freed = (0, 0);
+        let mut unmapped = 0;
         let sizes = &mut self.sizes;
         self.objects.retain(|&addr, region| {
             // SAFETY: every key is the start of a live large object (module invariant).
@@ -88,10 +98,12 @@ impl LargeObjectSpace {
                 let size = sizes.remove(&addr).expect("size of a large object");
                 freed.0 += size as u64;
                 freed.1 += 1;
+                unmapped += region.len() as u64;
                 false
             }
         });
         self.bytes -= freed.0;
+        self.committed -= unmapped;
         freed
     }
 

@@ -35,6 +35,8 @@ pub enum CollectionCause {
     HeapLimit,
     /// The embedder asked for it (`Heap::collect`).
     Requested,
+    /// Stress mode forced it ([`HeapConfig::gc_interval`](crate::HeapConfig::gc_interval)).
+    Stress,
 }
 
 impl fmt::Display for CollectionCause {
@@ -44,6 +46,7 @@ impl fmt::Display for CollectionCause {
             CollectionCause::OldThreshold => "old generation threshold",
             CollectionCause::HeapLimit => "heap limit",
             CollectionCause::Requested => "requested",
+            CollectionCause::Stress => "stress",
         })
     }
 }

@@ -432,7 +432,7 @@ impl Runtime {
             .collect();
         for p in dead_objs {
             if let Some(root) = st.objs.remove(&p) {
-                self.heap.release(root);
+                self.heap.release(root).expect("a root of this heap");
             }
         }
         let dead_values: Vec<u64> = st
@@ -443,7 +443,7 @@ impl Runtime {
             .collect();
         for k in dead_values {
             if let Some(root) = self.promise_state.values.remove(&k) {
-                self.heap.release(root);
+                self.heap.release(root).expect("a root of this heap");
             }
         }
     }

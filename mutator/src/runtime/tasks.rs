@@ -48,7 +48,7 @@ impl Runtime {
     fn release_job(&mut self, job: Option<Job>) {
         if let Some(Job::Callback(k)) = job {
             if let Some(p) = self.callbacks.remove(&k) {
-                self.heap.release(p);
+                self.heap.release(p).expect("a root of this heap");
             }
         }
     }

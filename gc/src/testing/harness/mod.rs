@@ -219,8 +219,8 @@ impl Harness {
             }
             Op::PopWrongFrame => self.pop_wrong_frame()?,
             Op::Root { kind, value } => self.op_root(*kind, *value)?,
-            Op::Release { root } => self.op_release(*root, false),
-            Op::DropRoot { root } => self.op_release(*root, true),
+            Op::Release { root } => self.op_release(*root, false)?,
+            Op::DropRoot { root } => self.op_release(*root, true)?,
             Op::SetGlobal { name, value } => self.op_set_global(*name, *value)?,
             Op::ReadGlobal { name } => self.op_read_global(*name)?,
             Op::RemoveGlobal { name } => self.op_remove_global(*name)?,

@@ -119,18 +119,17 @@ impl Harness {
 
     /// `release(root)`, or (`dropped`) dropping the `Persistent`, whose release the heap
     /// queues until its next collection; its handles are not used again.
-    pub(super) fn op_release(&mut self, root: Sel, dropped: bool) {
+    pub(super) fn op_release(&mut self, root: Sel, dropped: bool) -> Result<(), String> {
         let Some(e) = self.pick_root(root) else {
-            return;
+            return Ok(());
         };
         let id = self.roots[e].id;
         let Some(p) = self.roots[e].persistent.take() else {
-            return;
+            return Ok(());
         };
         self.model.release(id);
         if !dropped {
-            self.heap.release(p);
-            return;
+            return self.heap.release(p).map_err(|e| format!("release: {e}"));
         }
         drop(p);
         for h in &mut self.handles {
@@ -138,6 +137,7 @@ impl Harness {
                 h.1 = HandleRef::Forgotten;
             }
         }
+        Ok(())
     }
 
     /// `set_global(name, value)`.
