@@ -1,7 +1,7 @@
 //! Bytes → programs, for fuzzers.
 //!
-//! Every byte string decodes to a valid program: the first byte picks the plan (low two bits)
-//! and one of the small [`fuzz_profiles`], then each operation takes an opcode byte and the
+//! Every byte string decodes to a valid program: the first byte picks the plan, one of the
+//! small [`fuzz_profiles`] and a stress mode ([`decode_config`]), then each operation takes an opcode byte and the
 //! bytes its fields need; missing bytes read as zero and out-of-range numbers wrap into
 //! range. Programs are short and bounded by [`Sizes::FUZZ`] (at most [`MAX_OPS`] operations,
 //! chains of at most 48 nodes), and the heaps are small (64–128 KiB, 4–8 KiB nurseries), so
@@ -320,11 +320,22 @@ pub fn decode_ops(data: &[u8]) -> Ops {
     decode_ops_with(data, Sizes::FUZZ)
 }
 
-/// The plan and profile the first byte of an input selects (see the module docs).
+/// The plan, profile and stress mode the first byte of an input selects: bits 0–1 the plan,
+/// bits 2–3 one of [`fuzz_profiles`], bits 4–5 the stress mode
+/// ([`gc_interval`](HeapConfig::gc_interval): none for half the inputs, a forced collection
+/// at every allocation or at every fourth).
 pub fn decode_config(first: u8) -> HeapConfig {
     let plan = Plan::ALL[first as usize % 4];
     let profiles = fuzz_profiles(plan);
-    profiles[(first as usize / 4) % profiles.len()].clone()
+    let gc_interval = match (first >> 4) % 4 {
+        2 => Some(1),
+        3 => Some(4),
+        _ => None,
+    };
+    HeapConfig {
+        gc_interval,
+        ..profiles[(first as usize >> 2) % profiles.len()].clone()
+    }
 }
 
 /// Decodes a configuration (first byte) and a program of the raw embedder path (the rest):
@@ -355,11 +366,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn first_byte_selects_every_plan_and_profile() {
-        for first in 0..16u8 {
+    fn first_byte_selects_every_plan_profile_and_stress_mode() {
+        for first in 0..64u8 {
             let cfg = decode_config(first);
             assert_eq!(cfg.plan, Plan::ALL[first as usize % 4]);
-            assert_eq!(cfg, fuzz_profiles(cfg.plan)[first as usize / 4]);
+            let profile = &fuzz_profiles(cfg.plan)[(first as usize / 4) % 4];
+            assert_eq!(cfg.max_heap, profile.max_heap);
+            assert_eq!(cfg.nursery_size, profile.nursery_size);
+            let stress = [None, None, Some(1), Some(4)][first as usize / 16];
+            assert_eq!(cfg.gc_interval, stress);
             crate::Heap::with_config(cfg).expect("fuzz profiles are valid");
         }
     }

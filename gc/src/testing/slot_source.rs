@@ -118,8 +118,9 @@ impl SlotSource {
     /// collect between reading the word and storing it.
     ///
     /// # Errors
-    /// `StaleHandle` for a handle whose frame was popped or whose root was released,
-    /// `SlotOutOfBounds` past the source's end, `NotAnObject` if `id` is not registered.
+    /// `StaleHandle` for a handle whose frame was popped or whose root was released, or if
+    /// `id` is not registered (removed, or another heap's); `WrongHeap` for a handle of
+    /// another heap; `SlotOutOfBounds` past the source's end.
     pub fn store(
         heap: &mut Heap,
         id: &SourceId<SlotSource>,
@@ -134,7 +135,7 @@ impl SlotSource {
             Value::Int(i) => RawValue::int(i),
             Value::Float(f) => RawValue::float(f),
         };
-        let source = heap.root_source_mut(id).ok_or(HeapError::NotAnObject)?;
+        let source = heap.root_source_mut(id).ok_or(HeapError::StaleHandle)?;
         // SAFETY: `raw` is an immediate or the word of a live handle of `heap`, read just
         // now; `source` is registered with `heap` and nothing collected in between.
         unsafe { source.set(index, raw) }

@@ -1,5 +1,5 @@
-//! Hostile inputs, for fuzzers: configurations no embedder should pass, and frame and scope
-//! misuse.
+//! Hostile inputs, for fuzzers: configurations no embedder should pass, frame and scope
+//! misuse, and handles, frames, roots and sources of another heap.
 //!
 //! [`decode_hostile`] turns any bytes into a [`HostileCase`]: a [`HeapConfig`] whose every
 //! field comes from a palette of valid, boundary and absurd values (0, 1, each bound ± 1,
@@ -11,13 +11,20 @@
 //! - on the heap (or, if the configuration was refused, on a heap of the fuzzers' profile
 //!   the first byte selects) every step gets the documented answer: popping a frame that is
 //!   not on top is `FrameOrder` and pops nothing; a handle works while its frame is pushed
-//!   and is `StaleHandle` after; a `scope` returns its callback's error unchanged and, however
-//!   the callback leaves the frame stack, the depth afterwards is what it was before;
+//!   and is `StaleHandle` after; a `scope` returns its callback's result unchanged (success
+//!   or error) and, however the callback leaves the frame stack, the depth afterwards is
+//!   what it was before; a handle, frame, persistent root or source id of a second heap is
+//!   refused with `WrongHeap` (or, for source ids, not found) and changes nothing on either
+//!   heap;
 //! - after every step the frame depth is what the steps predict, and after each scope and
 //!   collection `verify()` passes.
 
+mod cross;
+mod scope;
+
 use super::decode::{decode_config, Reader};
 use crate::{CollectionKind, Frame, Handle, Heap, HeapConfig, HeapError, Plan, Value};
+use cross::Other;
 use std::fmt;
 
 /// Most steps decoded from one input.
@@ -57,6 +64,23 @@ pub enum Misuse {
     Scope(ScopeBody),
     /// `collect` (major if `true`) and `verify`.
     Collect(bool),
+    /// Something of a second heap used on this one.
+    Cross(CrossUse),
+}
+
+/// What of the second heap is used on the first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrossUse {
+    /// Its handle: `get`, `set`, `bytes`, `local`, `value_of`, `raw`.
+    Handle,
+    /// Its handle as the value stored into an object of this heap.
+    Value,
+    /// Its frame: `pop_frame`.
+    Frame,
+    /// Its persistent root: `release`.
+    Root,
+    /// Its root source: `root_source_mut`, `remove_root_source`.
+    Source,
 }
 
 /// A decoded hostile input.
@@ -138,8 +162,9 @@ fn step(r: &mut Reader<'_>) -> Misuse {
         0..=2 => Misuse::PushFrame,
         3 | 4 => Misuse::PopTop,
         5 => Misuse::PopNotTop(r.u8()),
-        6..=8 => Misuse::Alloc,
-        9 | 10 => Misuse::Use(r.u8()),
+        6..=7 => Misuse::Alloc,
+        8 | 9 => Misuse::Use(r.u8()),
+        10 => Misuse::Collect(r.u8() & 1 == 1),
         11..=14 => Misuse::Scope(match r.u8() % 6 {
             0 => ScopeBody::Value,
             1 => ScopeBody::Error,
@@ -148,7 +173,15 @@ fn step(r: &mut Reader<'_>) -> Misuse {
             4 => ScopeBody::Collect,
             _ => ScopeBody::NestedError,
         }),
-        _ => Misuse::Collect(r.u8() & 1 == 1),
+        15 => match r.u8() % 6 {
+            0 => Misuse::Cross(CrossUse::Handle),
+            1 => Misuse::Cross(CrossUse::Value),
+            2 => Misuse::Cross(CrossUse::Frame),
+            3 => Misuse::Cross(CrossUse::Root),
+            4 => Misuse::Cross(CrossUse::Source),
+            _ => Misuse::Collect(r.u8() & 1 == 1),
+        },
+        _ => unreachable!("an opcode modulo 16"),
     }
 }
 
@@ -166,8 +199,8 @@ pub fn decode_hostile(data: &[u8]) -> HostileCase {
         large_object_threshold: size(&mut r),
         min_major_threshold: size(&mut r),
         major_growth: growth(&mut r),
+        gc_interval: [None, Some(0), Some(1), Some(3), Some(u32::MAX)][r.u8() as usize % 5],
         trace_gc: false,
-        ..HeapConfig::default()
     };
     let mut steps = Vec::new();
     while !r.done() && steps.len() < MAX_STEPS {
@@ -188,6 +221,7 @@ struct Expect {
     popped: Vec<Frame>,
     handles: Vec<(Handle, u64)>,
     next_id: u64,
+    other: Option<Other>,
 }
 
 impl Expect {
@@ -289,8 +323,17 @@ fn apply(heap: &mut Heap, x: &mut Expect, step: Misuse) -> Result<(), String> {
             }
         }
         Misuse::Scope(body) => {
-            scope(heap, x, body)?;
+            scope::scope(heap, x, body)?;
             verify(heap)?;
+        }
+        Misuse::Cross(what) => {
+            if x.other.is_none() {
+                x.other = Some(Other::new(&decode_config(0))?);
+            }
+            let live = x.handles.iter().rev().find(|h| x.live(h.1)).map(|h| h.0);
+            let other = x.other.as_mut().expect("made above");
+            cross::cross(heap, other, what, live)?;
+            other.intact()?;
         }
         Misuse::Collect(major) => {
             let kind = if major {
@@ -300,88 +343,6 @@ fn apply(heap: &mut Heap, x: &mut Expect, step: Misuse) -> Result<(), String> {
             };
             heap.collect(kind);
             verify(heap)?;
-        }
-    }
-    Ok(())
-}
-
-/// The callback's own error (what an interpreter would return).
-const CALLBACK_ERROR: HeapError = HeapError::NotAnObject;
-
-fn scope(heap: &mut Heap, x: &mut Expect, body: ScopeBody) -> Result<(), String> {
-    let depth = heap.frame_depth();
-    let outer = x.handles.last().copied();
-    let inner_id = x.new_id();
-    let below = x.frames.last().map(|&(f, _)| f);
-    let mut inner = None;
-    let r = heap.scope("hostile scope", |heap| match body {
-        ScopeBody::Value => {
-            let h = heap.alloc(1, 1, 0)?;
-            inner = Some(h);
-            heap.get(h, 0).map(|_| 1)
-        }
-        ScopeBody::Error => Err(CALLBACK_ERROR),
-        ScopeBody::LeaveFrames(n) => {
-            for _ in 0..n {
-                // Deliberately never popped: `scope` must clean up after its callback.
-                let _left = heap.push_frame("left pushed");
-            }
-            Ok(1)
-        }
-        ScopeBody::PopOuter => match below {
-            Some(f) => match heap.pop_frame(f) {
-                Err(HeapError::FrameOrder { .. }) => Ok(1),
-                Err(e) => Err(e),
-                Ok(()) => Ok(-1),
-            },
-            None => Ok(1),
-        },
-        ScopeBody::Collect => {
-            let h = heap.alloc(1, 1, 0)?;
-            inner = Some(h);
-            heap.collect(CollectionKind::Major);
-            heap.get(h, 0)?;
-            if let Some((o, _)) = outer {
-                // Stale or live, as before the scope: compared after it.
-                let _ = heap.get(o, 0);
-            }
-            Ok(1)
-        }
-        ScopeBody::NestedError => {
-            heap.scope("inner scope", |_| Err::<i32, _>(CALLBACK_ERROR))?;
-            Ok(-1)
-        }
-    });
-    if heap.frame_depth() != depth {
-        return Err(format!(
-            "scope ({body:?}) left the frame depth at {}, it was {depth}",
-            heap.frame_depth()
-        ));
-    }
-    let want_error = matches!(body, ScopeBody::Error | ScopeBody::NestedError);
-    match (body, &r) {
-        (_, Err(e)) if want_error && *e == CALLBACK_ERROR => {}
-        (_, Ok(1)) if !want_error => {}
-        // A callback that leaves frames pushed may be told so; the frames are popped anyway.
-        (ScopeBody::LeaveFrames(_), Err(HeapError::FrameOrder { .. })) => {}
-        _ => return Err(format!("scope ({body:?}) returned {r:?}")),
-    }
-    if let Some(h) = inner {
-        x.handles.push((h, inner_id));
-        match heap.get(h, 0) {
-            Err(HeapError::StaleHandle) => {}
-            r => return Err(format!("a handle from a finished scope: {r:?}")),
-        }
-    }
-    if let Some((o, frame)) = outer {
-        let r = heap.get(o, 0);
-        match (x.live(frame), r) {
-            (true, Ok(_)) | (false, Err(HeapError::StaleHandle)) => {}
-            (live, r) => {
-                return Err(format!(
-                    "an outer handle (live: {live}) after a scope: {r:?}"
-                ))
-            }
         }
     }
     Ok(())
