@@ -93,11 +93,13 @@ mod error;
 mod heap;
 mod mem;
 pub mod object;
+mod plan;
 pub mod roots;
 mod space;
 pub mod stats;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod trace;
 mod value;
 mod verify;
 mod view;

@@ -11,10 +11,10 @@
 //! - the accounting adds up: each space's byte and object counters equal the sums over its
 //!   objects, the old space's free lists match its bitmaps, and occupancy is within the limit.
 
-use crate::config::Plan;
 use crate::heap::Heap;
 use crate::object::{Flags, ObjPtr};
-use crate::value::RawValue;
+use crate::plan::BarrierKind;
+use crate::trace;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -70,80 +70,40 @@ impl Heap {
         self.roots.drain_released();
 
         // 1. Every object, per space, with exact accounting.
-        let mut young_objects: HashSet<usize> = HashSet::new();
+        let mut objects: HashSet<usize> = HashSet::new();
         let mut all: Vec<ObjPtr> = Vec::new();
-        if let Some(y) = self.young.as_ref() {
-            let (start, _) = y.current_range();
-            let mut off = 0usize;
-            let mut count = 0u64;
-            while off < y.used() {
-                let addr = start + off;
-                // SAFETY: the current semispace holds objects end to end up to `used`; a
-                // corrupted header is caught by the size checks below before going further.
-                let o = unsafe { ObjPtr::from_ptr(std::ptr::with_exposed_provenance_mut(addr)) };
-                // SAFETY: as above.
-                let size = unsafe { o.size() };
-                if size < 16 || off + size > y.used() {
-                    c.fail(format!(
-                        "young object at {addr:#x} has a corrupt size {size}"
-                    ));
-                    break;
-                }
-                young_objects.insert(addr);
-                all.push(o);
-                off += size;
-                count += 1;
+        self.plan.for_each_space(&mut |space| {
+            if let Err(e) = space.check() {
+                // A space whose own walk fails is not walked again (its headers may be bad).
+                c.fail(format!("{} space: {e}", space.name()));
+                return;
             }
-            if count != y.objects() {
-                c.fail(format!(
-                    "young space counts {} objects but holds {count}",
-                    y.objects()
-                ));
-            }
-        }
-        if let Some(old) = self.old.as_ref() {
             let (mut bytes, mut count) = (0u64, 0u64);
-            old.for_each_object(|o| {
-                // SAFETY: allocated cells hold objects.
+            let mut outside = 0u64;
+            space.for_each_object(&mut |o| {
+                outside += u64::from(!space.contains(o.addr()));
+                // SAFETY: the space holds `o`, a live object.
                 bytes += unsafe { o.size() } as u64;
                 count += 1;
+                objects.insert(o.addr());
                 all.push(o);
             });
-            if bytes != old.bytes() || count != old.objects() {
+            if outside > 0 {
                 c.fail(format!(
-                    "old space accounts {} B / {} objects but holds {bytes} B / {count}",
-                    old.bytes(),
-                    old.objects()
+                    "{} space walks {outside} objects outside its own memory",
+                    space.name()
                 ));
             }
-            if let Err(e) = old.check_blocks() {
-                c.fail(e);
-            }
-            if old.any_marked() {
-                c.fail("old-space mark bits set outside a collection".into());
-            }
-        }
-        {
-            let (mut bytes, mut count) = (0u64, 0u64);
-            self.large.for_each_object(|o| {
-                // SAFETY: each large region starts with its object.
-                let size = unsafe { o.size() };
-                if self.large.size_of(o.addr()) != Some(size) {
-                    c.fail(format!(
-                        "large object at {:#x}: header size {size} differs from record",
-                        o.addr()
-                    ));
-                }
-                bytes += size as u64;
-                count += 1;
-                all.push(o);
-            });
-            if bytes != self.large.bytes() || count != self.large.objects() {
+            let u = space.usage();
+            if bytes != u.bytes || count != u.objects {
                 c.fail(format!(
-                    "large space accounting is off: {bytes} B / {count} objects walked"
+                    "{} space accounts {} B / {} objects but holds {bytes} B / {count}",
+                    space.name(),
+                    u.bytes,
+                    u.objects
                 ));
             }
-        }
+        });
         if self.occupied_bytes() > self.config.max_heap as u64 {
             c.fail(format!(
                 "occupancy {} B exceeds the limit {} B",
@@ -152,21 +112,20 @@ impl Heap {
             ));
         }
 
-        let is_object = |addr: usize| -> bool {
-            young_objects.contains(&addr)
-                || self.old.as_ref().is_some_and(|o| o.is_object(addr))
-                || self.large.contains(addr)
-        };
-        let remset: HashSet<usize> = self.remset.iter().map(|o| o.addr()).collect();
-        let generational = self.config.plan == Plan::Generational;
+        let is_object = |addr: usize| -> bool { objects.contains(&addr) };
+        let remembered_set = self.plan.remembered();
+        let remset: HashSet<usize> = remembered_set.iter().map(|o| o.addr()).collect();
+        let generational = self.plan.constraints().barrier == BarrierKind::ObjectRemembering;
+        let (young_lo, young_len) = (self.barrier_lo(), self.barrier_len());
+        let is_young = |addr: usize| generational && addr.wrapping_sub(young_lo) < young_len;
 
         // 2. Every object's header and slots.
         let mut total_bytes = 0u64;
         for &o in &all {
             let addr = o.addr();
-            let young = young_objects.contains(&addr);
+            let young = is_young(addr);
             // SAFETY: `o` was found by walking a space, so it is a live object.
-            let (flags, size, slots) = unsafe { (o.flags(), o.size(), o.slot_count()) };
+            let (flags, size) = unsafe { (o.flags(), o.size()) };
             total_bytes += size as u64;
             if flags & Flags::FORWARDED != 0 {
                 c.fail(format!(
@@ -186,27 +145,27 @@ impl Heap {
                 ));
             }
             let mut points_young = false;
-            for i in 0..slots {
-                // SAFETY: `i < slots`.
-                let v: RawValue = unsafe { o.slot(i) };
-                if let Some(target) = v.ref_addr() {
+            // SAFETY: `o` is a live object (found by walking a space); verify only reads.
+            unsafe {
+                trace::for_each_reference(o, |i, _kind, v| {
+                    let target = v.addr();
                     if !is_object(target) {
                         c.fail(format!(
                             "slot {i} of object at {addr:#x} points at {target:#x}, not an object"
                         ));
-                    } else if young_objects.contains(&target) {
+                    } else if is_young(target) {
                         points_young = true;
                     }
-                }
-            }
+                })
+            };
             if generational && !young && points_young && !(remembered && remset.contains(&addr)) {
                 c.fail(format!(
                     "old object at {addr:#x} references the nursery but is not remembered"
                 ));
             }
         }
-        for o in &self.remset {
-            if young_objects.contains(&o.addr()) || !is_object(o.addr()) {
+        for o in remembered_set {
+            if is_young(o.addr()) || !is_object(o.addr()) {
                 c.fail(format!(
                     "remembered-set entry {:#x} is not a live old object",
                     o.addr()
@@ -224,6 +183,8 @@ impl Heap {
                 }
             }
         });
+        // A root source that panicked here is unregistered like one that panics mid-collection.
+        self.resume_source_panic();
 
         if c.problems.is_empty() {
             Ok(VerifyReport {

@@ -8,12 +8,13 @@
 //! its size is added to the marked bytes.
 //!
 //! A marker may also trace through the nursery in place ([`Marker::with_young`], for the
-//! generational plan's threshold-triggered major collection): nursery objects are marked with
+//! generational plan's major collections): nursery objects are marked with
 //! their header's mark flag, and the scavenge that follows copies exactly those objects (and
 //! drops the flag as it copies), so no nursery object keeps a mark past the collection.
 
-use crate::object::{Flags, ObjPtr};
+use crate::object::{Flags, Header, ObjPtr};
 use crate::space::{LargeObjectSpace, OldSpace};
+use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
 
 pub(crate) struct Marker<'a> {
@@ -78,7 +79,7 @@ impl<'a> Marker<'a> {
             // SAFETY: `addr` is the start of a live large object.
             unsafe { self.large.mark(ObjPtr::from_value(v)) }
         } else {
-            // A nursery object left behind by a failed promotion: scanned as a root.
+            // Outside every traced space (the nursery, when it is not traced in place).
             false
         };
         if newly {
@@ -100,19 +101,21 @@ impl<'a> Marker<'a> {
         if self.old.in_range(o.addr()) {
             self.marked_old_bytes += size;
         }
-        for i in 0..h.slot_count() {
-            // SAFETY: `o` is live and `i < slot_count`.
-            self.mark_value(unsafe { o.slot(i) });
-        }
+        // SAFETY: `o` is live with header `h`; marking only reads its slots.
+        unsafe { self.scan_slots(o, h) };
     }
 
-    /// Marks everything `o` references.
-    pub fn scan(&mut self, o: ObjPtr) {
-        // SAFETY: `o` is a live object; `i < slot_count`.
+    /// Marks the targets of `o`'s slots.
+    ///
+    /// # Safety
+    /// `o` is a live object with header `h`.
+    #[inline(always)]
+    unsafe fn scan_slots(&mut self, o: ObjPtr, h: Header) {
+        // SAFETY: the caller's contract.
         unsafe {
-            for i in 0..o.slot_count() {
-                self.mark_value(o.slot(i));
-            }
+            trace::scan(o, h, |slot, kind| match kind {
+                SlotKind::Strong => self.mark_value(slot.load()),
+            })
         }
     }
 

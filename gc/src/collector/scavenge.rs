@@ -22,6 +22,7 @@
 
 use crate::object::{Flags, Header, ObjPtr};
 use crate::space::{CopySpace, LargeObjectSpace, OldSpace};
+use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
 
 /// Survivors may fill at most `1 / TO_SPACE_SHARE` of to-space; the rest are promoted early
@@ -162,13 +163,15 @@ impl<'a> Scavenger<'a> {
                 // SAFETY: `p` is a fresh old-space cell of at least `size` bytes; `o` is
                 // live with header `h` (the caller's contract).
                 let n = unsafe { o.copy_with_header(h, p, h.age()) };
-                for i in 0..h.slot_count() {
-                    // SAFETY: `i` is below the copy's slot count.
-                    let v = unsafe { n.slot(i) };
-                    if v.is_ref() {
-                        prefetch(v.addr());
-                    }
-                }
+                // SAFETY: `n` is the fresh copy, header `h`; the scan only reads.
+                unsafe {
+                    trace::scan(n, h, |slot, _kind| {
+                        let v = slot.load();
+                        if v.is_ref() {
+                            prefetch(v.addr());
+                        }
+                    })
+                };
                 self.promoted_bytes += size as u64;
                 self.promoted.push(n);
                 // SAFETY: `o` was copied to `n` above.
@@ -208,29 +211,30 @@ impl<'a> Scavenger<'a> {
         }
     }
 
-    /// Evacuates the `slots` slots of `o`. With `TRACK_YOUNG`, returns whether a slot points
-    /// into to-space afterwards (what decides an old object's remembered bit); to-space
-    /// objects skip that check.
+    /// Evacuates every slot of `o` (header `h`) through the tracer. With `TRACK_YOUNG`,
+    /// returns whether a slot points into to-space afterwards (what decides an old object's
+    /// remembered bit); to-space objects skip that check.
     ///
     /// # Safety
-    /// `o` is a live object outside from-space with `slots` slots.
+    /// `o` is a live object outside from-space with header `h`.
     #[inline(always)]
-    unsafe fn evacuate_slots<const TRACK_YOUNG: bool>(&mut self, o: ObjPtr, slots: usize) -> bool {
+    unsafe fn evacuate_slots<const TRACK_YOUNG: bool>(&mut self, o: ObjPtr, h: Header) -> bool {
         let mut young = false;
-        for i in 0..slots {
-            // SAFETY: the caller's contract; `i < slots`.
-            let p = unsafe { o.slot_ptr(i) };
-            // SAFETY: `p` is a slot of a live object.
-            let v = unsafe { p.read() };
-            if v.is_ref() {
-                let n = self.evacuate_ref(v);
-                // SAFETY: as above.
-                unsafe { p.write(n) };
-                if TRACK_YOUNG {
-                    young |= self.in_to_space(n.addr());
+        // SAFETY: the caller's contract; the collector owns the heap during the scan.
+        unsafe {
+            trace::scan(o, h, |slot, kind| match kind {
+                SlotKind::Strong => {
+                    let v = slot.load();
+                    if v.is_ref() {
+                        let n = self.evacuate_ref(v);
+                        slot.store(n);
+                        if TRACK_YOUNG {
+                            young |= self.in_to_space(n.addr());
+                        }
+                    }
                 }
-            }
-        }
+            })
+        };
         young
     }
 
@@ -241,7 +245,7 @@ impl<'a> Scavenger<'a> {
     #[inline]
     unsafe fn scan(&mut self, o: ObjPtr) -> bool {
         // SAFETY: the caller's contract.
-        unsafe { self.evacuate_slots::<true>(o, o.slot_count()) }
+        unsafe { self.evacuate_slots::<true>(o, o.header()) }
     }
 
     /// Scans the remembered objects; those still pointing into the nursery go to `out`.
@@ -282,8 +286,8 @@ impl<'a> Scavenger<'a> {
                 // SAFETY: `o` was fully copied; its header is its own (not forwarded).
                 let h = unsafe { o.header() };
                 scan += h.size();
-                // SAFETY: `o` is a live to-space object with `h.slot_count()` slots.
-                unsafe { self.evacuate_slots::<false>(o, h.slot_count()) };
+                // SAFETY: `o` is a live to-space object with header `h`.
+                unsafe { self.evacuate_slots::<false>(o, h) };
             }
             if let Some(o) = self.promoted.pop() {
                 // SAFETY: `o` is a live promoted object.

@@ -4,6 +4,7 @@
 use crate::diagnose::graph::{GraphEdge, GraphNode, GraphRoot, HeapGraph};
 use crate::heap::Heap;
 use crate::object::ObjPtr;
+use crate::trace;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -67,21 +68,20 @@ impl Heap {
         while next < objs.len() {
             let o = objs[next];
             // SAFETY: `o` is a live object found by the walk.
-            let (tag, slots) = unsafe { (o.tag(), o.slot_count()) };
+            let tag = unsafe { o.tag() };
             let slot_names = self.types.get(&tag).map(|t| &t.slot_names);
-            for i in 0..slots {
-                // SAFETY: `i < slots`.
-                let v = unsafe { o.slot(i) };
-                if let Some(addr) = v.ref_addr() {
-                    let target = visit(addr, &mut objs, &mut nodes);
+            // SAFETY: as above; the walk only reads.
+            unsafe {
+                trace::for_each_reference(o, |i, _kind, v| {
+                    let target = visit(v.addr(), &mut objs, &mut nodes);
                     let name = slot_names.and_then(|n| n.get(i)).cloned();
                     edges.push(GraphEdge {
                         slot: i as u32,
                         name,
                         target,
                     });
-                }
-            }
+                })
+            };
             first_edge.push(edges.len() as u32);
             next += 1;
         }

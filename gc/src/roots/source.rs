@@ -47,6 +47,22 @@ impl<'a> RootVisitor<'a> {
 /// between collections the source holds no reference it did not show the visitor (a slot
 /// hidden from one visit holds a dangling pointer after the objects move). The collector
 /// rewrites the visited slots in place; the source must keep the rewritten values.
+///
+/// # Panics
+///
+/// `visit_roots` may panic; the heap stays whole. The collector calls it at a point where its
+/// own state is consistent between any two visited slots, and catches the panic right there:
+/// the collection runs to its end **without the slots the source did not show** (what only
+/// they reached may be freed), the source is unregistered and dropped (its remaining slots may
+/// now be stale, so nothing may read them again: [`Heap::root_source_mut`] returns `None`),
+/// and then the panic resumes from the call that collected. A caller that catches it finds a
+/// heap that verifies, with every other root intact. (The alternative, copying every root
+/// slot out before moving anything, cannot cover a source that panics when its slots are
+/// written back, so the source is isolated instead.) A panic from anywhere else inside a
+/// collection would be a collector bug and aborts the process with a message, so no safe code
+/// ever sees a half-done collection.
+///
+/// [`Heap::root_source_mut`]: crate::Heap::root_source_mut
 pub unsafe trait RootSource: 'static {
     /// Visits every slot that may hold a reference.
     fn visit_roots(&mut self, visitor: &mut RootVisitor<'_>);

@@ -4,9 +4,11 @@ use super::kind::RootKind;
 use super::source::{ErasedSource, RootVisitor, SourceId};
 use crate::error::HeapError;
 use crate::value::RawValue;
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -185,6 +187,9 @@ pub(crate) struct RootTable {
     globals: HashMap<Arc<str>, u32>,
     released: Rc<RefCell<Vec<Handle>>>,
     sources: Vec<SourceEntry>,
+    /// Sources whose `visit_roots` panicked during the current collection, with the panic:
+    /// skipped by the rest of the collection, unregistered when it ends.
+    panicked: Vec<(usize, Box<dyn Any + Send>)>,
 }
 
 impl RootTable {
@@ -208,6 +213,7 @@ impl RootTable {
             globals: HashMap::new(),
             released: Rc::new(RefCell::new(Vec::new())),
             sources: Vec::new(),
+            panicked: Vec::new(),
         })
     }
 
@@ -594,6 +600,11 @@ impl RootTable {
     // ----- what the collector sees -----
 
     /// Visits every root slot; the visitor may rewrite it.
+    ///
+    /// A source whose `visit_roots` panics is caught at once: between two of its calls to
+    /// `f` the collector's state is whole, so the collection goes on without the slots it did
+    /// not show, skips the source for the rest of the collection, and
+    /// [`take_source_panic`](Self::take_source_panic) unregisters it at the end.
     pub fn for_each_slot_mut(&mut self, f: &mut dyn FnMut(&mut RawValue)) {
         for (v, _) in &mut self.locals {
             f(v);
@@ -603,11 +614,38 @@ impl RootTable {
                 f(&mut e.value);
             }
         }
-        for e in &mut self.sources {
+        for (i, e) in self.sources.iter_mut().enumerate() {
+            if self.panicked.iter().any(|(j, _)| *j == i) {
+                continue;
+            }
             if let Some(s) = e.source.as_mut() {
-                s.visit(&mut RootVisitor::new(f));
+                let visit = AssertUnwindSafe(|| s.visit(&mut RootVisitor::new(f)));
+                if let Err(panic) = std::panic::catch_unwind(visit) {
+                    self.panicked.push((i, panic));
+                }
             }
         }
+    }
+
+    /// After a collection: unregisters every source that panicked during it (their slots may
+    /// now hold stale references, so no one may reach them again) and returns the first panic
+    /// with the sources, to be dropped once the heap is whole again.
+    #[allow(clippy::type_complexity)]
+    pub fn take_source_panic(
+        &mut self,
+    ) -> Option<(Box<dyn Any + Send>, Vec<Box<dyn ErasedSource>>)> {
+        if self.panicked.is_empty() {
+            return None;
+        }
+        let mut dropped = Vec::new();
+        let mut first = None;
+        for (i, panic) in std::mem::take(&mut self.panicked) {
+            let e = &mut self.sources[i];
+            e.check = e.check.wrapping_add(1);
+            dropped.extend(e.source.take());
+            first.get_or_insert(panic);
+        }
+        first.map(|p| (p, dropped))
     }
 
     /// Visits every root with its kind and label, in a fixed order: globals and persistent

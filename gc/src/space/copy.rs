@@ -62,7 +62,14 @@ impl CopySpace {
             spaces[1].prefault(0, capacity);
         }
         let cur_start = spaces[0].start();
-        let touched = [0, if semispaces == 2 && capacity <= PREFAULT_MAX { capacity } else { 0 }];
+        let touched = [
+            0,
+            if semispaces == 2 && capacity <= PREFAULT_MAX {
+                capacity
+            } else {
+                0
+            },
+        ];
         Ok(CopySpace {
             spaces,
             current: 0,
@@ -177,6 +184,33 @@ impl CopySpace {
         self.to_top = 0;
         self.to_objects = 0;
         self.limit = self.capacity;
+    }
+
+    /// Walks the current semispace header to header, checking that every size stays inside
+    /// the filled part and that the object count matches.
+    pub fn check_walk(&self) -> Result<(), String> {
+        let start = self.spaces[self.current].start();
+        let (mut off, mut count) = (0usize, 0u64);
+        while off < self.top {
+            // SAFETY: `[0, top)` holds objects end to end (the module invariant); a corrupt
+            // header is reported below before the walk goes past `top`.
+            let size = unsafe { ObjPtr::from_ptr(start.add(off)).size() };
+            if size < crate::object::HEADER_SIZE || off + size > self.top {
+                return Err(format!(
+                    "young object at {:#x} has a corrupt size {size}",
+                    start as usize + off
+                ));
+            }
+            off += size;
+            count += 1;
+        }
+        if count != self.objects {
+            return Err(format!(
+                "young space counts {} objects but holds {count}",
+                self.objects
+            ));
+        }
+        Ok(())
     }
 
     /// Walks the objects of the current semispace in address order.

@@ -101,7 +101,7 @@ impl Block {
         ((in_block as u64 * self.recip) >> 32) as usize
     }
 
-    #[inline]
+    #[cfg(test)]
     fn is_allocated(&self, cell: usize) -> bool {
         bit(&self.alloc, cell)
     }
@@ -334,6 +334,7 @@ impl OldSpace {
     }
 
     /// Whether `addr` is the start of an allocated cell.
+    #[cfg(test)]
     pub fn is_object(&self, addr: usize) -> bool {
         if !self.in_range(addr) {
             return false;

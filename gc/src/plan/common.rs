@@ -1,0 +1,98 @@
+//! What several plans share: the large-object path, the heap-limit check before a direct
+//! allocation, the out-of-memory report, and mark-sweep of an old space.
+//!
+//! Invariant: nothing here allocates in a bump space; the functions either return memory
+//! under the heap limit or the error to report, and a failed allocation leaves the heap
+//! unchanged.
+
+use super::Work;
+use crate::collector::mark::Marker;
+use crate::error::{HeapError, OutOfMemory};
+use crate::heap::Heap;
+use crate::object::{Flags, ObjPtr};
+use crate::roots::RootTable;
+use crate::space::{LargeObjectSpace, OldSpace};
+use crate::stats::{CollectionCause, CollectionKind};
+
+impl Heap {
+    /// An object above the large threshold: its own mapping in the large-object space.
+    pub(crate) fn alloc_large(&mut self, size: usize) -> Result<*mut u8, HeapError> {
+        self.make_room(size)?;
+        let p = self
+            .plan
+            .large()
+            .alloc(size)
+            .ok_or_else(|| self.oom(size))?;
+        self.allocated_retired += size as u64;
+        self.update_limits();
+        Ok(p)
+    }
+
+    /// Before a direct allocation outside the bump space: collect if the old generation
+    /// passed its threshold or the limit would be passed; fail if it still would.
+    pub(crate) fn make_room(&mut self, size: usize) -> Result<(), HeapError> {
+        let c = self.plan.constraints();
+        if c.collects
+            && c.old_threshold
+            && self.plan.old_and_large() + size as u64 > self.major_threshold
+        {
+            self.collect_with(CollectionKind::Major, CollectionCause::OldThreshold);
+        }
+        if self.occupied_bytes() + size as u64 > self.config.max_heap as u64 {
+            if c.collects {
+                self.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
+            }
+            if self.occupied_bytes() + size as u64 > self.config.max_heap as u64 {
+                return Err(self.oom(size));
+            }
+        }
+        Ok(())
+    }
+
+    /// The error for an allocation of `size` bytes that cannot be satisfied.
+    pub(crate) fn oom(&self, size: usize) -> HeapError {
+        HeapError::OutOfMemory(OutOfMemory {
+            limit: self.config.max_heap as u64,
+            live: self.occupied_bytes(),
+            requested: size as u64,
+        })
+    }
+}
+
+/// Marks `old` and `large` from the roots with an explicit stack, tracing through the nursery
+/// objects in `young` (`(start, len)`) in place with their header mark flag, then sweeps `old`
+/// and `large` and drops the remembered objects the sweep frees from `remset`. Marked nursery
+/// objects keep their flag: the caller must evacuate the nursery next (copies drop the flag).
+pub(crate) fn mark_sweep(
+    old: &mut OldSpace,
+    large: &mut LargeObjectSpace,
+    roots: &mut RootTable,
+    stack: &mut Vec<ObjPtr>,
+    young: Option<(usize, usize)>,
+    remset: &mut Vec<ObjPtr>,
+) -> Work {
+    let mut marker = Marker::new(old, large, std::mem::take(stack));
+    if let Some(range) = young {
+        marker = marker.with_young(range);
+    }
+    roots.for_each_slot_mut(&mut |slot| marker.mark_value(*slot));
+    marker.drain();
+    let marked = marker.marked_bytes;
+    let marked_old = marker.marked_old_bytes;
+    *stack = marker.into_stack();
+    remset.retain(|o| {
+        if old.in_range(o.addr()) {
+            old.is_marked(o.addr())
+        } else {
+            // SAFETY: remembered large objects are live until the sweep below.
+            large.contains(o.addr()) && unsafe { o.has_flag(Flags::MARKED) }
+        }
+    });
+    let (old_swept, _) = old.sweep(marked_old);
+    let (large_swept, _) = large.sweep();
+    Work {
+        marked,
+        swept: old_swept + large_swept,
+        ..Work::default()
+    }
+}

@@ -1,0 +1,218 @@
+//! `generational`: a semispace copying nursery promoting into the mark-sweep old space, plus
+//! large objects; an object-remembering write barrier.
+//!
+//! - **Minor** (nursery full): scavenge the nursery from the roots and the remembered set;
+//!   survivors are copied to the other semispace or, at the promotion age, promoted.
+//! - **Major, requested or at the heap limit**: mark from the roots tracing through the
+//!   nursery in place, sweep the old space and large objects, then evacuate the nursery's
+//!   survivors into the freed old space. Afterwards the nursery is empty (unless the old
+//!   space cannot hold its survivors) and exactly the reachable objects remain: nursery
+//!   objects are never treated as roots.
+//! - **Major at the old-generation threshold** (a minor collection found the old space past
+//!   it): the same mark and sweep, then an ordinary scavenge, so survivors stay young and the
+//!   pause has no bulk promotion.
+//!
+//! Invariant between collections: every old or large object holding a nursery reference is
+//! in the remembered set with its flag set (`verify` checks it).
+
+use super::common::mark_sweep;
+use super::{BarrierKind, Constraints, PlanOps, Work};
+use crate::collector::scavenge::Scavenger;
+use crate::config::HeapConfig;
+use crate::error::HeapError;
+use crate::heap::{Heap, SpaceKind};
+use crate::object::{Flags, ObjPtr};
+use crate::roots::RootTable;
+use crate::space::{CopySpace, LargeObjectSpace, OldSpace, Space};
+use crate::stats::{CollectionCause, CollectionKind};
+
+/// The generational plan's spaces and remembered set.
+#[repr(C)] // the bump space first: see `ActivePlan`
+pub(crate) struct Generational {
+    nursery: CopySpace,
+    old: OldSpace,
+    large: LargeObjectSpace,
+    /// Old and large objects that may hold references into the nursery.
+    remset: Vec<ObjPtr>,
+}
+
+/// Address space reserved for a mark-sweep old space under a heap limit: the limit, half
+/// again for size-class fragmentation, and one block per size class (a non-moving space needs
+/// a block for each class in use, however few bytes it holds).
+pub(crate) fn old_reserve(config: &HeapConfig) -> usize {
+    use crate::space::marksweep::{BLOCK_SIZE, SIZE_CLASSES};
+    config.max_heap + config.max_heap / 2 + SIZE_CLASSES.len() * BLOCK_SIZE
+}
+
+pub(crate) fn map_err(e: std::io::Error) -> HeapError {
+    HeapError::Map(e.to_string())
+}
+
+impl Generational {
+    /// Scavenges the nursery from the roots and the remembered set; with `promote_all` every
+    /// survivor goes to the old space (if it fits).
+    fn scavenge(&mut self, roots: &mut RootTable, promotion_age: u8, promote_all: bool) -> Work {
+        let mut sc = Scavenger::new(
+            &mut self.nursery,
+            Some(&mut self.old),
+            &mut self.large,
+            promotion_age,
+            promote_all,
+            false,
+        );
+        roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
+        let remset = std::mem::take(&mut self.remset);
+        sc.scan_remembered(remset, &mut self.remset);
+        sc.drain(&mut self.remset);
+        let work = Work {
+            copied: sc.copied_bytes,
+            promoted: sc.promoted_bytes,
+            ..Work::default()
+        };
+        self.nursery.flip();
+        work
+    }
+}
+
+impl PlanOps for Generational {
+    const CONSTRAINTS: Constraints = Constraints {
+        moves_objects: true,
+        barrier: BarrierKind::ObjectRemembering,
+        needs_nursery: true,
+        old_threshold: true,
+        ..Constraints::DEFAULT
+    };
+
+    fn new(config: &HeapConfig) -> Result<Self, HeapError> {
+        Ok(Generational {
+            nursery: CopySpace::new(config.nursery_size, 2).map_err(map_err)?,
+            old: OldSpace::new(old_reserve(config)).map_err(map_err)?,
+            large: LargeObjectSpace::new(),
+            remset: Vec::new(),
+        })
+    }
+
+    #[inline(always)]
+    fn bump(&mut self) -> Option<&mut CopySpace> {
+        Some(&mut self.nursery)
+    }
+
+    fn bump_space(&self) -> Option<&CopySpace> {
+        Some(&self.nursery)
+    }
+
+    fn large(&mut self) -> &mut LargeObjectSpace {
+        &mut self.large
+    }
+
+    /// An object that cannot fit even an empty nursery is allocated as a large one.
+    fn large_threshold(&self, config: &HeapConfig) -> usize {
+        config
+            .large_object_threshold
+            .min(self.nursery.current_range().1)
+    }
+
+    fn alloc_slow(heap: &mut Heap, size: usize) -> Result<*mut u8, HeapError> {
+        heap.collect_with(CollectionKind::Minor, CollectionCause::NurseryFull);
+        if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+            return Ok(p);
+        }
+        heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
+        Self::get(&mut heap.plan)
+            .nursery
+            .alloc(size)
+            .ok_or_else(|| heap.oom(size))
+    }
+
+    fn collection_for(
+        &self,
+        kind: CollectionKind,
+        cause: CollectionCause,
+        major_threshold: u64,
+    ) -> (CollectionKind, CollectionCause) {
+        if kind == CollectionKind::Minor && self.old_and_large() > major_threshold {
+            // The old generation is past its threshold (the last minor collection's
+            // promotion, or direct old allocation): this minor collection becomes a major
+            // one that keeps the nursery's survivors young.
+            (CollectionKind::Major, CollectionCause::OldThreshold)
+        } else {
+            (kind, cause)
+        }
+    }
+
+    fn collect(heap: &mut Heap, kind: CollectionKind, cause: CollectionCause) -> Work {
+        let age = heap.config.promotion_age;
+        let Heap {
+            plan,
+            roots,
+            mark_stack,
+            ..
+        } = heap;
+        let p = Self::get(plan);
+        if kind == CollectionKind::Minor {
+            return p.scavenge(roots, age, false);
+        }
+        let young = p.nursery.current_range();
+        let marked = mark_sweep(
+            &mut p.old,
+            &mut p.large,
+            roots,
+            mark_stack,
+            Some(young),
+            &mut p.remset,
+        );
+        let promote_all = cause != CollectionCause::OldThreshold;
+        let moved = p.scavenge(roots, age, promote_all);
+        Work {
+            marked: marked.marked,
+            swept: marked.swept,
+            ..moved
+        }
+    }
+
+    fn live_after_major(&self) -> u64 {
+        self.old_and_large()
+    }
+
+    fn update_limits(&mut self, max_heap: u64, _major_threshold: u64) -> Option<(usize, usize)> {
+        let hard = max_heap.saturating_sub(self.old_and_large());
+        self.nursery.set_limit(hard as usize);
+        Some(self.nursery.current_range())
+    }
+
+    fn for_each_space(&self, f: &mut dyn FnMut(&dyn Space)) {
+        f(&self.nursery);
+        f(&self.old);
+        f(&self.large);
+    }
+
+    fn space_of(&self, addr: usize) -> SpaceKind {
+        if self.large.contains(addr) {
+            SpaceKind::Large
+        } else if self.old.in_range(addr) {
+            SpaceKind::Old
+        } else {
+            SpaceKind::Young
+        }
+    }
+
+    fn old_and_large(&self) -> u64 {
+        self.old.bytes() + self.large.bytes()
+    }
+
+    #[cold]
+    fn remember(&mut self, obj: ObjPtr) {
+        // SAFETY: `obj` is a live old or large object (it was resolved from a root or is the
+        // target of a store in progress).
+        unsafe {
+            if !obj.has_flag(Flags::REMEMBERED) {
+                obj.set_flag(Flags::REMEMBERED, true);
+                self.remset.push(obj);
+            }
+        }
+    }
+
+    fn remembered(&self) -> &[ObjPtr] {
+        &self.remset
+    }
+}
