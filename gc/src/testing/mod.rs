@@ -13,7 +13,7 @@
 //! - [`Op`] / [`Ops`] — programs in a form where every sequence is valid, and the
 //!   [`Harness`] that replays them against a heap and the model, checking each result and
 //!   running the checker after every collection (requested or triggered).
-//! - [`strategy`] — proptest strategies for programs and heap shapes; [`decode`] — the same
+//! - [`strategy`] — proptest strategies for programs and heap shapes; [`decode`](mod@decode) — the same
 //!   programs from arbitrary bytes, for fuzzers; [`hostile`] — hostile configurations and
 //!   frame and scope misuse from arbitrary bytes.
 //!

@@ -24,7 +24,7 @@ pub struct Sizes {
 }
 
 impl Sizes {
-    /// The fuzzers' bounds (see [`decode`](super::decode)): short programs whose large
+    /// The fuzzers' bounds (see [`decode`](mod@super::decode)): short programs whose large
     /// objects still overflow a 4 KiB nursery and reach the large-object space.
     pub const FUZZ: Sizes = Sizes {
         max_ops: super::decode::MAX_OPS,

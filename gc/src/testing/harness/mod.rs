@@ -13,13 +13,11 @@
 //! - an allocation fails with `OutOfMemory` exactly when the model says the object cannot fit
 //!   after a full collection (`max_heap`, or half of it for the semispace plan's small
 //!   objects), the error reports the model's live bytes, and the heap stays consistent.
-
 //!
-//! The harness is split by concern: [`select`] resolves an operation's selections and
-//! compares results, [`alloc`] allocates and predicts `OutOfMemory`, [`access`] reads and
-//! writes objects, [`roots`] handles frames, locals, persistent roots and globals,
-//! [`sources`] the raw path through an external root source, and [`check`] runs the checker
-//! after collections.
+//! The harness is split by concern: `select` resolves an operation's selections and
+//! compares results, `alloc` allocates and predicts `OutOfMemory`, `access` reads and writes
+//! objects, `roots` handles frames, locals, persistent roots and globals, `sources` the raw
+//! path through an external root source, and `check` runs the checker after collections.
 
 mod access;
 mod alloc;
