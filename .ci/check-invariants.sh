@@ -51,11 +51,14 @@ ensure_cargo_fuzz() {
 
 # The fuzz targets are built without AddressSanitizer (`-s none`): the heap's objects live in
 # its own mmap'd regions, which ASan does not instrument, and everything else is safe Rust,
-# so ASan sees little there while it runs the targets 4x slower (fuzz/README.md). Debug
-# assertions and overflow checks stay on (cargo-fuzz's default), and Miri below checks the
-# unsafe code.
+# so ASan sees little there while it runs the targets 4x slower. Without comparison tracing
+# (`--no-trace-compares`): the decoders reduce bytes modulo small ranges, so libFuzzer's
+# comparison hints rarely map back to input bytes, and the tracing took half the time of the
+# checker's loops (fuzz/README.md). Debug assertions and overflow checks stay on
+# (cargo-fuzz's default), and Miri below checks the unsafe code.
+FUZZ_BUILD_FLAGS=(-s none --no-trace-compares)
 fuzz_build() {
-    (cd fuzz && CARGO_TARGET_DIR="$TARGET_BASE/fuzz" cargo +nightly fuzz build -s none)
+    (cd fuzz && CARGO_TARGET_DIR="$TARGET_BASE/fuzz" cargo +nightly fuzz build "${FUZZ_BUILD_FLAGS[@]}")
 }
 
 # Replays the committed corpus (fuzz/corpus/<target>, every input once) and the seeds, then
@@ -67,7 +70,7 @@ fuzz_target() {
     mkdir -p "$scratch"
     [ -d "fuzz/corpus/$target" ] && inputs+=("corpus/$target")
     [ -d "fuzz/seeds/$target" ] && inputs+=("seeds/$target")
-    (cd fuzz && CARGO_TARGET_DIR="$TARGET_BASE/fuzz" cargo +nightly fuzz run -s none "$target" \
+    (cd fuzz && CARGO_TARGET_DIR="$TARGET_BASE/fuzz" cargo +nightly fuzz run "${FUZZ_BUILD_FLAGS[@]}" "$target" \
         "$scratch" "${inputs[@]}" -- \
         -max_total_time="$FUZZ_SECONDS" -max_len=512 -timeout=30 -rss_limit_mb=4096 \
         -print_final_stats=1 \

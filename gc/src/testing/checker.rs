@@ -275,11 +275,21 @@ impl Checker {
     /// After a full collection: the heap holds exactly the model's reachable objects, plus
     /// `extra` (objects allocated after the collection that no root holds yet).
     pub fn check_exact(&self, heap: &Heap, model: &Model, extra: Census) -> Result<(), CheckError> {
-        let (small, large) = model.reachable_census(u64::MAX);
+        let (reachable, large) = model.reachable_census(u64::MAX);
         debug_assert_eq!(large, Census::default());
+        self.check_exact_census(heap, reachable, extra)
+    }
+
+    /// [`check_exact`](Self::check_exact) with the model's reachable census already taken.
+    pub fn check_exact_census(
+        &self,
+        heap: &Heap,
+        reachable: Census,
+        extra: Census,
+    ) -> Result<(), CheckError> {
         let want = Census {
-            objects: small.objects + extra.objects,
-            bytes: small.bytes + extra.bytes,
+            objects: reachable.objects + extra.objects,
+            bytes: reachable.bytes + extra.bytes,
         };
         let usage = heap.usage();
         let got = Census {

@@ -322,15 +322,16 @@ pub fn decode_ops(data: &[u8]) -> Ops {
 
 /// The plan, profile and stress mode the first byte of an input selects: bits 0–1 the plan,
 /// bits 2–3 one of [`fuzz_profiles`], bits 4–7 the stress mode
-/// ([`gc_interval`](HeapConfig::gc_interval): a forced collection at every allocation for
-/// one input in sixteen, at every fourth for another; none for the rest, since every forced
-/// collection also runs the checker and stressed inputs cost about three times as much).
+/// ([`gc_interval`](HeapConfig::gc_interval)): all four set — one input in sixteen — forces
+/// a collection at every allocation (bit 2 clear) or at every fourth (bit 2 set); the rest
+/// run without, since every forced collection also runs the checker and a stressed input
+/// costs about five times as much.
 pub fn decode_config(first: u8) -> HeapConfig {
     let plan = Plan::ALL[first as usize % 4];
     let profiles = fuzz_profiles(plan);
-    let gc_interval = match first >> 4 {
-        14 => Some(1),
-        15 => Some(4),
+    let gc_interval = match (first >> 4, first & 4) {
+        (15, 0) => Some(1),
+        (15, _) => Some(4),
         _ => None,
     };
     HeapConfig {
@@ -375,7 +376,7 @@ mod tests {
             assert_eq!(cfg.max_heap, profile.max_heap);
             assert_eq!(cfg.nursery_size, profile.nursery_size);
             let stress = match first {
-                0xE0..=0xEF => Some(1),
+                0xF0..=0xFF if first & 4 == 0 => Some(1),
                 0xF0..=0xFF => Some(4),
                 _ => None,
             };

@@ -61,19 +61,22 @@ impl Harness {
         });
         self.heap.pop_frame(frame).map_err(|e| e.to_string())?;
         r?;
+        // One reachability pass of the model serves the exact census and the pruning.
+        let live = self.model.reachable();
         if self.heap.plan() == Plan::NoGc {
             self.checker
                 .check_nothing_freed(&self.heap, &self.model)
                 .map_err(|e| e.to_string())?;
         } else if full {
             self.report.exact_checks += 1;
+            let (reachable, _) = self.model.census_of(&live, u64::MAX);
             self.checker
-                .check_exact(&self.heap, &self.model, extra)
+                .check_exact_census(&self.heap, reachable, extra)
                 .map_err(|e| e.to_string())?;
         }
         // An unrooted object just allocated (`extra`) is about to be stored: keep it.
         if extra == Census::default() {
-            let dead = self.model.prune();
+            let dead = self.model.prune_to(&live);
             self.checker.forget(&dead);
         }
         Ok(())
