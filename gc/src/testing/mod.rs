@@ -140,7 +140,9 @@ pub use checker::{CheckError, Checker};
 pub use decode::{decode, decode_config, decode_ops, decode_ops_with, decode_raw, fuzz_profiles};
 pub use harness::{run_on_every_plan, Failure, Harness, RunReport};
 pub use hostile::{decode_hostile, run_hostile, HostileCase, Misuse, ScopeBody};
-pub use model::{Census, FrameRef, LocalRef, MObject, MValue, Model, ObjId, RootId, SourceKey};
+pub use model::{
+    Census, FrameRef, Live, LocalRef, MObject, MValue, Model, ObjId, RootId, SourceKey,
+};
 pub use op::{Op, Ops, Sel, ValSel};
 pub use slot_source::SlotSource;
 pub use strategy::{config, ops, profiles, Sizes};

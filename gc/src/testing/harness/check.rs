@@ -62,7 +62,7 @@ impl Harness {
         self.heap.pop_frame(frame).map_err(|e| e.to_string())?;
         r?;
         // One reachability pass of the model serves the exact census and the pruning.
-        let live = self.model.reachable();
+        let live = self.model.live();
         if self.heap.plan() == Plan::NoGc {
             self.checker
                 .check_nothing_freed(&self.heap, &self.model)
