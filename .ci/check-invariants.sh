@@ -83,6 +83,12 @@ fuzz_target() {
 }
 
 ensure_miri() {
+    rustup component list --toolchain nightly --installed | grep -q '^miri' \
+        || rustup component add --toolchain nightly miri rust-src
+    cargo +nightly miri setup
+}
+
+miri() {
     # Unit tests plus the reduced property suite (cfg(miri) shrinks cases and sizes) under
     # every plan: `reachability_` selects the four per-plan tests. Stacked Borrows (Miri's
     # default, the stricter model). Permissive provenance: `verify` walks spaces from
