@@ -22,6 +22,30 @@ fn heap(plan: Plan, nursery: usize, max_heap: usize) -> Heap {
     .unwrap()
 }
 
+/// The handle fast path: reads and stores through handles, which resolve through the root
+/// tables (index, check number and heap id), per access.
+fn handle(c: &mut Criterion) {
+    const N: usize = 10_000;
+    let mut g = c.benchmark_group("handle");
+    g.throughput(Throughput::Elements(N as u64));
+    let mut h = heap(Plan::Generational, 16 * MIB, 1 << 30);
+    let f = h.push_frame_static("bench");
+    let a = h.alloc(1, 2, 0).unwrap();
+    let b = h.alloc(1, 2, 0).unwrap();
+    let cursor = h.local(gclab::Value::Undefined).unwrap();
+    h.set(a, 1, b).unwrap();
+    g.bench_function("get-set", |bench| {
+        bench.iter(|| {
+            for i in 0..N {
+                h.set(black_box(a), 0, gclab::Value::Int(i as i32)).unwrap();
+                black_box(h.get_into(black_box(a), 1, cursor).unwrap());
+                h.set(black_box(cursor), 0, black_box(a)).unwrap();
+            }
+        })
+    });
+    h.pop_frame(f).unwrap();
+}
+
 /// Allocation fast path: objects allocated and dropped at once, per object.
 fn alloc(c: &mut Criterion) {
     const N: usize = 10_000;
@@ -337,5 +361,5 @@ fn big_heap(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, alloc, barrier, minor, major, big_heap);
+criterion_group!(benches, handle, alloc, barrier, minor, major, big_heap);
 criterion_main!(benches);

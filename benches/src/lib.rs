@@ -94,6 +94,16 @@ pub fn implementations() -> Vec<Impl> {
             run: peers::gclab::semispace,
         },
         Impl {
+            name: "gclab-immix",
+            summary: "gclab, immix plan (mark-region, opportunistic evacuation), safe handle API",
+            run: peers::gclab::immix,
+        },
+        Impl {
+            name: "gclab-gen-immix",
+            summary: "gclab, gen-immix plan (copying nursery + Immix old space), safe handle API",
+            run: peers::gclab::gen_immix,
+        },
+        Impl {
             name: "gclab-mark-sweep",
             summary: "gclab, mark-sweep plan (non-moving, size classes), safe handle API",
             run: peers::gclab::mark_sweep,

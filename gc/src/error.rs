@@ -14,14 +14,32 @@ pub struct OutOfMemory {
     pub live: u64,
     /// Size in bytes of the allocation that failed.
     pub requested: u64,
+    /// Bytes of memory the heap's spaces held from the OS when it failed (see
+    /// [`Heap::committed_bytes`](crate::Heap::committed_bytes)).
+    pub committed: u64,
+}
+
+impl OutOfMemory {
+    /// Whether fragmentation, not live data, stopped the allocation: the live bytes and the
+    /// request fit the limit, but the plan found no place for the object (a non-moving
+    /// space's partly used blocks).
+    pub fn is_fragmentation(&self) -> bool {
+        self.live + self.requested <= self.limit
+    }
 }
 
 impl fmt::Display for OutOfMemory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = if self.is_fragmentation() {
+            "fragmentation"
+        } else {
+            "live data"
+        };
         write!(
             f,
-            "out of memory: {} B requested with {} B live after a full collection (limit {} B)",
-            self.requested, self.live, self.limit
+            "out of memory ({why}): {} B requested with {} B live after a full collection \
+             ({} B committed, limit {} B)",
+            self.requested, self.live, self.committed, self.limit
         )
     }
 }

@@ -73,8 +73,9 @@
 //!
 //! ## Plans
 //!
-//! [`Plan::Generational`] (default), [`Plan::MarkSweep`], [`Plan::SemiSpace`] and
-//! [`Plan::NoGc`] share this API, so a workload runs under each and the numbers compare.
+//! [`Plan::Generational`] (default), [`Plan::MarkSweep`], [`Plan::SemiSpace`],
+//! [`Plan::Immix`], [`Plan::GenImmix`] and [`Plan::NoGc`] share this API, so a workload runs
+//! under each and the numbers compare ([`Plan::ALL`] lists them).
 //! See [`HeapConfig`] for sizes, the promotion age and the major-collection trigger.
 //!
 //! ## Write barrier

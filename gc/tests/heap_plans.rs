@@ -17,6 +17,13 @@ fn heap(plan: Plan) -> Heap {
     Heap::with_config(cfg).unwrap()
 }
 
+/// Under stress mode (`GCLAB_GC_INTERVAL`), a million-object test verifies a heap of up to a
+/// million objects after every forced collection: space the collections out so the test
+/// stays linear, while still forcing them.
+fn sparse_stress(cfg: &mut HeapConfig) {
+    cfg.gc_interval = cfg.gc_interval.map(|n| n.max(50_000));
+}
+
 fn collect_and_verify(h: &mut Heap, kind: CollectionKind) {
     h.collect(kind);
     h.verify().unwrap_or_else(|e| panic!("{e}"));
@@ -100,6 +107,7 @@ fn million_node_list_survives_every_plan() {
     for plan in Plan::ALL {
         let mut cfg = HeapConfig::for_plan(plan);
         cfg.max_heap = 512 << 20;
+        sparse_stress(&mut cfg);
         let mut h = Heap::with_config(cfg).unwrap();
         let f = h.push_frame("list");
         let head = build_list(&mut h, n);
@@ -421,7 +429,13 @@ fn out_of_memory_is_an_error_and_the_heap_stays_usable() {
 
 #[test]
 fn allocation_triggers_collections_and_statistics_record_them() {
-    let mut h = heap(Plan::Generational);
+    let mut cfg = HeapConfig::for_plan(Plan::Generational);
+    cfg.nursery_size = 64 * 1024;
+    cfg.max_heap = 256 << 20;
+    cfg.min_major_threshold = 1 << 20;
+    // Pins the triggers and the statistics they record: forced collections would add others.
+    cfg.gc_interval = None;
+    let mut h = Heap::with_config(cfg).unwrap();
     let keep = h.push_frame("keep");
     let survivors = h.alloc(ARRAY, 500, 0).unwrap();
     for i in 0..20_000 {
@@ -527,6 +541,8 @@ fn threshold_major_traces_the_nursery_in_place_and_is_exact() {
     let mut cfg = HeapConfig::for_plan(Plan::Generational);
     cfg.nursery_size = 256 * 1024;
     cfg.min_major_threshold = 64 * 1024;
+    // Pins which collections the triggers choose: forced ones would change them.
+    cfg.gc_interval = None;
     let mut h = Heap::with_config(cfg).unwrap();
     let f = h.push_frame("test");
 
@@ -576,6 +592,8 @@ fn threshold_major_traces_the_nursery_in_place_and_is_exact() {
 fn a_scavenge_promotes_survivors_past_half_of_to_space() {
     let mut cfg = HeapConfig::for_plan(Plan::Generational);
     cfg.nursery_size = 256 * 1024;
+    // Pins what one scavenge of a full nursery does: forced collections would empty it first.
+    cfg.gc_interval = None;
     let mut h = Heap::with_config(cfg).unwrap();
     let f = h.push_frame("full nursery");
     let size = object_size(1, 40) as u64;

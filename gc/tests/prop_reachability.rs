@@ -58,6 +58,16 @@ fn reachability_semispace() {
 }
 
 #[test]
+fn reachability_immix() {
+    check_plan(Plan::Immix);
+}
+
+#[test]
+fn reachability_gen_immix() {
+    check_plan(Plan::GenImmix);
+}
+
+#[test]
 fn reachability_no_gc() {
     check_plan(Plan::NoGc);
 }

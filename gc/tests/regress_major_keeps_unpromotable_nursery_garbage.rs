@@ -36,6 +36,8 @@ fn a_major_collection_frees_a_dead_young_chain_the_old_space_cannot_take() {
     cfg.max_heap = 1 << 20;
     cfg.nursery_size = 64 * 1024;
     cfg.min_major_threshold = 64 * 1024;
+    // Pins the state where the old space is exhausted: forced collections would change it.
+    cfg.gc_interval = None;
     let mut h = Heap::with_config(cfg).unwrap();
     let f = h.push_frame("main");
     let o = h.alloc(NODE, 1, 0).unwrap();

@@ -67,12 +67,15 @@ fn run(plan: Plan, kind: CollectionKind, panic_at: usize) {
     let p_obj = h.alloc(1, 1, 0).unwrap();
     h.set(p_obj, 0, Value::Int(-1)).unwrap();
     let persistent = h.root(RootKind::Timer, "timer", p_obj).unwrap();
-    let mut slots = Vec::new();
+    let mut objects = Vec::new();
     for i in 0..4 {
         let o = h.alloc(2, 1, 16).unwrap();
         h.set(o, 0, Value::Int(i)).unwrap();
-        slots.push(h.raw(o).unwrap());
+        objects.push(o);
     }
+    // Raw words are read after the last allocation (which may collect), right before the
+    // source takes them.
+    let slots: Vec<RawValue> = objects.iter().map(|&o| h.raw(o).unwrap()).collect();
     let armed = Rc::new(Cell::new(false));
     let dropped = Rc::new(Cell::new(false));
     let id = h.add_root_source(

@@ -1,6 +1,7 @@
 //! The runtime model, its scenarios, and the reports the `mutator` command prints.
 
 pub mod event_loop;
+pub mod js;
 pub mod probe;
 pub mod report;
 pub mod runner;

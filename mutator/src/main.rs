@@ -41,10 +41,20 @@ enum Command {
 
 #[derive(clap::Args, Debug, Default)]
 struct RunArgs {
-    /// Scenario name, or `all`.
+    /// Scenario name, `all`, or a JavaScript file (`program.js`).
     #[arg(default_value = "all")]
     scenario: String,
-    /// Collector plan: generational, mark-sweep, semispace or no-gc.
+    /// JavaScript: stop the event loop at this virtual time (ms), for programs whose
+    /// intervals never stop.
+    #[arg(long, value_name = "MS")]
+    until: Option<u64>,
+    /// JavaScript: force a full collection and record the live size every MS virtual ms.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    checkpoint_every: u64,
+    /// JavaScript: define `gc()` as `node --expose-gc` does.
+    #[arg(long)]
+    expose_gc: bool,
+    /// Collector plan: generational, mark-sweep, semispace, no-gc, immix or gen-immix.
     #[arg(long, default_value = "generational", value_parser = parse_plan)]
     plan: Plan,
     /// Size of each nursery semispace (e.g. 4M, 512K, 1048576).
@@ -131,7 +141,54 @@ fn progress_bar(name: &str) -> (ProgressBar, Instant) {
     (bar, Instant::now())
 }
 
+/// `mutator run FILE.js`: the program's stdout exactly as node prints it; the report on stderr.
+fn run_js(args: &RunArgs) -> ExitCode {
+    let mut config = HeapConfig::for_plan(args.plan);
+    if let Some(n) = args.nursery {
+        config.nursery_size = n;
+    }
+    if let Some(m) = args.max_heap {
+        config.max_heap = m;
+    }
+    config.trace_gc = args.trace_gc;
+    if let Err(e) = gclab::Heap::with_config(config.clone()) {
+        eprintln!("mutator: {e}");
+        return ExitCode::from(2);
+    }
+    let options = gclab_mutator::js::JsOptions {
+        config,
+        until: args.until,
+        checkpoint_ms: args.checkpoint_every.max(1),
+        expose_gc: args.expose_gc,
+        ..Default::default()
+    };
+    let path = Path::new(&args.scenario);
+    let out: Box<dyn std::io::Write + Send> = Box::new(std::io::BufWriter::new(std::io::stdout()));
+    let err: Box<dyn std::io::Write + Send> = Box::new(std::io::stderr());
+    // The interpreter runs on a thread of its own with a stack sized for `max_depth` calls.
+    let result = gclab_mutator::js::run_file(path, options, out, err);
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mutator: cannot read {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    if args.json {
+        eprintln!(
+            "{}",
+            serde_json::to_string(&report).expect("reports serialise")
+        );
+    } else {
+        eprint!("{}", report.render());
+    }
+    ExitCode::from(report.exit_code.clamp(0, 255) as u8)
+}
+
 fn run(args: RunArgs) -> ExitCode {
+    if args.scenario.ends_with(".js") {
+        return run_js(&args);
+    }
     let selected: Vec<Box<dyn Scenario>> = if args.scenario == "all" {
         scenarios::all()
     } else {
@@ -265,6 +322,7 @@ fn main() -> ExitCode {
         None => run(RunArgs {
             scenario: "all".into(),
             scale: 1.0,
+            checkpoint_every: 1000,
             ..RunArgs::default()
         }),
     }

@@ -54,7 +54,7 @@ fn main() {
         "workload", "plan", "minor", "p50", "p90", "p99", "max", "major", "p50", "max", "total"
     );
     for (name, w) in &workloads {
-        for plan in [Plan::Generational, Plan::MarkSweep, Plan::SemiSpace] {
+        for plan in Plan::ALL.into_iter().filter(|p| *p != Plan::NoGc) {
             let (_, heap) = run_with(HeapConfig::for_plan(plan), w);
             let s = heap.stats();
             let (mi, ma) = (

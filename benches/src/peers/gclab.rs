@@ -64,6 +64,16 @@ pub fn semispace(w: &Workload) -> u64 {
     run_plan(Plan::SemiSpace, w)
 }
 
+/// `gclab-immix`.
+pub fn immix(w: &Workload) -> u64 {
+    run_plan(Plan::Immix, w)
+}
+
+/// `gclab-gen-immix`.
+pub fn gen_immix(w: &Workload) -> u64 {
+    run_plan(Plan::GenImmix, w)
+}
+
 fn expect<T>(r: Result<T, gclab::HeapError>) -> T {
     r.unwrap_or_else(|e| panic!("gclab: {e}"))
 }

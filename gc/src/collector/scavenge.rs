@@ -48,9 +48,23 @@ pub(crate) fn prefetch(addr: usize) {
     let _ = addr;
 }
 
-pub(crate) struct Scavenger<'a> {
+/// A space survivors are promoted into: hands out fresh memory for an object's copy.
+pub(crate) trait PromotionTarget {
+    /// Fresh, exclusively owned memory of `size` bytes (at most the large threshold), or
+    /// `None` when the space is full.
+    fn alloc(&mut self, size: usize) -> Option<*mut u8>;
+}
+
+impl PromotionTarget for OldSpace {
+    #[inline(always)]
+    fn alloc(&mut self, size: usize) -> Option<*mut u8> {
+        OldSpace::alloc(self, size)
+    }
+}
+
+pub(crate) struct Scavenger<'a, O: PromotionTarget = OldSpace> {
     space: &'a mut CopySpace,
-    old: Option<&'a mut OldSpace>,
+    old: Option<&'a mut O>,
     large: &'a mut LargeObjectSpace,
     /// From-space `[from_start, from_start + from_len)`: the current semispace's objects.
     from_start: usize,
@@ -75,9 +89,24 @@ pub(crate) struct Scavenger<'a> {
 }
 
 impl<'a> Scavenger<'a> {
+    /// A scavenger promoting into the mark-sweep old space (if any).
     pub fn new(
         space: &'a mut CopySpace,
         old: Option<&'a mut OldSpace>,
+        large: &'a mut LargeObjectSpace,
+        promotion_age: u8,
+        promote_all: bool,
+        trace_large: bool,
+    ) -> Self {
+        Scavenger::promoting_into(space, old, large, promotion_age, promote_all, trace_large)
+    }
+}
+
+impl<'a, O: PromotionTarget> Scavenger<'a, O> {
+    /// A scavenger promoting into `old` (if any), whatever its space type.
+    pub fn promoting_into(
+        space: &'a mut CopySpace,
+        old: Option<&'a mut O>,
         large: &'a mut LargeObjectSpace,
         promotion_age: u8,
         promote_all: bool,

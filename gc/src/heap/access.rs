@@ -10,7 +10,7 @@ use crate::roots::Handle;
 use crate::value::{RawValue, Value};
 
 impl Heap {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn obj(&self, h: Handle) -> Result<ObjPtr, HeapError> {
         let v = self.roots.get(h)?;
         if !v.is_ref() {
@@ -21,7 +21,7 @@ impl Heap {
     }
 
     /// The object behind `h`, with `index` checked against its slot count.
-    #[inline]
+    #[inline(always)]
     pub(super) fn slot_of(&self, h: Handle, index: usize) -> Result<ObjPtr, HeapError> {
         let o = self.obj(h)?;
         // SAFETY: `o` is live (resolved from a root).
@@ -32,7 +32,7 @@ impl Heap {
     ///
     /// # Safety
     /// `o` is a live object.
-    #[inline]
+    #[inline(always)]
     pub(super) unsafe fn in_bounds(o: ObjPtr, index: usize) -> Result<ObjPtr, HeapError> {
         // SAFETY: the caller's contract.
         let len = unsafe { o.slot_count() };
@@ -56,7 +56,7 @@ impl Heap {
     }
 
     /// Resolves a safe value to its raw word (handles to the references they hold).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn resolve(&self, v: Value) -> Result<RawValue, HeapError> {
         Ok(match v {
             Value::Undefined => RawValue::UNDEFINED,
@@ -69,7 +69,7 @@ impl Heap {
     }
 
     /// Turns a raw word into a safe value, rooting references in the current frame.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn expose(&mut self, raw: RawValue) -> Result<Value, HeapError> {
         if raw.is_ref() {
             return Ok(Value::Ref(self.roots.push_local(raw)));
@@ -78,7 +78,7 @@ impl Heap {
     }
 
     /// Reads slot `index`. A reference comes back as a new local in the current frame.
-    #[inline]
+    #[inline(always)]
     pub fn get(&mut self, obj: impl Into<Handle>, index: usize) -> Result<Value, HeapError> {
         let o = self.slot_of(obj.into(), index)?;
         // SAFETY: `slot_of` checked that `o` is live and `index` in bounds.
@@ -88,7 +88,7 @@ impl Heap {
 
     /// Reads slot `index` into an existing local instead of creating one (for loops that
     /// walk a structure without growing the frame). Returns the value read.
-    #[inline]
+    #[inline(always)]
     pub fn get_into(
         &mut self,
         obj: impl Into<Handle>,
@@ -107,7 +107,7 @@ impl Heap {
     }
 
     /// Stores into slot `index`, through the write barrier.
-    #[inline]
+    #[inline(always)]
     pub fn set(
         &mut self,
         obj: impl Into<Handle>,

@@ -111,9 +111,7 @@ impl Heap {
             major_threshold: config.min_major_threshold as u64,
             config,
             plan,
-            roots: RootTable::new().ok_or_else(|| {
-                HeapError::Config("heap ids exhausted: 2^32 - 1 heaps were created".into())
-            })?,
+            roots: RootTable::new(),
             types: HashMap::new(),
             stats: Stats::default(),
             next_id: 0,

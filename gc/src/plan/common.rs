@@ -55,6 +55,7 @@ impl Heap {
             limit: self.config.max_heap as u64,
             live: self.occupied_bytes(),
             requested: size as u64,
+            committed: self.committed_bytes(),
         })
     }
 }

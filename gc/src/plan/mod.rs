@@ -11,16 +11,19 @@
 //!   ([`PlanOps::collect`]).
 //!
 //! The heap drives a plan through [`ActivePlan`], an enum over the registered plans built by
-//! the [`registry!`] macro below: adding a plan is a folder and one line there. Dispatch is a
+//! the [`registry!`] macro below, which also generates the public [`Plan`] enum: adding a plan
+//! is a folder and one registry entry (its doc line, variant, type and name). Dispatch is a
 //! `match`, never a trait object, so the allocation and barrier fast paths stay inlined.
 
 pub(crate) mod common;
+pub(crate) mod gen_immix;
 pub(crate) mod generational;
+pub(crate) mod immix;
 pub(crate) mod marksweep;
 pub(crate) mod nogc;
 pub(crate) mod semispace;
 
-use crate::config::{HeapConfig, Plan};
+use crate::config::HeapConfig;
 use crate::error::HeapError;
 use crate::heap::{Heap, SpaceKind};
 use crate::object::ObjPtr;
@@ -153,7 +156,36 @@ pub(crate) trait PlanOps: Sized {
 /// Declares the registered plans: `Variant => module::Type`, one line per plan. `Variant`
 /// names the [`Plan`] the configuration selects.
 macro_rules! registry {
-    ($($variant:ident => $module:ident :: $ty:ident,)*) => {
+    ($($(#[$doc:meta])* $variant:ident => $module:ident :: $ty:ident, $name:literal;)*) => {
+        /// Which collector runs the heap. Every plan has the same API, object model, roots and
+        /// statistics, so one workload can run under each and the numbers compare.
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(rename_all = "kebab-case")]
+        pub enum Plan {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Plan {
+            /// Every plan, in registry order.
+            pub const ALL: [Plan; [$($name),*].len()] = [$(Plan::$variant),*];
+
+            /// The plan's command-line name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Plan::$variant => $name,)*
+                }
+            }
+
+            /// The plan's constraints.
+            pub(crate) fn constraints(self) -> Constraints {
+                match self {
+                    $(Plan::$variant => <$module::$ty as PlanOps>::CONSTRAINTS,)*
+                }
+            }
+        }
+
         /// The heap's plan: one variant per registered plan.
         ///
         /// `repr(C, u8)` puts every variant's payload at the same offset, and each plan with a
@@ -304,8 +336,16 @@ macro_rules! registry {
 }
 
 registry! {
-    Generational => generational::Generational,
-    MarkSweep => marksweep::MarkSweep,
-    SemiSpace => semispace::SemiSpace,
-    NoGc => nogc::NoGc,
+    /// A semispace copying nursery with promotion into a mark-sweep old generation (default).
+    Generational => generational::Generational, "generational";
+    /// Everything in the non-moving mark-sweep space; only whole-heap collections.
+    MarkSweep => marksweep::MarkSweep, "mark-sweep";
+    /// Whole-heap copying between two semispaces of `max_heap` each.
+    SemiSpace => semispace::SemiSpace, "semispace";
+    /// Bump allocation that never collects: the lower bound used in GC research.
+    NoGc => nogc::NoGc, "no-gc";
+    /// Whole-heap mark-region collection (Immix) with opportunistic evacuation.
+    Immix => immix::Immix, "immix";
+    /// A copying nursery promoting into an Immix old space (MMTk's default plan).
+    GenImmix => gen_immix::GenImmix, "gen-immix";
 }

@@ -20,6 +20,7 @@
 //! [`Heap::pop_frame`]: crate::Heap::pop_frame
 
 mod kind;
+mod serial;
 mod source;
 mod table;
 

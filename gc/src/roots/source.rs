@@ -91,7 +91,6 @@ impl<S: RootSource> ErasedSource for S {
 pub struct SourceId<S> {
     pub(crate) index: u32,
     pub(crate) check: u32,
-    pub(crate) heap: super::table::HeapId,
     pub(crate) _type: PhantomData<fn() -> S>,
 }
 

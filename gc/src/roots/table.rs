@@ -1,6 +1,7 @@
 //! The root tables: frames of locals, persistent entries, globals and sources.
 
 use super::kind::RootKind;
+use super::serial::Serials;
 use super::source::{ErasedSource, RootVisitor, SourceId};
 use crate::error::HeapError;
 use crate::value::RawValue;
@@ -14,34 +15,17 @@ use std::sync::Arc;
 
 const LOCAL_BIT: u32 = 1 << 31;
 
-/// A heap's identity, carried by its handles, frames and source ids so that one heap refuses
-/// another's ([`HeapError::WrongHeap`]). Unique for the life of the process: ids are never
-/// reused, and creating a heap fails once they run out (after 2³² − 1 heaps).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct HeapId(u32);
-
-impl HeapId {
-    fn next() -> Option<HeapId> {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static NEXT: AtomicU32 = AtomicU32::new(1);
-        NEXT.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_add(1))
-            .ok()
-            .map(HeapId)
-    }
-}
-
 /// A rooted reference to an object: a local in a frame, or a persistent root.
 ///
 /// Handles are plain indices plus a check number; the collector updates the slot they name,
 /// never the handle, so a handle stays valid across collections for as long as its root
 /// lives. Using a handle whose frame was popped, or whose persistent root was released,
 /// returns [`HeapError::StaleHandle`]; using it on another heap returns
-/// [`HeapError::WrongHeap`] (every handle carries its heap's id).
+/// [`HeapError::WrongHeap`] (no two heaps share a check number: see `roots::serial`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct Handle {
     index: u32,
     check: u32,
-    heap: HeapId,
 }
 
 /// A call-stack frame, returned by [`Heap::push_frame`](crate::Heap::push_frame).
@@ -50,7 +34,6 @@ pub struct Handle {
 pub struct Frame {
     pub(crate) serial: u32,
     pub(crate) depth: u32,
-    pub(crate) heap: HeapId,
 }
 
 impl Frame {
@@ -171,7 +154,7 @@ impl RootLabel<'_> {
 }
 
 pub(crate) struct RootTable {
-    heap: HeapId,
+    serials: Serials,
     /// Each local with the serial of the frame that owns it (checked on every use).
     locals: Vec<(RawValue, u32)>,
     frames: Vec<FrameRecord>,
@@ -179,7 +162,6 @@ pub(crate) struct RootTable {
     /// local, pop) read two fields instead of the vector's last element.
     top_serial: u32,
     top_base: u32,
-    next_serial: u32,
     label_cache: [Option<Rc<str>>; LABEL_CACHE],
     label_next: usize,
     entries: Vec<Entry>,
@@ -193,19 +175,18 @@ pub(crate) struct RootTable {
 }
 
 impl RootTable {
-    /// A new table with a fresh heap id; `None` once ids run out.
-    pub fn new() -> Option<RootTable> {
-        Some(RootTable {
-            heap: HeapId::next()?,
+    pub fn new() -> RootTable {
+        let mut serials = Serials::new();
+        let top_serial = serials.next();
+        RootTable {
             locals: Vec::new(),
             frames: vec![FrameRecord {
                 base: 0,
-                serial: 0,
+                serial: top_serial,
                 label: FrameLabel::Static("(top level)"),
             }],
-            top_serial: 0,
+            top_serial,
             top_base: 0,
-            next_serial: 1,
             label_cache: Default::default(),
             label_next: 0,
             entries: Vec::new(),
@@ -214,7 +195,8 @@ impl RootTable {
             released: Rc::new(RefCell::new(Vec::new())),
             sources: Vec::new(),
             panicked: Vec::new(),
-        })
+            serials,
+        }
     }
 
     // ----- frames and locals -----
@@ -243,8 +225,7 @@ impl RootTable {
 
     #[inline]
     fn push_frame_labelled(&mut self, label: FrameLabel) -> Frame {
-        let serial = self.next_serial;
-        self.next_serial = self.next_serial.wrapping_add(1).max(1);
+        let serial = self.serials.next();
         let base = self.locals.len() as u32;
         self.frames.push(FrameRecord {
             base,
@@ -256,16 +237,15 @@ impl RootTable {
         Frame {
             serial,
             depth: self.frames.len() as u32 - 1,
-            heap: self.heap,
         }
     }
 
     /// Pops `frame`, which must be the top frame (and not the top level).
     #[inline]
     pub fn pop_frame(&mut self, frame: Frame) -> Result<(), HeapError> {
-        // User frames have serials from 1; the top level's is 0 and is never handed out, so a
-        // match means `frame` is on top and above the top level.
-        if frame.serial != self.top_serial || self.top_serial == 0 || frame.heap != self.heap {
+        // The top level's serial is never handed out in a `Frame`, so a match means `frame` is
+        // on top and above the top level; serials are unique across heaps, so it is ours.
+        if frame.serial != self.top_serial {
             return Err(self.frame_order_error(frame));
         }
         self.locals.truncate(self.top_base as usize);
@@ -297,7 +277,7 @@ impl RootTable {
     #[cold]
     #[inline(never)]
     fn frame_order_error(&self, frame: Frame) -> HeapError {
-        if frame.heap != self.heap {
+        if !self.serials.owns(frame.serial) {
             return HeapError::WrongHeap;
         }
         let top = self
@@ -327,7 +307,7 @@ impl RootTable {
         self.locals.len()
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push_local(&mut self, v: RawValue) -> Handle {
         let index = self.locals.len() as u32;
         let serial = self.top_serial;
@@ -335,7 +315,6 @@ impl RootTable {
         Handle {
             index: index | LOCAL_BIT,
             check: serial,
-            heap: self.heap,
         }
     }
 
@@ -349,14 +328,13 @@ impl RootTable {
     }
 
     fn release_entry(&mut self, h: Handle) -> bool {
-        if h.index & LOCAL_BIT != 0 || h.heap != self.heap {
+        if h.index & LOCAL_BIT != 0 {
             return false;
         }
         match self.entries.get_mut(h.index as usize) {
             Some(e) if e.live && e.check == h.check => {
                 e.live = false;
                 e.value = RawValue::UNDEFINED;
-                e.check = e.check.wrapping_add(1);
                 self.free_entries.push(h.index);
                 true
             }
@@ -366,21 +344,18 @@ impl RootTable {
 
     fn add_entry(&mut self, kind: RootKind, label: Arc<str>, value: RawValue) -> Handle {
         self.drain_released();
+        // A fresh check number for every entry: handles of the slot's earlier roots go stale.
+        let check = self.serials.next();
         match self.free_entries.pop() {
             Some(i) => {
-                let e = &mut self.entries[i as usize];
-                *e = Entry {
+                self.entries[i as usize] = Entry {
                     value,
                     kind,
                     label,
-                    check: e.check,
+                    check,
                     live: true,
                 };
-                Handle {
-                    index: i,
-                    check: e.check,
-                    heap: self.heap,
-                }
+                Handle { index: i, check }
             }
             None => {
                 let i = self.entries.len() as u32;
@@ -389,14 +364,10 @@ impl RootTable {
                     value,
                     kind,
                     label,
-                    check: 0,
+                    check,
                     live: true,
                 });
-                Handle {
-                    index: i,
-                    check: 0,
-                    heap: self.heap,
-                }
+                Handle { index: i, check }
             }
         }
     }
@@ -418,7 +389,7 @@ impl RootTable {
     /// Releases `p` now. A persistent root of another heap is refused: dropping it queues its
     /// release on its own heap.
     pub fn release(&mut self, mut p: Persistent) -> Result<(), HeapError> {
-        if p.handle.heap != self.heap {
+        if !self.serials.owns(p.handle.check) {
             return Err(HeapError::WrongHeap);
         }
         p.released = true;
@@ -453,11 +424,7 @@ impl RootTable {
         match self.globals.remove(name) {
             Some(i) => {
                 let check = self.entries[i as usize].check;
-                self.release_entry(Handle {
-                    index: i,
-                    check,
-                    heap: self.heap,
-                })
+                self.release_entry(Handle { index: i, check })
             }
             None => false,
         }
@@ -471,30 +438,24 @@ impl RootTable {
 
     // ----- handle resolution -----
 
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, h: Handle) -> Result<RawValue, HeapError> {
-        if h.heap != self.heap {
-            return Err(HeapError::WrongHeap);
-        }
         if h.index & LOCAL_BIT != 0 {
             let i = (h.index & !LOCAL_BIT) as usize;
             match self.locals.get(i) {
                 Some(&(v, s)) if s == h.check => Ok(v),
-                _ => Err(HeapError::StaleHandle),
+                _ => Err(self.refused(h)),
             }
         } else {
             match self.entries.get(h.index as usize) {
                 Some(e) if e.live && e.check == h.check => Ok(e.value),
-                _ => Err(HeapError::StaleHandle),
+                _ => Err(self.refused(h)),
             }
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn set(&mut self, h: Handle, v: RawValue) -> Result<(), HeapError> {
-        if h.heap != self.heap {
-            return Err(HeapError::WrongHeap);
-        }
         if h.index & LOCAL_BIT != 0 {
             let i = (h.index & !LOCAL_BIT) as usize;
             match self.locals.get_mut(i) {
@@ -502,7 +463,7 @@ impl RootTable {
                     *slot = v;
                     Ok(())
                 }
-                _ => Err(HeapError::StaleHandle),
+                _ => Err(self.refused(h)),
             }
         } else {
             match self.entries.get_mut(h.index as usize) {
@@ -510,8 +471,20 @@ impl RootTable {
                     e.value = v;
                     Ok(())
                 }
-                _ => Err(HeapError::StaleHandle),
+                _ => Err(self.refused(h)),
             }
+        }
+    }
+
+    /// Why `h` does not resolve: a check number of this heap's means its root is gone, any
+    /// other number belongs to another heap (see `roots::serial`).
+    #[cold]
+    #[inline(never)]
+    fn refused(&self, h: Handle) -> HeapError {
+        if self.serials.owns(h.check) {
+            HeapError::StaleHandle
+        } else {
+            HeapError::WrongHeap
         }
     }
 
@@ -543,37 +516,31 @@ impl RootTable {
         label: Arc<str>,
         s: S,
     ) -> SourceId<S> {
-        let index = self.sources.iter().position(|e| e.source.is_none());
-        let index = match index {
+        let check = self.serials.next();
+        let entry = SourceEntry {
+            kind,
+            label,
+            check,
+            source: Some(Box::new(s)),
+        };
+        let index = match self.sources.iter().position(|e| e.source.is_none()) {
             Some(i) => {
-                let e = &mut self.sources[i];
-                e.kind = kind;
-                e.label = label;
-                e.source = Some(Box::new(s));
+                self.sources[i] = entry;
                 i
             }
             None => {
-                self.sources.push(SourceEntry {
-                    kind,
-                    label,
-                    check: 0,
-                    source: Some(Box::new(s)),
-                });
+                self.sources.push(entry);
                 self.sources.len() - 1
             }
         };
         SourceId {
             index: index as u32,
-            check: self.sources[index].check,
-            heap: self.heap,
+            check,
             _type: PhantomData,
         }
     }
 
     pub fn source_mut<S: super::RootSource>(&mut self, id: &SourceId<S>) -> Option<&mut S> {
-        if id.heap != self.heap {
-            return None;
-        }
         let e = self.sources.get_mut(id.index as usize)?;
         if e.check != id.check {
             return None;
@@ -582,14 +549,10 @@ impl RootTable {
     }
 
     pub fn remove_source<S: super::RootSource>(&mut self, id: SourceId<S>) -> Option<S> {
-        if id.heap != self.heap {
-            return None;
-        }
         let e = self.sources.get_mut(id.index as usize)?;
         if e.check != id.check || e.source.is_none() {
             return None;
         }
-        e.check = e.check.wrapping_add(1);
         e.source.take()?.into_any().downcast::<S>().ok().map(|b| *b)
     }
 
@@ -640,9 +603,7 @@ impl RootTable {
         let mut dropped = Vec::new();
         let mut first = None;
         for (i, panic) in std::mem::take(&mut self.panicked) {
-            let e = &mut self.sources[i];
-            e.check = e.check.wrapping_add(1);
-            dropped.extend(e.source.take());
+            dropped.extend(self.sources[i].source.take());
             first.get_or_insert(panic);
         }
         first.map(|p| (p, dropped))

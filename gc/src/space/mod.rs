@@ -8,6 +8,7 @@
 //! tracing stay on the concrete types, where they are inlined into the hot loops.
 
 pub(crate) mod copy;
+pub(crate) mod immix;
 pub(crate) mod large;
 pub(crate) mod marksweep;
 

@@ -320,14 +320,14 @@ pub fn decode_ops(data: &[u8]) -> Ops {
     decode_ops_with(data, Sizes::FUZZ)
 }
 
-/// The plan, profile and stress mode the first byte of an input selects: bits 0–1 the plan,
-/// bits 2–3 one of [`fuzz_profiles`], bits 4–7 the stress mode
+/// The plan, profile and stress mode the first byte of an input selects: the byte modulo the
+/// number of plans the plan, bits 2–3 one of [`fuzz_profiles`], bits 4–7 the stress mode
 /// ([`gc_interval`](HeapConfig::gc_interval)): all four set — one input in sixteen — forces
 /// a collection at every allocation (bit 2 clear) or at every fourth (bit 2 set); the rest
 /// run without, since every forced collection also runs the checker and a stressed input
 /// costs about five times as much.
 pub fn decode_config(first: u8) -> HeapConfig {
-    let plan = Plan::ALL[first as usize % 4];
+    let plan = Plan::ALL[first as usize % Plan::ALL.len()];
     let profiles = fuzz_profiles(plan);
     let gc_interval = match (first >> 4, first & 4) {
         (15, 0) => Some(1),
@@ -369,9 +369,11 @@ mod tests {
 
     #[test]
     fn first_byte_selects_every_plan_profile_and_stress_mode() {
+        let mut seen = std::collections::HashSet::new();
         for first in 0..=255u8 {
             let cfg = decode_config(first);
-            assert_eq!(cfg.plan, Plan::ALL[first as usize % 4]);
+            seen.insert((cfg.plan, (first as usize / 4) % 4, cfg.gc_interval));
+            assert_eq!(cfg.plan, Plan::ALL[first as usize % Plan::ALL.len()]);
             let profile = &fuzz_profiles(cfg.plan)[(first as usize / 4) % 4];
             assert_eq!(cfg.max_heap, profile.max_heap);
             assert_eq!(cfg.nursery_size, profile.nursery_size);
@@ -382,6 +384,17 @@ mod tests {
             };
             assert_eq!(cfg.gc_interval, stress);
             crate::Heap::with_config(cfg).expect("fuzz profiles are valid");
+        }
+        // Every plan meets every profile unstressed, and every plan each stress mode.
+        let plain = seen.iter().filter(|s| s.2.is_none()).count();
+        assert_eq!(plain, Plan::ALL.len() * 4);
+        for interval in [Some(1), Some(4)] {
+            let plans: std::collections::HashSet<_> = seen
+                .iter()
+                .filter(|s| s.2 == interval)
+                .map(|s| s.0)
+                .collect();
+            assert_eq!(plans.len(), Plan::ALL.len(), "{interval:?}");
         }
     }
 

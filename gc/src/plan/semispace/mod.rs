@@ -1,5 +1,10 @@
-//! `semispace`: whole-heap copying between two semispaces of `max_heap / 2` each, large
-//! objects traced in place; every collection is a full copy, no barrier.
+//! `semispace`: whole-heap copying between two semispaces of `max_heap` each, large objects
+//! traced in place; every collection is a full copy, no barrier.
+//!
+//! The heap limit counts the objects (the current semispace and large objects), not the copy
+//! reserve: each semispace is a `max_heap` reservation, so live data up to the limit always
+//! fits to-space, and a copying heap never runs out of memory for fragmentation. Committed
+//! memory can reach twice the live size during a collection.
 //!
 //! The copying space collects when it holds `major_growth` times what survived the last
 //! collection (the major threshold), not only when its half of the heap is full, so the heap
@@ -30,7 +35,7 @@ impl PlanOps for SemiSpace {
 
     fn new(config: &HeapConfig) -> Result<Self, HeapError> {
         Ok(SemiSpace {
-            space: CopySpace::new(config.max_heap / 2, 2).map_err(map_err)?,
+            space: CopySpace::new(config.max_heap, 2).map_err(map_err)?,
             large: LargeObjectSpace::new(),
         })
     }

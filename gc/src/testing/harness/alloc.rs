@@ -27,28 +27,17 @@ impl Harness {
     pub(super) fn oom_expected(&self, size: u64) -> bool {
         let cfg = self.heap.config();
         let max = cfg.max_heap as u64;
-        let small = size <= cfg.large_object_threshold as u64;
-        let plan = cfg.plan;
-        if plan == Plan::NoGc {
+        if cfg.plan == Plan::NoGc {
             return self.model.allocated().bytes + size > max;
         }
-        let quick_cap = if plan == Plan::SemiSpace && small {
-            max / 2
-        } else {
-            max
-        };
         // Everything reachable is occupied, so this bounds the reachable bytes from above.
-        if self.heap.occupied_bytes() + size <= quick_cap {
+        if self.heap.occupied_bytes() + size <= max {
             return false;
         }
         let (s, l) = self
             .model
             .reachable_census(cfg.large_object_threshold as u64);
-        if plan == Plan::SemiSpace && small {
-            s.bytes + size > (max / 2).min(max.saturating_sub(l.bytes))
-        } else {
-            s.bytes + l.bytes + size > max
-        }
+        s.bytes + l.bytes + size > max
     }
 
     /// Checks an allocation's outcome against the prediction; returns whether it succeeded.

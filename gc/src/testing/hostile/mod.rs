@@ -192,7 +192,7 @@ pub fn decode_hostile(data: &[u8]) -> HostileCase {
     let first = r.u8();
     let fallback = decode_config(first);
     let config = HeapConfig {
-        plan: Plan::ALL[first as usize % 4],
+        plan: Plan::ALL[first as usize % Plan::ALL.len()],
         nursery_size: size(&mut r),
         max_heap: size(&mut r),
         promotion_age: r.u8(),

@@ -1,0 +1,252 @@
+//! `gen-immix`: a semispace copying nursery promoting into an Immix old space (MMTk's default
+//! plan, "GenImmix"), plus large objects; an object-remembering write barrier.
+//!
+//! - **Minor** (nursery full): scavenge the nursery from the roots and the remembered set;
+//!   survivors are copied to the other semispace or, at the promotion age, promoted into the
+//!   Immix space's free lines.
+//! - **Major**: trace the Immix space and large objects from the roots through the nursery in
+//!   place ([`ImmixTracer`](super::immix::trace::ImmixTracer), evacuating fragmented blocks),
+//!   release them, then scavenge the nursery, promoting every survivor unless the collection
+//!   ran at the old-generation threshold (then survivors stay young, as in `generational`).
+//!   The remembered set is fixed between the closure and the release: entries that died are
+//!   dropped, entries that were evacuated are replaced by their copies.
+//! - **Out of blocks**: an emergency defragmenting major collection runs before
+//!   `OutOfMemory` is reported.
+//!
+//! Invariant between collections: every old or large object holding a nursery reference is
+//! in the remembered set with its flag set (`verify` checks it).
+
+use super::generational::map_err;
+use super::immix::{alloc_with_defrag, immix_collect};
+use super::{BarrierKind, Constraints, PlanOps, Work};
+use crate::collector::scavenge::Scavenger;
+use crate::config::HeapConfig;
+use crate::error::HeapError;
+use crate::heap::{Heap, SpaceKind};
+use crate::object::{Flags, ObjPtr};
+use crate::roots::RootTable;
+use crate::space::immix::{Defrag, ImmixSpace};
+use crate::space::{CopySpace, LargeObjectSpace, Space};
+use crate::stats::{CollectionCause, CollectionKind};
+
+/// The gen-immix plan's spaces and remembered set.
+#[repr(C)] // the bump space first: see `ActivePlan`
+pub(crate) struct GenImmix {
+    nursery: CopySpace,
+    immix: ImmixSpace,
+    large: LargeObjectSpace,
+    /// Old and large objects that may hold references into the nursery.
+    remset: Vec<ObjPtr>,
+    /// The next major collection is an emergency defragmentation.
+    emergency: bool,
+}
+
+impl GenImmix {
+    /// Scavenges the nursery from the roots and the remembered set; with `promote_all` every
+    /// survivor goes to the Immix space (if it fits).
+    fn scavenge(&mut self, roots: &mut RootTable, promotion_age: u8, promote_all: bool) -> Work {
+        let mut sc = Scavenger::promoting_into(
+            &mut self.nursery,
+            Some(&mut self.immix),
+            &mut self.large,
+            promotion_age,
+            promote_all,
+            false,
+        );
+        roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
+        let remset = std::mem::take(&mut self.remset);
+        sc.scan_remembered(remset, &mut self.remset);
+        sc.drain(&mut self.remset);
+        let work = Work {
+            copied: sc.copied_bytes,
+            promoted: sc.promoted_bytes,
+            ..Work::default()
+        };
+        self.nursery.flip();
+        work
+    }
+}
+
+/// The remembered set after a major closure: live entries only, evacuated ones replaced by
+/// their copies.
+fn fix_remset(remset: &mut Vec<ObjPtr>, immix: &ImmixSpace, large: &LargeObjectSpace) {
+    remset.retain_mut(|o| {
+        if immix.in_range(o.addr()) {
+            // SAFETY: a remembered object was live before this collection, so its header
+            // is its own or (evacuated) a forwarding one.
+            let h = unsafe { o.header() };
+            if h.is_forwarded() {
+                // SAFETY: forwarded, so `extra` is the live copy's address.
+                *o = unsafe { h.forwardee() };
+                true
+            } else {
+                immix.is_marked(o.addr())
+            }
+        } else {
+            // SAFETY: remembered large objects are live until the sweep that follows.
+            large.contains(o.addr()) && unsafe { o.has_flag(Flags::MARKED) }
+        }
+    });
+}
+
+impl PlanOps for GenImmix {
+    const CONSTRAINTS: Constraints = Constraints {
+        moves_objects: true,
+        barrier: BarrierKind::ObjectRemembering,
+        needs_nursery: true,
+        old_threshold: true,
+        ..Constraints::DEFAULT
+    };
+
+    fn new(config: &HeapConfig) -> Result<Self, HeapError> {
+        Ok(GenImmix {
+            nursery: CopySpace::new(config.nursery_size, 2).map_err(map_err)?,
+            immix: ImmixSpace::new(config.max_heap).map_err(map_err)?,
+            large: LargeObjectSpace::new(),
+            remset: Vec::new(),
+            emergency: false,
+        })
+    }
+
+    #[inline(always)]
+    fn bump(&mut self) -> Option<&mut CopySpace> {
+        Some(&mut self.nursery)
+    }
+
+    fn bump_space(&self) -> Option<&CopySpace> {
+        Some(&self.nursery)
+    }
+
+    fn large(&mut self) -> &mut LargeObjectSpace {
+        &mut self.large
+    }
+
+    /// An object that cannot fit even an empty nursery is allocated as a large one.
+    fn large_threshold(&self, config: &HeapConfig) -> usize {
+        config
+            .large_object_threshold
+            .min(self.nursery.current_range().1)
+    }
+
+    fn alloc_slow(heap: &mut Heap, size: usize) -> Result<*mut u8, HeapError> {
+        heap.collect_with(CollectionKind::Minor, CollectionCause::NurseryFull);
+        if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+            return Ok(p);
+        }
+        heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
+        if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+            return Ok(p);
+        }
+        // The nursery keeps survivors the Immix space could not take: make room there.
+        if Self::get(&mut heap.plan).nursery.used() > 0 {
+            Self::get(&mut heap.plan).emergency = true;
+            heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
+            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+                return Ok(p);
+            }
+        }
+        alloc_with_defrag(
+            heap,
+            size,
+            |h| &mut Self::get(&mut h.plan).immix,
+            |h| Self::get(&mut h.plan).emergency = true,
+        )
+    }
+
+    fn collection_for(
+        &self,
+        kind: CollectionKind,
+        cause: CollectionCause,
+        major_threshold: u64,
+    ) -> (CollectionKind, CollectionCause) {
+        if kind == CollectionKind::Minor && self.old_and_large() > major_threshold {
+            (CollectionKind::Major, CollectionCause::OldThreshold)
+        } else {
+            (kind, cause)
+        }
+    }
+
+    fn collect(heap: &mut Heap, kind: CollectionKind, cause: CollectionCause) -> Work {
+        let age = heap.config.promotion_age;
+        let Heap {
+            plan,
+            roots,
+            mark_stack,
+            ..
+        } = heap;
+        let p = Self::get(plan);
+        if kind == CollectionKind::Minor {
+            return p.scavenge(roots, age, false);
+        }
+        let defrag = if std::mem::take(&mut p.emergency) {
+            Defrag::Emergency
+        } else {
+            Defrag::None
+        };
+        let young = p.nursery.current_range();
+        let remset = &mut p.remset;
+        let marked = immix_collect(
+            &mut p.immix,
+            &mut p.large,
+            roots,
+            mark_stack,
+            Some(young),
+            defrag,
+            |immix, large| fix_remset(remset, immix, large),
+        );
+        let promote_all = cause != CollectionCause::OldThreshold;
+        let moved = p.scavenge(roots, age, promote_all);
+        Work {
+            marked: marked.marked,
+            swept: marked.swept,
+            copied: marked.copied + moved.copied,
+            ..moved
+        }
+    }
+
+    fn live_after_major(&self) -> u64 {
+        self.old_and_large()
+    }
+
+    fn update_limits(&mut self, max_heap: u64, _major_threshold: u64) -> Option<(usize, usize)> {
+        let hard = max_heap.saturating_sub(self.old_and_large());
+        self.nursery.set_limit(hard as usize);
+        Some(self.nursery.current_range())
+    }
+
+    fn for_each_space(&self, f: &mut dyn FnMut(&dyn Space)) {
+        f(&self.nursery);
+        f(&self.immix);
+        f(&self.large);
+    }
+
+    fn space_of(&self, addr: usize) -> SpaceKind {
+        if self.large.contains(addr) {
+            SpaceKind::Large
+        } else if self.immix.in_range(addr) {
+            SpaceKind::Old
+        } else {
+            SpaceKind::Young
+        }
+    }
+
+    fn old_and_large(&self) -> u64 {
+        self.immix.bytes() + self.large.bytes()
+    }
+
+    #[cold]
+    fn remember(&mut self, obj: ObjPtr) {
+        // SAFETY: `obj` is a live old or large object (it was resolved from a root or is the
+        // target of a store in progress).
+        unsafe {
+            if !obj.has_flag(Flags::REMEMBERED) {
+                obj.set_flag(Flags::REMEMBERED, true);
+                self.remset.push(obj);
+            }
+        }
+    }
+
+    fn remembered(&self) -> &[ObjPtr] {
+        &self.remset
+    }
+}

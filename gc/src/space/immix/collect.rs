@@ -1,0 +1,221 @@
+//! An Immix space's part in a collection: prepare (clear line marks, choose the blocks to
+//! evacuate), mark (object bit, then the object's lines when it is scanned) and release
+//! (drop unmarked objects, rebuild the free and recyclable block lists from the line marks).
+//!
+//! **Defragmentation heuristic** (after Blackburn & McKinley, section 3.3): the blocks the last
+//! collection left with the most holes are the most fragmented; they become evacuation
+//! candidates, most holes first, while the lines they held live (their estimated cost) fit in
+//! the empty blocks left in the reservation, which include the [`headroom`] the mutator may
+//! not use. An *emergency* defragmentation (the allocator found no block) makes every block
+//! with a free line a candidate, fewest live lines first. Evacuation is opportunistic either
+//! way: an object whose copy finds no empty block is marked in place.
+//!
+//! [`headroom`]: super::ImmixSpace::headroom
+
+use super::block::{holes, ones, Block, State, BLOCK, BLOCK_SHIFT, LINES};
+use super::ImmixSpace;
+use crate::mem::poison;
+use crate::object::ObjPtr;
+
+/// Empty blocks kept committed after a sweep (16 MiB); the rest go back to the OS.
+pub const RETAINED_BLOCKS: usize = 512;
+
+/// How a collection treats fragmentation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Defrag {
+    /// Mark everything in place.
+    None,
+    /// Evacuate the most fragmented blocks the free blocks can take.
+    Opportunistic,
+    /// Evacuate every block that has a free line, as far as empty blocks last.
+    Emergency,
+}
+
+impl ImmixSpace {
+    /// Starts a collection: forgets the allocation regions, clears the line marks and chooses
+    /// the evacuation candidates. `requested` is the plan's wish; the space adds an
+    /// opportunistic defragmentation when its last sweep left more than a quarter of the
+    /// in-use lines in holes. Returns the mode chosen.
+    pub fn prepare(&mut self, requested: Defrag) -> Defrag {
+        self.reset_allocators();
+        self.recyclable.clear();
+        let mode = match requested {
+            Defrag::None if self.fragmented => Defrag::Opportunistic,
+            m => m,
+        };
+        let mut order: Vec<u32> = Vec::new();
+        for (b, block) in self.blocks.iter_mut().enumerate() {
+            block.lines = 0;
+            let eligible = match mode {
+                Defrag::None => false,
+                Defrag::Opportunistic => block.holes >= 2,
+                Defrag::Emergency => true,
+            };
+            if block.state == State::InUse && eligible {
+                order.push(b as u32);
+            }
+        }
+        if mode == Defrag::Emergency {
+            order.sort_by_key(|&b| self.blocks[b as usize].live_lines);
+            for &b in &order {
+                self.blocks[b as usize].candidate = true;
+            }
+            self.candidates = order.len();
+            return mode;
+        }
+        order.sort_by_key(|&b| {
+            let block = &self.blocks[b as usize];
+            (std::cmp::Reverse(block.holes), block.live_lines)
+        });
+        let mut room = (self.max_blocks - self.blocks_in_use) * LINES;
+        self.candidates = 0;
+        for b in order {
+            let block = &mut self.blocks[b as usize];
+            let cost = block.live_lines as usize;
+            if cost > room {
+                break;
+            }
+            room -= cost;
+            block.candidate = true;
+            self.candidates += 1;
+        }
+        mode
+    }
+
+    /// Whether the block holding `addr` is being evacuated.
+    #[inline(always)]
+    pub fn is_candidate(&self, addr: usize) -> bool {
+        self.candidates > 0 && self.blocks[(addr - self.base) >> BLOCK_SHIFT].candidate
+    }
+
+    /// Sets the mark bit of the object at `addr`; returns whether it was clear.
+    #[inline(always)]
+    pub fn mark(&mut self, addr: usize) -> bool {
+        let (b, g) = self.locate(addr);
+        Block::set(&mut self.blocks[b].mark, g)
+    }
+
+    /// Whether the object at `addr` is marked.
+    #[inline(always)]
+    pub fn is_marked(&self, addr: usize) -> bool {
+        let (b, g) = self.locate(addr);
+        Block::get(&self.blocks[b].mark, g)
+    }
+
+    /// Marks the lines of the marked object at `addr` of `size` bytes.
+    #[inline(always)]
+    pub fn mark_lines(&mut self, addr: usize, size: usize) {
+        let off = addr - self.base;
+        self.blocks[off >> BLOCK_SHIFT].mark_lines(off & (BLOCK - 1), size);
+    }
+
+    /// Ends a collection: keeps exactly the marked objects (`marked_bytes` is their exact
+    /// size, summed by the tracer), poisons the others in debug builds, clears the marks and
+    /// rebuilds the block lists from the line marks. Returns (bytes freed, objects freed).
+    pub fn release(&mut self, marked_bytes: u64) -> (u64, u64) {
+        let base = self.base;
+        let mut live_objects = 0u64;
+        let mut empty = Vec::new();
+        let mut free_lines = 0usize;
+        for b in 0..self.blocks.len() {
+            if self.blocks[b].state != State::InUse {
+                continue;
+            }
+            if cfg!(debug_assertions) {
+                self.poison_dead(b);
+            }
+            let block = &mut self.blocks[b];
+            block.candidate = false;
+            let mut live = 0;
+            for (a, m) in block.alloc.iter_mut().zip(&mut block.mark) {
+                *a &= *m;
+                *m = 0;
+                live += a.count_ones();
+            }
+            live_objects += live as u64;
+            block.live_lines = block.lines.count_ones() as u8;
+            block.holes = holes(block.lines) as u8;
+            if live == 0 {
+                debug_assert_eq!(block.lines, 0, "block {b}: marked lines without objects");
+                empty.push(b);
+            } else if block.holes > 0 {
+                free_lines += super::block::free_lines(block.lines).count_ones() as usize;
+                self.recyclable.push(b as u32);
+            }
+        }
+        self.candidates = 0;
+        self.free_blocks(empty, base);
+        // Allocate from the lowest-addressed recyclable blocks first.
+        self.recyclable.reverse();
+        self.fragmented = free_lines * 4 > self.blocks_in_use * LINES;
+        let freed = (self.bytes - marked_bytes, self.objects - live_objects);
+        self.bytes = marked_bytes;
+        self.objects = live_objects;
+        freed
+    }
+
+    /// Writes poison over the objects of block `b` that are not marked: dead ones, and the
+    /// originals of evacuated ones (whose size is read from their copy).
+    fn poison_dead(&mut self, b: usize) {
+        let start = self.block_start(b);
+        let block = &self.blocks[b];
+        let dead: Vec<usize> = ones(&block.alloc)
+            .filter(|&g| !Block::get(&block.mark, g))
+            .collect();
+        for g in dead {
+            // SAFETY: `g` is an object start of this block (its alloc bit is set), so a
+            // header is there: the object's own, or a forwarding one whose copy is live.
+            let size = unsafe {
+                let o = ObjPtr::from_ptr(self.ptr_at(start + g * 8));
+                let h = o.header();
+                if h.is_forwarded() {
+                    h.forwardee().size()
+                } else {
+                    h.size()
+                }
+            };
+            // SAFETY: the object is unreachable (unmarked) or was copied away; no live object
+            // overlaps its extent.
+            unsafe { poison(self.ptr_at(start + g * 8), size) };
+        }
+    }
+
+    /// Returns emptied blocks to the pool: up to [`RETAINED_BLOCKS`] stay committed (taken
+    /// first), the rest are given back to the OS, a run of adjacent blocks per call.
+    fn free_blocks(&mut self, empty: Vec<usize>, _base: usize) {
+        let retained = self
+            .free
+            .iter()
+            .filter(|&&b| self.blocks[b as usize].committed)
+            .count();
+        let mut released = Vec::new();
+        let mut run: Option<(usize, usize)> = None;
+        for (k, b) in empty.into_iter().enumerate() {
+            let block = &mut self.blocks[b];
+            block.state = State::Free;
+            block.lines = 0;
+            block.live_lines = 0;
+            block.holes = 0;
+            self.blocks_in_use -= 1;
+            if retained + k >= RETAINED_BLOCKS {
+                block.committed = false;
+                released.push(b as u32);
+                run = match run {
+                    Some((s, n)) if s + n == b => Some((s, n + 1)),
+                    Some((s, n)) => {
+                        self.region.release(s * BLOCK, n * BLOCK);
+                        Some((b, 1))
+                    }
+                    None => Some((b, 1)),
+                };
+            } else {
+                self.free.push(b as u32);
+            }
+        }
+        if let Some((s, n)) = run {
+            self.region.release(s * BLOCK, n * BLOCK);
+        }
+        released.reverse();
+        self.free.splice(0..0, released);
+    }
+}

@@ -1,0 +1,311 @@
+//! `Map` and `Set`: insertion-ordered tables in the heap.
+//!
+//! Layout (tag `MAP` or `SET`): keys (`ELEMENTS`) at 3, values at 4, `used` entries at 5,
+//! `size` at 6. A deleted entry's key is the intrinsic hole object. Lookup is a linear scan
+//! over borrowed views (no handle per entry): fine for thousands of entries, not for
+//! millions — a hash index is future work.
+
+use super::arg;
+use crate::js::object::atom;
+use crate::js::realm::tags::*;
+use crate::js::{Interp, R};
+use gclab::{Handle, Value, ViewValue};
+
+impl<'a> Interp<'a> {
+    fn this_collection(&mut self, t: Value, tag: u16) -> R<Handle> {
+        match t {
+            Value::Ref(h) if self.tag(t) == Some(tag) => Ok(h),
+            _ => Err(self.throw_type("incompatible receiver")?),
+        }
+    }
+
+    /// The index of `key` in collection `m` (SameValueZero), if present.
+    fn find_key(&mut self, m: Handle, key: Value) -> R<Option<usize>> {
+        let used = self.heap.get(m, 5)?.as_int().unwrap_or(0) as usize;
+        let keys = self
+            .heap
+            .get(m, 3)?
+            .as_ref()
+            .expect("collections have keys");
+        let key_is_str = self.is_str(key);
+        let key_bytes: Option<Vec<u8>> = match key {
+            Value::Ref(h) if key_is_str => Some(self.heap.bytes(h)?.to_vec()),
+            _ => None,
+        };
+        let key_view = match key {
+            Value::Ref(h) => Some(self.heap.view(h)?),
+            _ => None,
+        };
+        let kv = self.heap.view(keys)?;
+        let num = |v: &ViewValue<'_>| match v {
+            ViewValue::Int(i) => Some(*i as f64),
+            ViewValue::Float(f) => Some(*f),
+            _ => None,
+        };
+        let kn = match key {
+            Value::Int(i) => Some(i as f64),
+            Value::Float(f) => Some(f),
+            _ => None,
+        };
+        for i in 0..used {
+            let Some(x) = kv.get(i) else { break };
+            let eq = match (&x, key, kn) {
+                (_, _, Some(k)) => num(&x).is_some_and(|n| n == k || (n.is_nan() && k.is_nan())),
+                (ViewValue::Ref(r), Value::Ref(_), _) => {
+                    let kvw = key_view.expect("reference key");
+                    r.same(kvw)
+                        || (key_bytes
+                            .as_deref()
+                            .is_some_and(|b| r.type_tag() == STRING && r.bytes() == b))
+                }
+                (ViewValue::Undefined, Value::Undefined, _) | (ViewValue::Null, Value::Null, _) => {
+                    true
+                }
+                (ViewValue::Bool(a), Value::Bool(b), _) => *a == b,
+                _ => false,
+            };
+            if eq {
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
+    }
+
+    fn collection_set(&mut self, m: Handle, key: Value, value: Value) -> R<()> {
+        if let Some(i) = self.find_key(m, key)? {
+            let vals = self.heap.get(m, 4)?.as_ref().expect("values");
+            self.heap.set(vals, i, value)?;
+            return Ok(());
+        }
+        let used = self.heap.get(m, 5)?.as_int().unwrap_or(0) as usize;
+        let keys = self.heap.get(m, 3)?.as_ref().expect("keys");
+        let cap = self.heap.slot_count(keys)?;
+        if used == cap {
+            let ncap = (cap * 2).max(8);
+            for slot in [3, 4] {
+                let old = self.heap.get(m, slot)?.as_ref().expect("store");
+                let new = self.heap.alloc(ELEMENTS, ncap, 0)?;
+                for i in 0..used {
+                    let x = self.heap.get(old, i)?;
+                    self.heap.set(new, i, x)?;
+                }
+                self.heap.set(m, slot, new)?;
+            }
+        }
+        let keys = self.heap.get(m, 3)?.as_ref().expect("keys");
+        let vals = self.heap.get(m, 4)?.as_ref().expect("values");
+        self.heap.set(keys, used, key)?;
+        self.heap.set(vals, used, value)?;
+        self.heap.set(m, 5, Value::Int(used as i32 + 1))?;
+        let size = self.heap.get(m, 6)?.as_int().unwrap_or(0);
+        self.heap.set(m, 6, Value::Int(size + 1))?;
+        Ok(())
+    }
+
+    fn collection_delete(&mut self, m: Handle, key: Value) -> R<bool> {
+        let Some(i) = self.find_key(m, key)? else {
+            return Ok(false);
+        };
+        let hole = self.intr().hole.handle();
+        let keys = self.heap.get(m, 3)?.as_ref().expect("keys");
+        let vals = self.heap.get(m, 4)?.as_ref().expect("values");
+        self.heap.set(keys, i, hole)?;
+        self.heap.set(vals, i, Value::Undefined)?;
+        let size = self.heap.get(m, 6)?.as_int().unwrap_or(0);
+        self.heap.set(m, 6, Value::Int(size - 1))?;
+        Ok(true)
+    }
+
+    /// Live entries: `(key, value)` pairs in insertion order.
+    pub(crate) fn collection_entries(&mut self, m: Handle) -> R<Vec<(Value, Value)>> {
+        let used = self.heap.get(m, 5)?.as_int().unwrap_or(0) as usize;
+        let keys = self.heap.get(m, 3)?.as_ref().expect("keys");
+        let vals = self.heap.get(m, 4)?.as_ref().expect("values");
+        let hole = self.intr().hole.handle();
+        let mut out = Vec::new();
+        for i in 0..used {
+            let k = self.heap.get(keys, i)?;
+            if let Value::Ref(kh) = k {
+                if self.heap.same_object(kh, hole)? {
+                    continue;
+                }
+            }
+            out.push((k, self.heap.get(vals, i)?));
+        }
+        Ok(out)
+    }
+
+    /// What `for…of` yields: `[key, value]` arrays for a map, values for a set.
+    pub(crate) fn collection_items(&mut self, m: Handle) -> R<Vec<Value>> {
+        let is_map = self.heap.type_tag(m)? == MAP;
+        let mut out = Vec::new();
+        for (k, v) in self.collection_entries(m)? {
+            out.push(if is_map {
+                Value::Ref(self.array_of(&[k, v])?)
+            } else {
+                k
+            });
+        }
+        Ok(out)
+    }
+
+    fn new_collection(&mut self, tag: u16, proto: Value) -> R<Handle> {
+        let m = self.new_object_with(tag, 7, proto)?;
+        for slot in [3, 4] {
+            let e = self.heap.alloc(ELEMENTS, 8, 0)?;
+            self.heap.set(m, slot, e)?;
+        }
+        self.heap.set(m, 5, Value::Int(0))?;
+        self.heap.set(m, 6, Value::Int(0))?;
+        Ok(m)
+    }
+}
+
+fn ctor(it: &mut Interp<'_>, this: Value, a: &[Value], tag: u16) -> R<Value> {
+    let proto = match this {
+        Value::Ref(h) if it.tag(this) == Some(OBJECT) => it.heap.get(h, PROTO)?,
+        _ => return Err(it.throw_type("Constructor requires 'new'")?),
+    };
+    let m = it.new_collection(tag, proto)?;
+    if !matches!(arg(a, 0), Value::Undefined | Value::Null) {
+        for x in it.iterate(arg(a, 0), it.call_site)? {
+            if tag == MAP {
+                let k = it.get_prop(x, crate::js::object::Key::Index(0))?;
+                let v = it.get_prop(x, crate::js::object::Key::Index(1))?;
+                it.collection_set(m, k, v)?;
+            } else {
+                it.collection_set(m, x, Value::Undefined)?;
+            }
+        }
+    }
+    Ok(Value::Ref(m))
+}
+
+pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
+    let mp = it.intr().map_proto.handle();
+    let sp = it.intr().set_proto.handle();
+    it.constructor("Map", |it, t, a, _c| ctor(it, t, a, MAP), mp)?;
+    it.constructor("Set", |it, t, a, _c| ctor(it, t, a, SET), sp)?;
+    it.method(mp, "Map.prototype.set", |it, t, a, _c| {
+        let m = it.this_collection(t, MAP)?;
+        it.collection_set(m, arg(a, 0), arg(a, 1))?;
+        Ok(t)
+    })?;
+    it.method(mp, "Map.prototype.get", |it, t, a, _c| {
+        let m = it.this_collection(t, MAP)?;
+        match it.find_key(m, arg(a, 0))? {
+            Some(i) => {
+                let vals = it.heap.get(m, 4)?.as_ref().expect("values");
+                Ok(it.heap.get(vals, i)?)
+            }
+            None => Ok(Value::Undefined),
+        }
+    })?;
+    it.method(sp, "Set.prototype.add", |it, t, a, _c| {
+        let m = it.this_collection(t, SET)?;
+        it.collection_set(m, arg(a, 0), Value::Undefined)?;
+        Ok(t)
+    })?;
+    for (p, tag) in [(mp, MAP), (sp, SET)] {
+        let (has, del, clear, for_each, keys, values, entries): (
+            &'static str,
+            &'static str,
+            &'static str,
+            &'static str,
+            &'static str,
+            &'static str,
+            &'static str,
+        ) = if tag == MAP {
+            (
+                "Map.prototype.has",
+                "Map.prototype.delete",
+                "Map.prototype.clear",
+                "Map.prototype.forEach",
+                "Map.prototype.keys",
+                "Map.prototype.values",
+                "Map.prototype.entries",
+            )
+        } else {
+            (
+                "Set.prototype.has",
+                "Set.prototype.delete",
+                "Set.prototype.clear",
+                "Set.prototype.forEach",
+                "Set.prototype.keys",
+                "Set.prototype.values",
+                "Set.prototype.entries",
+            )
+        };
+        it.method(p, has, |it, t, a, _c| {
+            let Value::Ref(m) = t else {
+                return Ok(Value::Bool(false));
+            };
+            Ok(Value::Bool(it.find_key(m, arg(a, 0))?.is_some()))
+        })?;
+        it.method(p, del, |it, t, a, _c| {
+            let Value::Ref(m) = t else {
+                return Ok(Value::Bool(false));
+            };
+            Ok(Value::Bool(it.collection_delete(m, arg(a, 0))?))
+        })?;
+        it.method(p, clear, |it, t, _a, _c| {
+            let Value::Ref(m) = t else {
+                return Ok(Value::Undefined);
+            };
+            for slot in [3, 4] {
+                let e = it.heap.alloc(ELEMENTS, 8, 0)?;
+                it.heap.set(m, slot, e)?;
+            }
+            it.heap.set(m, 5, Value::Int(0))?;
+            it.heap.set(m, 6, Value::Int(0))?;
+            Ok(Value::Undefined)
+        })?;
+        it.method(p, for_each, |it, t, a, _c| {
+            let Value::Ref(m) = t else {
+                return Ok(Value::Undefined);
+            };
+            let is_map = it.heap.type_tag(m)? == MAP;
+            for (k, v) in it.collection_entries(m)? {
+                let v = if is_map { v } else { k };
+                it.call(arg(a, 0), Value::Undefined, &[v, k, t])?;
+            }
+            Ok(Value::Undefined)
+        })?;
+        it.method(p, keys, |it, t, _a, _c| {
+            let Value::Ref(m) = t else {
+                return Ok(Value::Undefined);
+            };
+            let ks: Vec<Value> = it
+                .collection_entries(m)?
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            Ok(Value::Ref(it.array_of(&ks)?))
+        })?;
+        it.method(p, values, |it, t, _a, _c| {
+            let Value::Ref(m) = t else {
+                return Ok(Value::Undefined);
+            };
+            let is_map = it.heap.type_tag(m)? == MAP;
+            let vs: Vec<Value> = it
+                .collection_entries(m)?
+                .into_iter()
+                .map(|(k, v)| if is_map { v } else { k })
+                .collect();
+            Ok(Value::Ref(it.array_of(&vs)?))
+        })?;
+        it.method(p, entries, |it, t, _a, _c| {
+            let Value::Ref(m) = t else {
+                return Ok(Value::Undefined);
+            };
+            let is_map = it.heap.type_tag(m)? == MAP;
+            let mut out = Vec::new();
+            for (k, v) in it.collection_entries(m)? {
+                out.push(Value::Ref(it.array_of(&[k, if is_map { v } else { k }])?));
+            }
+            Ok(Value::Ref(it.array_of(&out)?))
+        })?;
+    }
+    let _ = atom::LENGTH;
+    Ok(())
+}

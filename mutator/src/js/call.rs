@@ -1,0 +1,623 @@
+//! Functions: closure creation, calls (each in a heap frame labelled with the function and
+//! its location), `new`, classes (`extends`, `super`, fields, static members), and binding
+//! patterns.
+//!
+//! Invariant: a call saves the interpreter's `env`, `this` and `callee`, and restores them
+//! before its frame is popped, so they always name locals of live frames.
+
+use super::object::{atom, Key};
+use super::realm::tags::*;
+use super::realm::{Code, FuncInfo};
+use super::scope::function_scope_names;
+use super::{Exc, Flow, Interp, R};
+use gclab::{Frame, Handle, Value};
+use oxc_ast::ast::*;
+use std::sync::Arc;
+
+impl<'a> Interp<'a> {
+    /// Registers a function literal (once) and returns its index.
+    fn func_id(&mut self, start: u32, code: Code<'a>, name: &str) -> i32 {
+        let key = code.key();
+        if let Some(&id) = self.func_ids.get(&key) {
+            return id;
+        }
+        let loc = self.loc_line(start);
+        let (type_name, label) = if name.is_empty() {
+            (format!("closure ({loc})"), format!("(anonymous) ({loc})"))
+        } else {
+            (format!("closure {name} ({loc})"), format!("{name} ({loc})"))
+        };
+        let (params, body): (Option<&'a FormalParameters<'a>>, &'a [Statement<'a>]) = match code {
+            Code::Function(f) => (
+                Some(&f.params),
+                f.body.as_ref().map_or(&[][..], |b| &b.statements[..]),
+            ),
+            Code::Arrow(a) => (Some(&a.params), arrow_statements(a)),
+            Code::Class(c) => match class_constructor(c) {
+                Some(f) => (
+                    Some(&f.params),
+                    f.body.as_ref().map_or(&[][..], |b| &b.statements[..]),
+                ),
+                None => (None, &[][..]),
+            },
+        };
+        let layout = self.layout(
+            (key as u64) << 3 | 2,
+            || function_scope_names(params, body),
+            "context",
+        );
+        let tag = self.fresh_tag();
+        self.heap.register_type(
+            tag,
+            &type_name,
+            &[
+                "__proto__",
+                "properties",
+                "count",
+                "context",
+                "code",
+                "this",
+                "home",
+            ],
+        );
+        let id = self.funcs.len() as i32;
+        self.funcs.push(FuncInfo {
+            code,
+            name: name.into(),
+            label: label.into(),
+            tag,
+            layout,
+        });
+        self.func_ids.insert(key, id);
+        self.func_of_tag.insert(tag, id);
+        id
+    }
+
+    /// A closure over the current environment.
+    fn closure(&mut self, start: u32, code: Code<'a>, name: &str) -> R<Handle> {
+        let id = self.func_id(start, code, name);
+        let tag = self.funcs[id as usize].tag;
+        let fp = self.intr().function_proto.handle();
+        let f = self.new_object_with(tag, FN_SLOTS, Value::Ref(fp))?;
+        self.heap.set(f, FN_ENV, self.env)?;
+        self.heap.set(f, FN_CODE, Value::Int(id))?;
+        if let Code::Arrow(_) = code {
+            self.heap.set(f, FN_THIS, self.this)?;
+            if let Some(c) = self.callee {
+                let home = self.heap.get(c, FN_HOME)?;
+                self.heap.set(f, FN_HOME, home)?;
+            }
+        }
+        Ok(f)
+    }
+
+    /// `function name(…) {…}` (declaration or expression).
+    pub(crate) fn make_function(&mut self, f: &'a Function<'a>) -> R<Value> {
+        if f.generator {
+            return self.unsupported("a generator function", f.span.start);
+        }
+        if f.r#async {
+            return self.unsupported("an async function", f.span.start);
+        }
+        let name = f.id.as_ref().map_or("", |id| id.name.as_str());
+        Ok(Value::Ref(self.closure(
+            f.span.start,
+            Code::Function(f),
+            name,
+        )?))
+    }
+
+    /// `(…) => …`.
+    pub(crate) fn make_arrow(
+        &mut self,
+        a: &'a ArrowFunctionExpression<'a>,
+        name: &str,
+    ) -> R<Value> {
+        if a.r#async {
+            return self.unsupported("an async arrow function", a.span.start);
+        }
+        Ok(Value::Ref(self.closure(
+            a.span.start,
+            Code::Arrow(a),
+            name,
+        )?))
+    }
+
+    /// The function info of a closure value.
+    pub(crate) fn func_of(&self, v: Value) -> Option<i32> {
+        match v {
+            Value::Ref(h) => self.func_of_tag.get(&self.heap.type_tag(h).ok()?).copied(),
+            _ => None,
+        }
+    }
+
+    /// Whether `v` can be called.
+    pub(crate) fn is_callable(&self, v: Value) -> bool {
+        match v {
+            Value::Ref(h) => match self.heap.type_tag(h) {
+                Ok(NATIVE) => true,
+                Ok(t) => self.func_of_tag.contains_key(&t),
+                Err(_) => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether `h` is a function usable with `new` (a non-arrow closure or a class).
+    pub(crate) fn is_constructor(&self, h: Handle) -> R<bool> {
+        let t = self.heap.type_tag(h)?;
+        Ok(match self.func_of_tag.get(&t) {
+            Some(&id) => !matches!(self.funcs[id as usize].code, Code::Arrow(_)),
+            None => false,
+        })
+    }
+
+    /// Creates `f.prototype` on first use (with `constructor` pointing back).
+    pub(crate) fn make_prototype(&mut self, f: Handle) -> R<Handle> {
+        let p = self.new_object()?;
+        self.set_own(p, atom::CONSTRUCTOR, Value::Ref(f))?;
+        self.set_own(f, atom::PROTOTYPE, Value::Ref(p))?;
+        Ok(p)
+    }
+
+    /// The name of a function value (`""` if anonymous).
+    pub(crate) fn function_name(&mut self, v: Value) -> R<String> {
+        if let Some(id) = self.func_of(v) {
+            return Ok(self.funcs[id as usize].name.to_string());
+        }
+        if let Value::Ref(h) = v {
+            if self.heap.type_tag(h)? == NATIVE {
+                let id = self.heap.get(h, 3)?.as_int().unwrap_or(0);
+                return Ok(self.natives[id as usize]
+                    .0
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_string());
+            }
+        }
+        Ok(String::new())
+    }
+
+    /// Calls `f` with `this` and `args`.
+    pub(crate) fn call(&mut self, f: Value, this: Value, args: &[Value]) -> R<Value> {
+        let Value::Ref(fh) = f else {
+            let s = self.type_of(f);
+            return Err(self.throw_type(&format!("{s} is not a function"))?);
+        };
+        let tag = self.heap.type_tag(fh)?;
+        if tag == NATIVE {
+            let id = self.heap.get(fh, 3)?.as_int().unwrap_or(0) as usize;
+            let native = self.natives[id].1;
+            // Natives count as calls: a native that calls back into JavaScript (ToPrimitive,
+            // `forEach`) must not recurse without bound either.
+            self.check_depth()?;
+            self.depth += 1;
+            let r = self.in_frame_static("(native)", |it| native(it, this, args, fh));
+            self.depth -= 1;
+            return r;
+        }
+        let Some(&id) = self.func_of_tag.get(&tag) else {
+            return Err(self.throw_type("object is not a function")?);
+        };
+        if let Code::Class(c) = self.funcs[id as usize].code {
+            let name = c.id.as_ref().map_or("anonymous", |i| i.name.as_str());
+            return Err(self.throw_type(&format!(
+                "Class constructor {name} cannot be invoked without 'new'"
+            ))?);
+        }
+        self.call_closure(fh, id, this, args)
+    }
+
+    pub(crate) fn check_depth(&mut self) -> R<()> {
+        if self.depth >= self.max_depth || self.stack_exhausted() {
+            return Err(self.throw_range("Maximum call stack size exceeded")?);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in a new frame, re-rooting a returned or thrown value in the frame below.
+    pub(crate) fn in_frame_static(
+        &mut self,
+        label: &'static str,
+        f: impl FnOnce(&mut Self) -> R<Value>,
+    ) -> R<Value> {
+        let frame = self.heap.push_frame_static(label);
+        let r = f(self);
+        self.pop_frame_with(frame, r)
+    }
+
+    /// Pops `frame`, escaping the value `r` carries (result or exception) into the frame below.
+    pub(crate) fn pop_frame_with(&mut self, frame: Frame, r: R<Value>) -> R<Value> {
+        match r {
+            Ok(Value::Ref(h)) => Ok(self.heap.pop_frame_escape(frame, h)?),
+            Err(Exc::Throw(Value::Ref(h))) => {
+                Err(Exc::Throw(self.heap.pop_frame_escape(frame, h)?))
+            }
+            other => {
+                self.heap.pop_frame(frame)?;
+                other
+            }
+        }
+    }
+
+    /// Calls a closure: a frame labelled with the function, its scope, parameters, body.
+    fn call_closure(&mut self, fh: Handle, id: i32, this: Value, args: &[Value]) -> R<Value> {
+        self.check_depth()?;
+        let label: Arc<str> = Arc::clone(&self.funcs[id as usize].label);
+        let frame = self.heap.push_frame_shared(&label);
+        self.depth += 1;
+        let saved = (self.env, self.this, self.callee);
+        let r = self.run_closure(fh, id, this, args);
+        (self.env, self.this, self.callee) = saved;
+        self.depth -= 1;
+        self.pop_frame_with(frame, r)
+    }
+
+    fn run_closure(&mut self, fh: Handle, id: i32, this: Value, args: &[Value]) -> R<Value> {
+        let info = &self.funcs[id as usize];
+        let (code, layout) = (info.code, std::rc::Rc::clone(&info.layout));
+        self.env = self.heap.get(fh, FN_ENV)?;
+        self.callee = Some(self.heap.local(fh)?);
+        self.this = match code {
+            Code::Arrow(_) => self.heap.get(fh, FN_THIS)?,
+            _ => this,
+        };
+        self.push_env(&layout)?;
+        let (params, body) = match code {
+            Code::Function(f) => (&f.params, f.body.as_ref().map(|b| &b.statements[..])),
+            Code::Arrow(a) => (&a.params, Some(arrow_statements(a))),
+            Code::Class(_) => unreachable!("class constructors run through construct"),
+        };
+        self.bind_params(params, args)?;
+        if let Some(b) = body {
+            self.enter_tdz(b)?;
+        }
+        if let Code::Arrow(a) = code {
+            if let Some(e) = a.body.as_expression() {
+                return self.eval(e);
+            }
+        }
+        let Some(body) = body else {
+            return Ok(Value::Undefined);
+        };
+        self.run_body(body)
+    }
+
+    /// Runs a function body: hoisting, then statements; the value of `return`.
+    pub(crate) fn run_body(&mut self, body: &'a [Statement<'a>]) -> R<Value> {
+        self.hoist_functions(body)?;
+        for s in body {
+            match self.exec(s)? {
+                Flow::Normal => {}
+                Flow::Return(v) => return Ok(v),
+                Flow::Break(_) | Flow::Continue(_) => break,
+            }
+        }
+        Ok(Value::Undefined)
+    }
+
+    /// Binds parameters to arguments (defaults, rest, patterns).
+    fn bind_params(&mut self, params: &'a FormalParameters<'a>, args: &[Value]) -> R<()> {
+        for (i, p) in params.items.iter().enumerate() {
+            let mut v = args.get(i).copied().unwrap_or(Value::Undefined);
+            if let (Value::Undefined, Some(init)) = (v, &p.initializer) {
+                v = self.eval(init)?;
+            }
+            self.bind_pattern(&p.pattern, v)?;
+        }
+        if let Some(r) = &params.rest {
+            let rest = args.get(params.items.len()..).unwrap_or(&[]);
+            let a = self.array_of(rest)?;
+            self.bind_pattern(&r.rest.argument, Value::Ref(a))?;
+        }
+        Ok(())
+    }
+
+    /// Binds a pattern to a value, declaring each name in the current scope chain.
+    pub(crate) fn bind_pattern(&mut self, p: &'a BindingPattern<'a>, v: Value) -> R<()> {
+        match p {
+            BindingPattern::BindingIdentifier(id) => self.declare(id.name.as_str(), v),
+            BindingPattern::AssignmentPattern(a) => {
+                let v = if v == Value::Undefined {
+                    self.eval(&a.right)?
+                } else {
+                    v
+                };
+                self.bind_pattern(&a.left, v)
+            }
+            BindingPattern::ObjectPattern(o) => {
+                if matches!(v, Value::Undefined | Value::Null) {
+                    return Err(
+                        self.throw_type("Cannot destructure 'undefined' as it is undefined.")?
+                    );
+                }
+                let mut used = Vec::new();
+                for prop in &o.properties {
+                    let key = self.prop_key(&prop.key, prop.computed)?;
+                    used.push(key);
+                    let x = self.get_prop(v, key)?;
+                    self.bind_pattern(&prop.value, x)?;
+                }
+                if let Some(r) = &o.rest {
+                    let rest = self.new_object()?;
+                    if let Value::Ref(h) = v {
+                        for k in self.own_keys(h)? {
+                            if !used.contains(&k) {
+                                let x = self.get_prop(v, k)?;
+                                self.set_prop(Value::Ref(rest), k, x)?;
+                            }
+                        }
+                    }
+                    self.bind_pattern(&r.argument, Value::Ref(rest))?;
+                }
+                Ok(())
+            }
+            BindingPattern::ArrayPattern(a) => {
+                let items = self.iterate(v, a.span.start)?;
+                for (i, e) in a.elements.iter().enumerate() {
+                    if let Some(e) = e {
+                        self.bind_pattern(e, items.get(i).copied().unwrap_or(Value::Undefined))?;
+                    }
+                }
+                if let Some(r) = &a.rest {
+                    let rest = self.array_of(items.get(a.elements.len()..).unwrap_or(&[]))?;
+                    self.bind_pattern(&r.argument, Value::Ref(rest))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `new f(...args)`.
+    pub(crate) fn construct(&mut self, f: Value, args: &[Value], at: u32) -> R<Value> {
+        let Value::Ref(fh) = f else {
+            return Err(self.throw_type("value is not a constructor")?);
+        };
+        let tag = self.heap.type_tag(fh)?;
+        let proto = self.get_prop(f, Key::Atom(atom::PROTOTYPE))?;
+        let proto = if matches!(proto, Value::Ref(_)) {
+            proto
+        } else {
+            Value::Ref(self.intr().object_proto.handle())
+        };
+        let this = Value::Ref(self.new_object_with(OBJECT, 3, proto)?);
+        if tag == NATIVE {
+            let r = self.call(f, this, args)?;
+            return Ok(if matches!(r, Value::Ref(_)) { r } else { this });
+        }
+        let Some(&id) = self.func_of_tag.get(&tag) else {
+            return Err(self.throw_type("value is not a constructor")?);
+        };
+        match self.funcs[id as usize].code {
+            Code::Arrow(_) => {
+                let _ = at;
+                Err(self.throw_type("arrow function is not a constructor")?)
+            }
+            Code::Function(_) => {
+                let r = self.call_closure(fh, id, this, args)?;
+                Ok(if matches!(r, Value::Ref(_)) && !self.is_str(r) {
+                    r
+                } else {
+                    this
+                })
+            }
+            Code::Class(_) => self.construct_class(fh, id, this, args),
+        }
+    }
+
+    /// Runs a class constructor on `this`: fields and body; returns the final `this` (a
+    /// native base class may replace it in `super()`).
+    pub(crate) fn construct_class(
+        &mut self,
+        fh: Handle,
+        id: i32,
+        this: Value,
+        args: &[Value],
+    ) -> R<Value> {
+        self.check_depth()?;
+        let label: Arc<str> = Arc::clone(&self.funcs[id as usize].label);
+        let frame = self.heap.push_frame_shared(&label);
+        self.depth += 1;
+        let saved = (self.env, self.this, self.callee);
+        let r = self.run_class_ctor(fh, id, this, args);
+        (self.env, self.this, self.callee) = saved;
+        self.depth -= 1;
+        self.pop_frame_with(frame, r)
+    }
+
+    fn run_class_ctor(&mut self, fh: Handle, id: i32, this: Value, args: &[Value]) -> R<Value> {
+        let Code::Class(class) = self.funcs[id as usize].code else {
+            unreachable!()
+        };
+        let layout = std::rc::Rc::clone(&self.funcs[id as usize].layout);
+        self.env = self.heap.get(fh, FN_ENV)?;
+        self.callee = Some(self.heap.local(fh)?);
+        self.this = this;
+        self.push_env(&layout)?;
+        let derived = class.heritage.is_some();
+        match class_constructor(class) {
+            Some(ctor) => {
+                if !derived {
+                    self.init_fields(class)?;
+                }
+                self.bind_params(&ctor.params, args)?;
+                let body = ctor.body.as_ref().map_or(&[][..], |b| &b.statements[..]);
+                self.enter_tdz(body)?;
+                let r = self.run_body(body)?;
+                if matches!(r, Value::Ref(_)) {
+                    return Ok(r);
+                }
+            }
+            None => {
+                if derived {
+                    self.super_call(args)?;
+                } else {
+                    self.init_fields(class)?;
+                }
+            }
+        }
+        Ok(self.this)
+    }
+
+    /// `super(...args)` inside a derived constructor.
+    pub(crate) fn super_call(&mut self, args: &[Value]) -> R<Value> {
+        let Some(callee) = self.callee else {
+            return Err(self.throw_type("'super' keyword unexpected here")?);
+        };
+        let parent = self.heap.get(callee, PROTO)?;
+        let Value::Ref(ph) = parent else {
+            return Err(self.throw_type("Super constructor is not a constructor")?);
+        };
+        let this = self.this;
+        let tag = self.heap.type_tag(ph)?;
+        let result = if tag == NATIVE {
+            let r = self.call(parent, this, args)?;
+            if matches!(r, Value::Ref(_)) {
+                r
+            } else {
+                this
+            }
+        } else {
+            match self.func_of_tag.get(&tag).copied() {
+                Some(pid) if matches!(self.funcs[pid as usize].code, Code::Class(_)) => {
+                    self.construct_class(ph, pid, this, args)?
+                }
+                Some(pid) => {
+                    self.call_closure(ph, pid, this, args)?;
+                    this
+                }
+                None => return Err(self.throw_type("Super constructor is not a constructor")?),
+            }
+        };
+        self.this = result;
+        let id = self
+            .func_of(Value::Ref(callee))
+            .expect("callee is a closure");
+        if let Code::Class(class) = self.funcs[id as usize].code {
+            self.init_fields(class)?;
+        }
+        Ok(Value::Undefined)
+    }
+
+    /// Instance fields of `class` on `self.this`.
+    fn init_fields(&mut self, class: &'a Class<'a>) -> R<()> {
+        for e in &class.body.body {
+            if let ClassElement::PropertyDefinition(p) = e {
+                if p.r#static {
+                    continue;
+                }
+                let key = self.prop_key(&p.key, p.computed)?;
+                let v = match &p.value {
+                    Some(x) => self.eval(x)?,
+                    None => Value::Undefined,
+                };
+                self.set_prop(self.this, key, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `class Name extends Base { … }`: the constructor function, with its prototype, methods
+    /// and static members.
+    pub(crate) fn make_class(&mut self, class: &'a Class<'a>) -> R<Value> {
+        let name = class.id.as_ref().map_or("", |i| i.name.as_str());
+        let parent = match &class.heritage {
+            Some(h) => Some(self.eval(&h.expression)?),
+            None => None,
+        };
+        let ctor = self.closure(class.span.start, Code::Class(class), name)?;
+        let proto = self.new_object()?;
+        self.set_own(proto, atom::CONSTRUCTOR, Value::Ref(ctor))?;
+        self.set_own(ctor, atom::PROTOTYPE, Value::Ref(proto))?;
+        self.heap.set(ctor, FN_HOME, proto)?;
+        if let Some(p) = parent {
+            if p == Value::Null {
+                self.heap.set(proto, PROTO, Value::Null)?;
+            } else {
+                if !self.is_callable(p) {
+                    return Err(
+                        self.throw_type("Class extends value is not a constructor or null")?
+                    );
+                }
+                let pp = self.get_prop(p, Key::Atom(atom::PROTOTYPE))?;
+                self.heap.set(proto, PROTO, pp)?;
+                self.heap.set(ctor, PROTO, p)?;
+            }
+        }
+        for e in &class.body.body {
+            match e {
+                ClassElement::MethodDefinition(m) => {
+                    if m.kind == MethodDefinitionKind::Constructor {
+                        continue;
+                    }
+                    if m.kind != MethodDefinitionKind::Method {
+                        return self.unsupported("a getter or setter", m.span.start);
+                    }
+                    let key = self.prop_key(&m.key, m.computed)?;
+                    let mname = self.key_name(key);
+                    let f = self.closure(m.value.span.start, Code::Function(&m.value), &mname)?;
+                    let home = if m.r#static { ctor } else { proto };
+                    self.heap.set(f, FN_HOME, home)?;
+                    self.set_prop(Value::Ref(home), key, Value::Ref(f))?;
+                }
+                ClassElement::PropertyDefinition(p) if p.r#static => {
+                    let key = self.prop_key(&p.key, p.computed)?;
+                    let saved = self.this;
+                    self.this = Value::Ref(ctor);
+                    let v = match &p.value {
+                        Some(x) => self.eval(x),
+                        None => Ok(Value::Undefined),
+                    };
+                    self.this = saved;
+                    self.set_prop(Value::Ref(ctor), key, v?)?;
+                }
+                ClassElement::PropertyDefinition(_) => {}
+                ClassElement::StaticBlock(s) => {
+                    return self.unsupported("a static block", s.span.start)
+                }
+                _ => return self.unsupported("this class member", class.span.start),
+            }
+        }
+        Ok(Value::Ref(ctor))
+    }
+
+    /// `v instanceof f`.
+    pub(crate) fn instance_of(&mut self, v: Value, f: Value) -> R<bool> {
+        if !self.is_callable(f) {
+            return Err(self.throw_type("Right-hand side of 'instanceof' is not callable")?);
+        }
+        let Value::Ref(o) = v else { return Ok(false) };
+        if self.is_str(v) {
+            return Ok(false);
+        }
+        let p = self.get_prop(f, Key::Atom(atom::PROTOTYPE))?;
+        let Value::Ref(p) = p else { return Ok(false) };
+        let mut cur = self.proto_of(o)?;
+        while let Some(c) = cur {
+            if self.heap.same_object(c, p)? {
+                return Ok(true);
+            }
+            cur = self.proto_of(c)?;
+        }
+        Ok(false)
+    }
+}
+
+/// The explicit constructor of a class, if any.
+pub(crate) fn class_constructor<'a>(c: &'a Class<'a>) -> Option<&'a Function<'a>> {
+    c.body.body.iter().find_map(|e| match e {
+        ClassElement::MethodDefinition(m) if m.kind == MethodDefinitionKind::Constructor => {
+            Some(&*m.value)
+        }
+        _ => None,
+    })
+}
+
+/// The statements of an arrow function with a block body (none for an expression body).
+pub(crate) fn arrow_statements<'a>(a: &'a ArrowFunctionExpression<'a>) -> &'a [Statement<'a>] {
+    match &a.body {
+        ArrowFunctionBody::FunctionBody(b) => &b.statements[..],
+        _ => &[],
+    }
+}

@@ -1,0 +1,489 @@
+//! Objects in the heap: atoms (interned property names), strings, property stores, arrays
+//! and the generic `[[Get]]`/`[[Set]]`.
+//!
+//! Invariant: a property store holds `(Int(atom), value)` pairs in slots `2i`, `2i+1` for
+//! `i < count` (the count lives in the owning object's `NPROPS` slot); keys are unique. An
+//! array's elements store has at least `length` slots.
+
+use super::realm::tags::*;
+use super::{Exc, Interp, R};
+use gclab::{Handle, Value};
+use std::rc::Rc;
+
+/// Well-known atoms, interned first in this order by [`Interp::intern_well_known`].
+pub(crate) mod atom {
+    pub const LENGTH: i32 = 0;
+    pub const PROTOTYPE: i32 = 1;
+    pub const CONSTRUCTOR: i32 = 2;
+    pub const NAME: i32 = 3;
+    pub const MESSAGE: i32 = 4;
+    pub const STACK: i32 = 5;
+    pub const TO_STRING: i32 = 6;
+    pub const NAMES: [&str; 7] = [
+        "length",
+        "prototype",
+        "constructor",
+        "name",
+        "message",
+        "stack",
+        "toString",
+    ];
+}
+
+/// A property key: an interned name, or an array index.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Key {
+    Atom(i32),
+    Index(u32),
+}
+
+impl<'a> Interp<'a> {
+    pub(crate) fn intern_well_known(&mut self) {
+        for n in atom::NAMES {
+            self.intern(n);
+        }
+    }
+
+    /// The atom of a property name.
+    pub(crate) fn intern(&mut self, name: &str) -> i32 {
+        if let Some(&a) = self.atom_ids.get(name) {
+            return a;
+        }
+        let a = self.atoms.len() as i32;
+        let rc: Rc<str> = name.into();
+        self.atoms.push(Rc::clone(&rc));
+        self.atom_ids.insert(rc, a);
+        a
+    }
+
+    /// The name of an atom.
+    pub(crate) fn atom_name(&self, a: i32) -> Rc<str> {
+        Rc::clone(&self.atoms[a as usize])
+    }
+
+    /// The key for a property name (`"3"` is an index).
+    pub(crate) fn key_of_str(&mut self, name: &str) -> Key {
+        if let Ok(i) = name.parse::<u32>() {
+            if i.to_string() == name && i != u32::MAX {
+                return Key::Index(i);
+            }
+        }
+        Key::Atom(self.intern(name))
+    }
+
+    /// The property key a value converts to.
+    pub(crate) fn to_key(&mut self, v: Value) -> R<Key> {
+        match v {
+            Value::Int(i) if i >= 0 => Ok(Key::Index(i as u32)),
+            Value::Float(f) if f >= 0.0 && f.fract() == 0.0 && f < u32::MAX as f64 => {
+                Ok(Key::Index(f as u32))
+            }
+            _ => {
+                let s = self.to_str(v)?;
+                Ok(self.key_of_str(&s))
+            }
+        }
+    }
+
+    /// The name of a key.
+    pub(crate) fn key_name(&self, k: Key) -> Rc<str> {
+        match k {
+            Key::Atom(a) => self.atom_name(a),
+            Key::Index(i) => i.to_string().into(),
+        }
+    }
+
+    fn key_atom(&mut self, k: Key) -> i32 {
+        match k {
+            Key::Atom(a) => a,
+            Key::Index(i) => self.intern(&i.to_string()),
+        }
+    }
+
+    // ------------------------------------------------------------------ strings
+
+    /// A new string.
+    pub(crate) fn new_str(&mut self, s: &str) -> R<Value> {
+        let h = self.heap.alloc(STRING, 0, s.len())?;
+        self.heap.bytes_mut(h)?.copy_from_slice(s.as_bytes());
+        Ok(Value::Ref(h))
+    }
+
+    /// The text of a string object (UTF-8).
+    pub(crate) fn str_of(&self, h: Handle) -> R<String> {
+        Ok(String::from_utf8_lossy(self.heap.bytes(h)?).into_owned())
+    }
+
+    /// Whether `v` is a string.
+    pub(crate) fn is_str(&self, v: Value) -> bool {
+        matches!(v, Value::Ref(h) if self.heap.type_tag(h).ok() == Some(STRING))
+    }
+
+    /// The type tag of a reference value.
+    pub(crate) fn tag(&self, v: Value) -> Option<u16> {
+        match v {
+            Value::Ref(h) => self.heap.type_tag(h).ok(),
+            _ => None,
+        }
+    }
+
+    // ------------------------------------------------------------------ objects
+
+    /// A new plain object with prototype `proto`.
+    pub(crate) fn new_object_with(&mut self, tag: u16, slots: usize, proto: Value) -> R<Handle> {
+        let h = self.heap.alloc(tag, slots, 0)?;
+        self.heap.set(h, PROTO, proto)?;
+        self.heap.set(h, NPROPS, Value::Int(0))?;
+        Ok(h)
+    }
+
+    /// A new `{}`.
+    pub(crate) fn new_object(&mut self) -> R<Handle> {
+        let p = self.intr().object_proto.handle();
+        self.new_object_with(OBJECT, 3, Value::Ref(p))
+    }
+
+    /// A new array of `len` `undefined`s (capacity at least `cap`).
+    pub(crate) fn new_array(&mut self, len: usize, cap: usize) -> R<Handle> {
+        let p = self.intr().array_proto.handle();
+        let a = self.new_object_with(ARRAY, 5, Value::Ref(p))?;
+        let e = self.heap.alloc(ELEMENTS, cap.max(len), 0)?;
+        self.heap.set(a, 4, e)?;
+        self.heap.set(a, 3, Value::Int(len as i32))?;
+        Ok(a)
+    }
+
+    /// An array holding `items`.
+    pub(crate) fn array_of(&mut self, items: &[Value]) -> R<Handle> {
+        let a = self.new_array(items.len(), items.len())?;
+        let e = self.elems(a)?;
+        for (i, v) in items.iter().enumerate() {
+            self.heap.set(e, i, *v)?;
+        }
+        Ok(a)
+    }
+
+    pub(crate) fn elems(&mut self, a: Handle) -> R<Handle> {
+        Ok(self.heap.get(a, 4)?.as_ref().expect("arrays have elements"))
+    }
+
+    pub(crate) fn array_len(&mut self, a: Handle) -> R<usize> {
+        Ok(self.heap.get(a, 3)?.as_int().unwrap_or(0) as usize)
+    }
+
+    /// Sets an array's length, growing its store (doubling) when needed.
+    pub(crate) fn set_array_len(&mut self, a: Handle, len: usize) -> R<()> {
+        if len > i32::MAX as usize {
+            return Err(self.throw_range("Invalid array length")?);
+        }
+        let e = self.elems(a)?;
+        let cap = self.heap.slot_count(e)?;
+        let old = self.array_len(a)?;
+        if len > cap {
+            let ncap = len.max(cap * 2).max(4);
+            let ne = self.heap.alloc(ELEMENTS, ncap, 0)?;
+            let e = self.elems(a)?;
+            for i in 0..old.min(len) {
+                let v = self.heap.get(e, i)?;
+                self.heap.set(ne, i, v)?;
+            }
+            self.heap.set(a, 4, ne)?;
+        } else if len < old {
+            for i in len..old {
+                self.heap.set(e, i, Value::Undefined)?;
+            }
+        }
+        self.heap.set(a, 3, Value::Int(len as i32))?;
+        Ok(())
+    }
+
+    /// `a.push(v)`.
+    pub(crate) fn array_push(&mut self, a: Handle, v: Value) -> R<()> {
+        let n = self.array_len(a)?;
+        self.set_array_len(a, n + 1)?;
+        let e = self.elems(a)?;
+        self.heap.set(e, n, v)?;
+        Ok(())
+    }
+
+    /// The elements of an array, as locals.
+    pub(crate) fn array_items(&mut self, a: Handle) -> R<Vec<Value>> {
+        let n = self.array_len(a)?;
+        let e = self.elems(a)?;
+        (0..n).map(|i| Ok(self.heap.get(e, i)?)).collect()
+    }
+
+    /// Finds `atom` in the own properties of `o`: its slot index in the store.
+    fn find_own(&mut self, o: Handle, atom: i32) -> R<Option<(Handle, usize)>> {
+        let n = self.heap.get(o, NPROPS)?.as_int().unwrap_or(0) as usize;
+        if n == 0 {
+            return Ok(None);
+        }
+        let Some(store) = self.heap.get(o, PROPS)?.as_ref() else {
+            return Ok(None);
+        };
+        let view = self.heap.view(store)?;
+        for i in 0..n {
+            if let Some(gclab::ViewValue::Int(k)) = view.get(2 * i) {
+                if k == atom {
+                    return Ok(Some((store, 2 * i + 1)));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The own property `atom` of object `o`, if present.
+    pub(crate) fn get_own(&mut self, o: Handle, atom: i32) -> R<Option<Value>> {
+        match self.find_own(o, atom)? {
+            Some((s, i)) => Ok(Some(self.heap.get(s, i)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Defines or overwrites own property `atom` of `o`.
+    pub(crate) fn set_own(&mut self, o: Handle, atom: i32, v: Value) -> R<()> {
+        if let Some((s, i)) = self.find_own(o, atom)? {
+            self.heap.set(s, i, v)?;
+            return Ok(());
+        }
+        let n = self.heap.get(o, NPROPS)?.as_int().unwrap_or(0) as usize;
+        let store = match self.heap.get(o, PROPS)?.as_ref() {
+            Some(s) if self.heap.slot_count(s)? >= 2 * n + 2 => s,
+            old => {
+                let cap = (2 * n + 2).max(8).max(4 * n);
+                let ns = self.heap.alloc(PROPSTORE, cap, 0)?;
+                if let Some(old) = old {
+                    for i in 0..2 * n {
+                        let x = self.heap.get(old, i)?;
+                        self.heap.set(ns, i, x)?;
+                    }
+                }
+                self.heap.set(o, PROPS, ns)?;
+                ns
+            }
+        };
+        self.heap.set(store, 2 * n, Value::Int(atom))?;
+        self.heap.set(store, 2 * n + 1, v)?;
+        self.heap.set(o, NPROPS, Value::Int(n as i32 + 1))?;
+        Ok(())
+    }
+
+    /// Deletes own property `atom`; returns whether it existed.
+    pub(crate) fn delete_own(&mut self, o: Handle, atom: i32) -> R<bool> {
+        let Some((s, i)) = self.find_own(o, atom)? else {
+            return Ok(false);
+        };
+        let n = self.heap.get(o, NPROPS)?.as_int().unwrap_or(0) as usize;
+        // Shift later pairs down to keep insertion order.
+        for j in (i - 1)..(2 * n - 2) {
+            let x = self.heap.get(s, j + 2)?;
+            self.heap.set(s, j, x)?;
+        }
+        self.heap.set(s, 2 * n - 2, Value::Undefined)?;
+        self.heap.set(s, 2 * n - 1, Value::Undefined)?;
+        self.heap.set(o, NPROPS, Value::Int(n as i32 - 1))?;
+        Ok(true)
+    }
+
+    /// Own enumerable property names of `o`, in insertion order (array indices first).
+    pub(crate) fn own_keys(&mut self, o: Handle) -> R<Vec<Key>> {
+        let mut keys = Vec::new();
+        if self.heap.type_tag(o)? == ARRAY {
+            let n = self.array_len(o)?;
+            keys.extend((0..n as u32).map(Key::Index));
+        }
+        let n = self.heap.get(o, NPROPS)?.as_int().unwrap_or(0) as usize;
+        if n > 0 {
+            if let Some(store) = self.heap.get(o, PROPS)?.as_ref() {
+                let view = self.heap.view(store)?;
+                for i in 0..n {
+                    if let Some(gclab::ViewValue::Int(k)) = view.get(2 * i) {
+                        keys.push(Key::Atom(k));
+                    }
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// The prototype of an object value (`null` is `None`).
+    pub(crate) fn proto_of(&mut self, o: Handle) -> R<Option<Handle>> {
+        if self.heap.type_tag(o)? == STRING {
+            return Ok(Some(self.intr().string_proto.handle()));
+        }
+        Ok(self.heap.get(o, PROTO)?.as_ref())
+    }
+
+    /// `v[key]`: own properties, then the prototype chain; primitives use their wrapper
+    /// prototypes. Getters are not supported.
+    pub(crate) fn get_prop(&mut self, v: Value, key: Key) -> R<Value> {
+        let o = match v {
+            Value::Ref(h) => h,
+            Value::Int(_) | Value::Float(_) => self.intr().number_proto.handle(),
+            Value::Bool(_) => self.intr().boolean_proto.handle(),
+            Value::Undefined | Value::Null => {
+                let what = if v == Value::Null {
+                    "null"
+                } else {
+                    "undefined"
+                };
+                let name = self.key_name(key);
+                return Err(self.throw_type(&format!(
+                    "Cannot read properties of {what} (reading '{name}')"
+                ))?);
+            }
+        };
+        match (self.heap.type_tag(o)?, key) {
+            (ARRAY, Key::Index(i)) => {
+                let n = self.array_len(o)?;
+                if (i as usize) < n {
+                    let e = self.elems(o)?;
+                    return Ok(self.heap.get(e, i as usize)?);
+                }
+            }
+            (ARRAY, Key::Atom(atom::LENGTH)) => {
+                return Ok(Value::Int(self.array_len(o)? as i32));
+            }
+            (STRING, Key::Atom(atom::LENGTH)) => {
+                let s = self.str_of(o)?;
+                return Ok(Value::Int(s.encode_utf16().count() as i32));
+            }
+            (STRING, Key::Index(i)) => {
+                let s = self.str_of(o)?;
+                let units: Vec<u16> = s.encode_utf16().collect();
+                return match units.get(i as usize) {
+                    Some(&u) => self.new_str(&String::from_utf16_lossy(&[u])),
+                    None => Ok(Value::Undefined),
+                };
+            }
+            (BUFFER, Key::Atom(atom::LENGTH)) => {
+                return Ok(Value::Int(self.heap.bytes(o)?.len() as i32));
+            }
+            (BUFFER, Key::Index(i)) => {
+                return Ok(self
+                    .heap
+                    .bytes(o)?
+                    .get(i as usize)
+                    .map_or(Value::Undefined, |&b| Value::Int(b as i32)));
+            }
+            (MAP | SET, Key::Atom(a)) if &*self.atoms[a as usize] == "size" => {
+                return self.heap.get(o, 6).map_err(Exc::from);
+            }
+            _ => {}
+        }
+        let atom = self.key_atom(key);
+        let mut cur = if self.heap.type_tag(o)? == STRING {
+            Some(self.intr().string_proto.handle())
+        } else {
+            Some(o)
+        };
+        let mut hops = 0;
+        while let Some(c) = cur {
+            if let Some(v) = self.get_own(c, atom)? {
+                return Ok(v);
+            }
+            if atom == atom::PROTOTYPE && self.is_constructor(c)? {
+                return Ok(Value::Ref(self.make_prototype(c)?));
+            }
+            cur = self.proto_of(c)?;
+            hops += 1;
+            if hops > 10_000 {
+                break;
+            }
+        }
+        Ok(Value::Undefined)
+    }
+
+    /// `v[key] = x`.
+    pub(crate) fn set_prop(&mut self, v: Value, key: Key, x: Value) -> R<()> {
+        let o = match v {
+            Value::Ref(h) => h,
+            Value::Undefined | Value::Null => {
+                let what = if v == Value::Null {
+                    "null"
+                } else {
+                    "undefined"
+                };
+                let name = self.key_name(key);
+                return Err(self.throw_type(&format!(
+                    "Cannot set properties of {what} (setting '{name}')"
+                ))?);
+            }
+            _ => return Ok(()),
+        };
+        match (self.heap.type_tag(o)?, key) {
+            (ARRAY, Key::Index(i)) => {
+                let n = self.array_len(o)?;
+                if i as usize >= n {
+                    if i as usize > n + 10_000_000 {
+                        return self.unsupported("a sparse array", 0);
+                    }
+                    self.set_array_len(o, i as usize + 1)?;
+                }
+                let e = self.elems(o)?;
+                self.heap.set(e, i as usize, x)?;
+                return Ok(());
+            }
+            (ARRAY, Key::Atom(atom::LENGTH)) => {
+                let n = self.to_number(x)?;
+                return self.set_array_len(o, n as usize);
+            }
+            (STRING, _) => return Ok(()),
+            (BUFFER, Key::Index(i)) => {
+                let b = self.to_number(x)? as i64 as u8;
+                if let Some(slot) = self.heap.bytes_mut(o)?.get_mut(i as usize) {
+                    *slot = b;
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        let atom = self.key_atom(key);
+        self.set_own(o, atom, x)
+    }
+
+    /// Shorthand: `v.name`.
+    pub(crate) fn get_named(&mut self, v: Value, name: &str) -> R<Value> {
+        let a = self.intern(name);
+        self.get_prop(v, Key::Atom(a))
+    }
+
+    /// Shorthand: `o.name = x` (own property).
+    pub(crate) fn set_named(&mut self, o: Handle, name: &str, x: Value) -> R<()> {
+        let a = self.intern(name);
+        self.set_own(o, a, x)
+    }
+
+    /// `key in o` (own or inherited).
+    pub(crate) fn has_prop(&mut self, o: Handle, key: Key) -> R<bool> {
+        match (self.heap.type_tag(o)?, key) {
+            (ARRAY, Key::Index(i)) => return Ok((i as usize) < self.array_len(o)?),
+            (ARRAY, Key::Atom(atom::LENGTH)) => return Ok(true),
+            _ => {}
+        }
+        let atom = self.key_atom(key);
+        let mut cur = Some(o);
+        while let Some(c) = cur {
+            if self.find_own(c, atom)?.is_some() {
+                return Ok(true);
+            }
+            cur = self.proto_of(c)?;
+        }
+        Ok(false)
+    }
+
+    /// `delete o[key]`.
+    pub(crate) fn delete_prop(&mut self, o: Handle, key: Key) -> R<bool> {
+        if let (ARRAY, Key::Index(i)) = (self.heap.type_tag(o)?, key) {
+            if (i as usize) < self.array_len(o)? {
+                let e = self.elems(o)?;
+                self.heap.set(e, i as usize, Value::Undefined)?;
+            }
+            return Ok(true);
+        }
+        let atom = self.key_atom(key);
+        self.delete_own(o, atom)?;
+        Ok(true)
+    }
+}

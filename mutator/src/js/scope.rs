@@ -1,0 +1,360 @@
+//! Scopes: the static layout of each scope (which names it declares), environments in the
+//! heap (one object per scope instance, type `Env` with the scope's names as slot names, so
+//! a retaining path reads `context.bigData`), name lookup and assignment, hoisting.
+//!
+//! Invariant: an environment object has slot 0 = the enclosing environment (or `undefined`
+//! for the module scope) and slot `1 + i` = the variable `layout.names[i]`; its type tag maps
+//! to its layout in `Interp::layout_of_tag`. Names not found in the chain are `globalThis`
+//! properties, which are named heap globals.
+
+use super::{Interp, R};
+use gclab::{Handle, TypeTag, Value};
+use oxc_ast::ast::*;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// The names a scope declares.
+#[derive(Debug)]
+pub(crate) struct Layout {
+    pub names: Vec<Rc<str>>,
+    pub index: HashMap<Rc<str>, usize>,
+    pub tag: TypeTag,
+}
+
+/// Collects the names a binding pattern binds.
+pub(crate) fn bound_names<'a>(p: &BindingPattern<'a>, out: &mut Vec<&'a str>) {
+    match p {
+        BindingPattern::BindingIdentifier(id) => out.push(id.name.as_str()),
+        BindingPattern::ObjectPattern(o) => {
+            for prop in &o.properties {
+                bound_names(&prop.value, out);
+            }
+            if let Some(r) = &o.rest {
+                bound_names(&r.argument, out);
+            }
+        }
+        BindingPattern::ArrayPattern(a) => {
+            for e in a.elements.iter().flatten() {
+                bound_names(e, out);
+            }
+            if let Some(r) = &a.rest {
+                bound_names(&r.argument, out);
+            }
+        }
+        BindingPattern::AssignmentPattern(a) => bound_names(&a.left, out),
+    }
+}
+
+/// `var` names declared anywhere in `stmts` (not inside nested functions).
+fn var_names<'a>(stmts: &[Statement<'a>], out: &mut Vec<&'a str>) {
+    for s in stmts {
+        var_names_stmt(s, out);
+    }
+}
+
+fn var_decl<'a>(d: &VariableDeclaration<'a>, out: &mut Vec<&'a str>) {
+    if d.kind == VariableDeclarationKind::Var {
+        for x in &d.declarations {
+            bound_names(&x.id, out);
+        }
+    }
+}
+
+fn var_names_stmt<'a>(s: &Statement<'a>, out: &mut Vec<&'a str>) {
+    match s {
+        Statement::VariableDeclaration(d) => var_decl(d, out),
+        Statement::BlockStatement(b) => var_names(&b.body, out),
+        Statement::IfStatement(i) => {
+            var_names_stmt(&i.consequent, out);
+            if let Some(a) = &i.alternate {
+                var_names_stmt(a, out);
+            }
+        }
+        Statement::ForStatement(f) => {
+            if let Some(ForStatementInit::VariableDeclaration(d)) = &f.init {
+                var_decl(d, out);
+            }
+            var_names_stmt(&f.body, out);
+        }
+        Statement::ForInStatement(f) => {
+            if let ForStatementLeft::VariableDeclaration(d) = &f.left {
+                var_decl(d, out);
+            }
+            var_names_stmt(&f.body, out);
+        }
+        Statement::ForOfStatement(f) => {
+            if let ForStatementLeft::VariableDeclaration(d) = &f.left {
+                var_decl(d, out);
+            }
+            var_names_stmt(&f.body, out);
+        }
+        Statement::WhileStatement(w) => var_names_stmt(&w.body, out),
+        Statement::DoWhileStatement(w) => var_names_stmt(&w.body, out),
+        Statement::LabeledStatement(l) => var_names_stmt(&l.body, out),
+        Statement::TryStatement(t) => {
+            var_names(&t.block.body, out);
+            if let Some(h) = &t.handler {
+                var_names(&h.body.body, out);
+            }
+            if let Some(f) = &t.finalizer {
+                var_names(&f.body, out);
+            }
+        }
+        Statement::SwitchStatement(sw) => {
+            for c in &sw.cases {
+                var_names(&c.consequent, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Lexically scoped names declared directly in `stmts` (let, const, class, functions).
+pub(crate) fn lexical_names<'a>(stmts: &[Statement<'a>], out: &mut Vec<&'a str>) {
+    for s in stmts {
+        match s {
+            Statement::VariableDeclaration(d) if d.kind != VariableDeclarationKind::Var => {
+                for x in &d.declarations {
+                    bound_names(&x.id, out);
+                }
+            }
+            Statement::FunctionDeclaration(f) => {
+                if let Some(id) = &f.id {
+                    out.push(id.name.as_str());
+                }
+            }
+            Statement::ClassDeclaration(c) => {
+                if let Some(id) = &c.id {
+                    out.push(id.name.as_str());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `let`, `const` and `class` names declared directly in `stmts`: in their temporal dead
+/// zone until their declaration runs.
+pub(crate) fn tdz_names<'a>(stmts: &[Statement<'a>], out: &mut Vec<&'a str>) {
+    for s in stmts {
+        match s {
+            Statement::VariableDeclaration(d) if d.kind != VariableDeclarationKind::Var => {
+                for x in &d.declarations {
+                    bound_names(&x.id, out);
+                }
+            }
+            Statement::ClassDeclaration(c) => {
+                if let Some(id) = &c.id {
+                    out.push(id.name.as_str());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Names of a function scope: parameters, then vars, then top-level lexical names.
+pub(crate) fn function_scope_names<'a>(
+    params: Option<&FormalParameters<'a>>,
+    body: &[Statement<'a>],
+) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    if let Some(p) = params {
+        for item in &p.items {
+            bound_names(&item.pattern, &mut out);
+        }
+        if let Some(r) = &p.rest {
+            bound_names(&r.rest.argument, &mut out);
+        }
+    }
+    var_names(body, &mut out);
+    lexical_names(body, &mut out);
+    out
+}
+
+impl<'a> Interp<'a> {
+    /// The layout for a scope identified by `key` (a node's start offset and a kind byte),
+    /// built from `names` on first use; `None` if the scope declares nothing and `optional`.
+    pub(crate) fn layout(
+        &mut self,
+        key: u64,
+        names: impl FnOnce() -> Vec<&'a str>,
+        label: &str,
+    ) -> Rc<Layout> {
+        if let Some(l) = self.layouts.get(&key) {
+            return Rc::clone(l);
+        }
+        let mut uniq: Vec<Rc<str>> = Vec::new();
+        let mut index = HashMap::new();
+        for n in names() {
+            if !index.contains_key(n) {
+                let rc: Rc<str> = n.into();
+                index.insert(Rc::clone(&rc), uniq.len());
+                uniq.push(rc);
+            }
+        }
+        let tag = self.fresh_tag();
+        let mut slot_names: Vec<&str> = vec!["(enclosing context)"];
+        slot_names.extend(uniq.iter().map(|s| &**s));
+        self.heap.register_type(tag, label, &slot_names);
+        let l = Rc::new(Layout {
+            names: uniq,
+            index,
+            tag,
+        });
+        self.layouts.insert(key, Rc::clone(&l));
+        self.layout_of_tag.insert(tag, Rc::clone(&l));
+        l
+    }
+
+    /// A new environment for `layout` whose parent is the current environment; it becomes
+    /// the current one (the caller restores `self.env`).
+    pub(crate) fn push_env(&mut self, layout: &Layout) -> R<Handle> {
+        let e = self.heap.alloc(layout.tag, layout.names.len() + 1, 0)?;
+        self.heap.set(e, 0, self.env)?;
+        self.env = Value::Ref(e);
+        Ok(e)
+    }
+
+    /// Finds the environment slot of `name`: `(env, slot)`.
+    pub(crate) fn resolve(&mut self, name: &str) -> R<Option<(Handle, usize)>> {
+        let mut cur = self.env;
+        while let Value::Ref(e) = cur {
+            let tag = self.heap.type_tag(e)?;
+            if let Some(l) = self.layout_of_tag.get(&tag) {
+                if let Some(&i) = l.index.get(name) {
+                    return Ok(Some((e, i + 1)));
+                }
+            }
+            cur = self.heap.get(e, 0)?;
+        }
+        Ok(None)
+    }
+
+    /// Marks the `let`/`const`/`class` names of `stmts` in the current environment as not
+    /// yet initialised (the temporal dead zone): they hold the hole marker until declared.
+    pub(crate) fn enter_tdz(&mut self, stmts: &'a [Statement<'a>]) -> R<()> {
+        let mut names = Vec::new();
+        tdz_names(stmts, &mut names);
+        if names.is_empty() {
+            return Ok(());
+        }
+        let Value::Ref(env) = self.env else {
+            return Ok(());
+        };
+        let tag = self.heap.type_tag(env)?;
+        let Some(l) = self.layout_of_tag.get(&tag).cloned() else {
+            return Ok(());
+        };
+        let hole = self.intr().hole.handle();
+        for n in names {
+            if let Some(&i) = l.index.get(n) {
+                self.heap.set(env, i + 1, hole)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `Err(ReferenceError)` if `v`, the value of `name`, is the temporal-dead-zone marker.
+    fn check_initialised(&mut self, name: &str, v: Value) -> R<Value> {
+        if let Value::Ref(h) = v {
+            let hole = self.intr().hole.handle();
+            if self.heap.same_object(h, hole)? {
+                return Err(
+                    self.throw_reference(&format!("Cannot access '{name}' before initialization"))?
+                );
+            }
+        }
+        Ok(v)
+    }
+
+    /// Reads variable `name` (`ReferenceError` if it does not exist or is in its temporal
+    /// dead zone).
+    pub(crate) fn lookup(&mut self, name: &str) -> R<Value> {
+        if let Some((e, i)) = self.resolve(name)? {
+            let v = self.heap.get(e, i)?;
+            return self.check_initialised(name, v);
+        }
+        match self.heap.global(name) {
+            Some(v) => Ok(v),
+            None if name == "undefined" => Ok(Value::Undefined),
+            None => Err(self.throw_reference(&format!("{name} is not defined"))?),
+        }
+    }
+
+    /// Writes variable `name`; an undeclared name becomes a global (sloppy mode) or throws
+    /// `ReferenceError` (strict mode).
+    pub(crate) fn assign(&mut self, name: &str, v: Value) -> R<()> {
+        if let Some((e, i)) = self.resolve(name)? {
+            let old = self.heap.get(e, i)?;
+            self.check_initialised(name, old)?;
+            self.heap.set(e, i, v)?;
+            return Ok(());
+        }
+        if self.strict && self.heap.global(name).is_none() {
+            return Err(self.throw_reference(&format!("{name} is not defined"))?);
+        }
+        self.heap.set_global(name, v)?;
+        Ok(())
+    }
+
+    /// [`assign`](Self::assign) from source offset `at`: an accidental global remembers
+    /// where it was created, for the retaining paths.
+    pub(crate) fn assign_at(&mut self, name: &str, v: Value, at: u32) -> R<()> {
+        if !self.accidental_globals.contains_key(name)
+            && self.resolve(name)?.is_none()
+            && self.heap.global(name).is_none()
+        {
+            let loc = self.loc_line(at);
+            self.accidental_globals.insert(name.to_string(), loc);
+        }
+        self.assign(name, v)
+    }
+
+    /// Initialises a declared name in the nearest environment that declares it.
+    pub(crate) fn declare(&mut self, name: &str, v: Value) -> R<()> {
+        match self.resolve(name)? {
+            Some((e, i)) => {
+                self.heap.set(e, i, v)?;
+                Ok(())
+            }
+            None => {
+                self.heap.set_global(name, v)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Creates the closures of the function declarations directly in `stmts` (hoisting).
+    pub(crate) fn hoist_functions(&mut self, stmts: &'a [Statement<'a>]) -> R<()> {
+        for s in stmts {
+            if let Statement::FunctionDeclaration(f) = s {
+                let c = self.make_function(f)?;
+                let name = f.id.as_ref().map_or("", |id| id.name.as_str());
+                self.declare(name, c)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Enters a block scope if `stmts` declares lexical names: returns the previous
+    /// environment to restore.
+    pub(crate) fn enter_block(
+        &mut self,
+        _start: u32,
+        stmts: &'a [Statement<'a>],
+    ) -> R<Option<Value>> {
+        let key = stmts.as_ptr() as u64;
+        let mut names = Vec::new();
+        lexical_names(stmts, &mut names);
+        if names.is_empty() {
+            return Ok(None);
+        }
+        let l = self.layout(key << 3 | 1, || names, "context (block)");
+        let saved = self.env;
+        self.push_env(&l)?;
+        self.enter_tdz(stmts)?;
+        self.hoist_functions(stmts)?;
+        Ok(Some(saved))
+    }
+}
