@@ -5,7 +5,7 @@
 //! `PROPTEST_CASES` sets the number of cases per plan (default 256; 8 under Miri).
 
 use gclab::testing::strategy::{config, ops, Sizes};
-use gclab::testing::{decode, Harness, Ops};
+use gclab::testing::{decode, decode_raw, Harness, Ops};
 use gclab::Plan;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -77,19 +77,32 @@ fn reachability_no_gc() {
 fn any_bytes_decode_to_a_passing_program() {
     let mut runner = runner();
     let n = if cfg!(miri) { 16 } else { 512 };
-    let result = runner.run(
-        &(
-            prop::sample::select(Plan::ALL.to_vec()),
-            prop::collection::vec(any::<u8>(), 0..n),
-        ),
-        |(plan, bytes)| {
-            let (cfg, program): (_, Ops) = decode(plan, &bytes);
-            let mut h = Harness::new(cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            h.run(&program)
-                .map(|_| ())
-                .map_err(|f| TestCaseError::fail(f.to_string()))
-        },
-    );
+    // The first byte picks the plan and the heap profile.
+    let result = runner.run(&prop::collection::vec(any::<u8>(), 0..n), |bytes| {
+        let (cfg, program): (_, Ops) = decode(&bytes);
+        let mut h = Harness::new(cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        h.run(&program)
+            .map(|_| ())
+            .map_err(|f| TestCaseError::fail(f.to_string()))
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// The same for the raw-path decoder: programs that keep their objects only as raw words in
+/// an external root source.
+#[test]
+fn any_bytes_decode_to_a_passing_raw_program() {
+    let mut runner = runner();
+    let n = if cfg!(miri) { 16 } else { 512 };
+    let result = runner.run(&prop::collection::vec(any::<u8>(), 0..n), |bytes| {
+        let (cfg, program) = decode_raw(&bytes);
+        let mut h = Harness::new(cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        h.run(&program)
+            .map(|_| ())
+            .map_err(|f| TestCaseError::fail(f.to_string()))
+    });
     if let Err(e) = result {
         panic!("{e}");
     }

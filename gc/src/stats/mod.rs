@@ -1,15 +1,15 @@
 //! Statistics: one [`GcEvent`] per collection, and everything derived from the events.
 //!
 //! Every figure the reports, plots and benchmarks show is computed from the event list, so
-//! the numbers agree with each other by construction. Pause percentiles come from
-//! HDR histograms (nanosecond resolution, 3 significant digits).
+//! the numbers agree with each other by construction. Pause percentiles are exact
+//! (nearest rank over the recorded pauses), computed when asked for: a heap keeps no
+//! histogram, so creating one costs nothing for statistics.
 
 mod event;
 mod mmu;
 
 pub use event::{CollectionCause, CollectionKind, GcEvent, HeapUsage, SpaceUsage};
 
-use hdrhistogram::Histogram;
 use std::time::Duration;
 
 /// Pause figures for a set of collections.
@@ -30,11 +30,9 @@ pub struct PauseSummary {
 }
 
 /// The heap's record of its collections.
+#[derive(Default)]
 pub struct Stats {
     events: Vec<GcEvent>,
-    minor: Histogram<u64>,
-    major: Histogram<u64>,
-    all: Histogram<u64>,
 }
 
 impl std::fmt::Debug for Stats {
@@ -45,28 +43,8 @@ impl std::fmt::Debug for Stats {
     }
 }
 
-impl Default for Stats {
-    fn default() -> Self {
-        // 1 ns to one hour, 3 significant digits.
-        let h =
-            || Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid histogram bounds");
-        Stats {
-            events: Vec::new(),
-            minor: h(),
-            major: h(),
-            all: h(),
-        }
-    }
-}
-
 impl Stats {
     pub(crate) fn record(&mut self, event: GcEvent) {
-        let ns = (event.pause.as_nanos() as u64).max(1);
-        match event.kind {
-            CollectionKind::Minor => self.minor.saturating_record(ns),
-            CollectionKind::Major => self.major.saturating_record(ns),
-        }
-        self.all.saturating_record(ns);
         self.events.push(event);
     }
 
@@ -87,23 +65,24 @@ impl Stats {
     }
 
     /// Pause percentiles of a kind of collection (`None`: all).
+    ///
+    /// A percentile is the nearest rank: the smallest recorded pause that at least that
+    /// fraction of the pauses do not exceed. Sorts the pauses on each call (O(n log n)).
     pub fn pauses(&self, kind: Option<CollectionKind>) -> PauseSummary {
-        let h = match kind {
-            None => &self.all,
-            Some(CollectionKind::Minor) => &self.minor,
-            Some(CollectionKind::Major) => &self.major,
-        };
-        if h.is_empty() {
+        let mut pauses: Vec<Duration> = self.filtered(kind).map(|e| e.pause).collect();
+        let Some(&max) = pauses.iter().max() else {
             return PauseSummary::default();
-        }
-        let q = |p: f64| Duration::from_nanos(h.value_at_quantile(p));
+        };
+        pauses.sort_unstable();
+        let n = pauses.len();
+        let q = |p: f64| pauses[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
         PauseSummary {
-            count: h.len(),
+            count: n as u64,
             p50: q(0.5),
             p90: q(0.9),
             p99: q(0.99),
-            max: Duration::from_nanos(h.max()),
-            total: self.filtered(kind).map(|e| e.pause).sum(),
+            max,
+            total: pauses.iter().sum(),
         }
     }
 
@@ -247,6 +226,7 @@ mod tests {
         assert_eq!(minor.count, 100);
         let us = |d: Duration| d.as_secs_f64() * 1e6;
         assert!((us(minor.p50) - 50.0).abs() < 0.1, "p50 {:?}", minor.p50);
+        assert!((us(minor.p90) - 90.0).abs() < 0.1, "p90 {:?}", minor.p90);
         assert!((us(minor.p99) - 99.0).abs() < 0.1, "p99 {:?}", minor.p99);
         assert!((us(minor.max) - 100.0).abs() < 0.1);
         assert_eq!(minor.total, Duration::from_micros(5050));

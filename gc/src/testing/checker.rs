@@ -16,8 +16,57 @@
 
 use super::model::{predicted_size, Census, MValue, Model, ObjId};
 use crate::{Handle, Heap, RawValue, Value};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// How the walk reached an object: root `i`, or slot `i` of the object reached `k`-th.
+#[derive(Clone, Copy)]
+enum Via {
+    Root(usize),
+    Slot(usize, usize),
+}
+
+/// The path to the object reached `k`-th, as `root 2 → ObjId(5).1 → …`.
+fn path(reached: &[(ObjId, Handle, Via)], mut k: usize) -> String {
+    let mut steps = Vec::new();
+    loop {
+        match reached[k].2 {
+            Via::Root(i) => {
+                steps.push(format!("root {i}"));
+                break;
+            }
+            Via::Slot(parent, i) => {
+                steps.push(format!("{:?}.{i}", reached[parent].0));
+                k = parent;
+            }
+        }
+    }
+    steps.reverse();
+    steps.join(" → ")
+}
+
+/// A hasher for the checker's integer keys (object ids): one multiply, no SipHash. The keys
+/// are not chosen by an adversary, so flooding is no concern.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 
 /// Why a check failed: one readable line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,7 +87,7 @@ macro_rules! fail {
 /// Compares heaps with models; remembers which heap object each model object is.
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
-    ids: HashMap<ObjId, u64>,
+    ids: IdMap<ObjId, u64>,
 }
 
 impl Checker {
@@ -155,21 +204,28 @@ impl Checker {
         model: &Model,
         roots: &[(MValue, Value)],
     ) -> Result<Census, CheckError> {
-        let mut seen: HashSet<ObjId> = HashSet::new();
-        let mut heap_ids: HashMap<u64, ObjId> = HashMap::new();
-        let mut queue: VecDeque<(ObjId, Handle, String)> = VecDeque::new();
+        let mut seen: IdSet<ObjId> = IdSet::default();
+        let mut heap_ids: IdMap<u64, ObjId> = IdMap::default();
+        // Breadth-first: `reached[k]` is an object, its handle and how it was reached; the
+        // queue is the suffix of `reached` not yet visited. Paths are spelled out only for
+        // an error message.
+        let mut reached: Vec<(ObjId, Handle, Via)> = Vec::new();
         for (i, &(m, v)) in roots.iter().enumerate() {
             self.compare_value(heap, m, v)
                 .map_err(|e| CheckError(format!("root {i}: {e}")))?;
             if let (MValue::Ref(id), Value::Ref(h)) = (m, v) {
                 if seen.insert(id) {
-                    queue.push_back((id, h, format!("root {i}")));
+                    reached.push((id, h, Via::Root(i)));
                 }
             }
         }
         let mut census = Census::default();
-        while let Some((id, h, path)) = queue.pop_front() {
-            let ctx = |e: &dyn fmt::Display| CheckError(format!("{path} → {id:?}: {e}"));
+        let mut children = Vec::new();
+        let mut next = 0;
+        while let Some(&(id, h, _)) = reached.get(next) {
+            let ctx = |e: &dyn fmt::Display| {
+                CheckError(format!("{} → {id:?}: {e}", path(&reached, next)))
+            };
             let obj = model
                 .object(id)
                 .ok_or_else(|| ctx(&"reachable in the model but not tracked"))?;
@@ -204,12 +260,14 @@ impl Checker {
                 let v = heap.get(h, i).map_err(|e| ctx(&e))?;
                 self.compare_value(heap, m, v)
                     .map_err(|e| ctx(&format!("slot {i}: {e}")))?;
-                if let (MValue::Ref(next), Value::Ref(nh)) = (m, v) {
-                    if seen.insert(next) {
-                        queue.push_back((next, nh, format!("{path} → {id:?}.{i}")));
+                if let (MValue::Ref(next_id), Value::Ref(nh)) = (m, v) {
+                    if seen.insert(next_id) {
+                        children.push((next_id, nh, Via::Slot(next, i)));
                     }
                 }
             }
+            reached.append(&mut children);
+            next += 1;
         }
         Ok(census)
     }
@@ -217,11 +275,21 @@ impl Checker {
     /// After a full collection: the heap holds exactly the model's reachable objects, plus
     /// `extra` (objects allocated after the collection that no root holds yet).
     pub fn check_exact(&self, heap: &Heap, model: &Model, extra: Census) -> Result<(), CheckError> {
-        let (small, large) = model.reachable_census(u64::MAX);
+        let (reachable, large) = model.reachable_census(u64::MAX);
         debug_assert_eq!(large, Census::default());
+        self.check_exact_census(heap, reachable, extra)
+    }
+
+    /// [`check_exact`](Self::check_exact) with the model's reachable census already taken.
+    pub fn check_exact_census(
+        &self,
+        heap: &Heap,
+        reachable: Census,
+        extra: Census,
+    ) -> Result<(), CheckError> {
         let want = Census {
-            objects: small.objects + extra.objects,
-            bytes: small.bytes + extra.bytes,
+            objects: reachable.objects + extra.objects,
+            bytes: reachable.bytes + extra.bytes,
         };
         let usage = heap.usage();
         let got = Census {

@@ -13,8 +13,9 @@
 //! - [`Op`] / [`Ops`] — programs in a form where every sequence is valid, and the
 //!   [`Harness`] that replays them against a heap and the model, checking each result and
 //!   running the checker after every collection (requested or triggered).
-//! - [`strategy`] — proptest strategies for programs and heap shapes; [`decode`] — the same
-//!   programs from arbitrary bytes, for fuzzers.
+//! - [`strategy`] — proptest strategies for programs and heap shapes; [`decode`](mod@decode) — the same
+//!   programs from arbitrary bytes, for fuzzers; [`hostile`] — hostile configurations and
+//!   frame and scope misuse from arbitrary bytes.
 //!
 //! The harness guarantees are listed in [`harness`]'s documentation; the property suites in
 //! `gc/tests/prop_*.rs` and the fuzz targets in `fuzz/` run it under every plan.
@@ -129,15 +130,21 @@
 pub mod checker;
 pub mod decode;
 pub mod harness;
+pub mod hostile;
 pub mod model;
 pub mod op;
+pub mod slot_source;
 pub mod strategy;
 
 pub use checker::{CheckError, Checker};
-pub use decode::{decode, decode_ops};
-pub use harness::{run_on_every_plan, Failure, Harness, RunReport, SlotSource};
-pub use model::{Census, FrameRef, LocalRef, MObject, MValue, Model, ObjId, RootId, SourceKey};
+pub use decode::{decode, decode_config, decode_ops, decode_ops_with, decode_raw, fuzz_profiles};
+pub use harness::{run_on_every_plan, Failure, Harness, RunReport};
+pub use hostile::{decode_hostile, run_hostile, HostileCase, Misuse, ScopeBody};
+pub use model::{
+    Census, FrameRef, Live, LocalRef, MObject, MValue, Model, ObjId, RootId, SourceKey,
+};
 pub use op::{Op, Ops, Sel, ValSel};
+pub use slot_source::SlotSource;
 pub use strategy::{config, ops, profiles, Sizes};
 
 /// The proptest version the strategies are built with, for embedders' own strategies.

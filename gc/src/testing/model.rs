@@ -8,7 +8,7 @@
 //! for misuse (stale handles, out-of-bounds slots, frames popped out of order).
 
 use crate::{HeapError, RootKind, TypeTag};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A model object's identity (allocation order, from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -413,28 +413,47 @@ impl Model {
 
     /// The objects reachable from the roots.
     pub fn reachable(&self) -> BTreeSet<ObjId> {
-        let mut seen = BTreeSet::new();
-        let mut queue: VecDeque<ObjId> = self
+        let live = self.live();
+        self.objects
+            .keys()
+            .filter(|&&id| live.contains(id))
+            .copied()
+            .collect()
+    }
+
+    /// The objects reachable from the roots, as a [`Live`] set (cheaper to build and to
+    /// query than [`reachable`](Self::reachable)'s ordered set).
+    pub fn live(&self) -> Live {
+        let mut seen = vec![false; self.next_id as usize];
+        let mut stack: Vec<ObjId> = self
             .roots()
             .into_iter()
             .filter_map(|(_, v)| v.as_ref())
             .collect();
-        while let Some(id) = queue.pop_front() {
-            if !seen.insert(id) {
+        while let Some(id) = stack.pop() {
+            let mark = &mut seen[id.0 as usize];
+            if *mark {
                 continue;
             }
+            *mark = true;
             let obj = &self.objects[&id];
-            queue.extend(obj.slots.iter().filter_map(|v| v.as_ref()));
+            stack.extend(obj.slots.iter().filter_map(|v| v.as_ref()));
         }
-        seen
+        Live(seen)
     }
 
     /// Count and bytes of the reachable objects; `large_over` splits off objects larger
     /// than that many bytes (the second census).
     pub fn reachable_census(&self, large_over: u64) -> (Census, Census) {
+        self.census_of(&self.live(), large_over)
+    }
+
+    /// [`reachable_census`](Self::reachable_census) of a set computed by
+    /// [`live`](Self::live) (no other change to the model since).
+    pub fn census_of(&self, live: &Live, large_over: u64) -> (Census, Census) {
         let (mut small, mut large) = (Census::default(), Census::default());
-        for id in self.reachable() {
-            let size = self.objects[&id].size();
+        for (_, obj) in self.objects.iter().filter(|(&id, _)| live.contains(id)) {
+            let size = obj.size();
             let c = if size > large_over {
                 &mut large
             } else {
@@ -448,17 +467,33 @@ impl Model {
 
     /// Forgets the objects no root reaches (they can never be named again); returns their ids.
     pub fn prune(&mut self) -> Vec<ObjId> {
-        let live = self.reachable();
-        let dead: Vec<ObjId> = self
-            .objects
-            .keys()
-            .filter(|id| !live.contains(id))
-            .copied()
-            .collect();
-        for id in &dead {
-            self.objects.remove(id);
-        }
+        let live = self.live();
+        self.prune_to(&live)
+    }
+
+    /// [`prune`](Self::prune) with the reachable set already computed by
+    /// [`live`](Self::live) (no other change to the model since).
+    pub fn prune_to(&mut self, live: &Live) -> Vec<ObjId> {
+        let mut dead = Vec::new();
+        self.objects.retain(|&id, _| {
+            let keep = live.contains(id);
+            if !keep {
+                dead.push(id);
+            }
+            keep
+        });
         dead
+    }
+}
+
+/// The objects reachable in a [`Model`] at one moment, from [`Model::live`].
+#[derive(Clone, Debug)]
+pub struct Live(Vec<bool>);
+
+impl Live {
+    /// Whether object `id` is reachable.
+    pub fn contains(&self, id: ObjId) -> bool {
+        self.0.get(id.0 as usize).copied().unwrap_or(false)
     }
 }
 

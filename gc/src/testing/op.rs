@@ -213,6 +213,34 @@ pub enum Op {
         /// The object's slot read.
         field: u8,
     },
+    /// `set_raw` of the word one source slot holds into a field of the object another
+    /// source slot references: an edge made without any handle.
+    RawLink {
+        /// The source holding the object.
+        source: Sel,
+        /// The slot holding the object.
+        slot: u8,
+        /// The object's slot written (may be out of bounds).
+        field: u8,
+        /// The source holding the value.
+        from: Sel,
+        /// The slot holding the value.
+        from_slot: u8,
+    },
+    /// `get_raw` of a field of the object a source slot references, the word kept straight
+    /// in a source slot (and compared with the model).
+    RawLoad {
+        /// The source holding the object.
+        source: Sel,
+        /// The slot holding the object.
+        slot: u8,
+        /// The object's slot read (may be out of bounds).
+        field: u8,
+        /// The source receiving the word.
+        into: Sel,
+        /// The slot receiving the word.
+        into_slot: u8,
+    },
     /// `alloc_raw`, stored straight into a source slot.
     AllocRaw {
         /// The source.

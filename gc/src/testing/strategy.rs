@@ -24,6 +24,15 @@ pub struct Sizes {
 }
 
 impl Sizes {
+    /// The fuzzers' bounds (see [`decode`](mod@super::decode)): short programs whose large
+    /// objects still overflow a 4 KiB nursery and reach the large-object space.
+    pub const FUZZ: Sizes = Sizes {
+        max_ops: super::decode::MAX_OPS,
+        max_chain: 48,
+        max_large_slots: 160,
+        max_large_bytes: 3072,
+    };
+
     /// The default sizes: long programs natively, short ones under Miri.
     pub fn default_for_target() -> Sizes {
         if cfg!(miri) {
@@ -107,6 +116,12 @@ pub fn op(sizes: Sizes) -> impl Strategy<Value = Op> {
         }),
         1 => (sel(), 0u8..8, 0u8..9)
             .prop_map(|(source, slot, field)| Op::RawRead { source, slot, field }),
+        1 => (sel(), 0u8..8, 0u8..9, sel(), 0u8..8).prop_map(
+            |(source, slot, field, from, from_slot)| Op::RawLink { source, slot, field, from, from_slot }
+        ),
+        1 => (sel(), 0u8..8, 0u8..9, sel(), 0u8..8).prop_map(
+            |(source, slot, field, into, into_slot)| Op::RawLoad { source, slot, field, into, into_slot }
+        ),
         1 => (sel(), 0u8..8, 0u16..=8, 0u16..=64).prop_map(|(source, slot, slots, bytes)| {
             Op::AllocRaw { source, slot, slots, bytes }
         }),
