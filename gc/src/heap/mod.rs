@@ -46,6 +46,20 @@ pub enum SpaceKind {
 }
 
 /// A garbage-collected heap. See the [crate documentation](crate) for the model and an example.
+///
+/// A heap belongs to the thread that made it: neither it nor its [`Persistent`](crate::Persistent) roots can be
+/// sent to another thread (their release queue is shared with the heap without locks).
+///
+/// ```compile_fail
+/// let heap = gclab::Heap::new().unwrap();
+/// std::thread::spawn(move || drop(heap)); // `Heap` is not `Send`
+/// ```
+///
+/// ```compile_fail
+/// let mut heap = gclab::Heap::new().unwrap();
+/// let root = heap.root(gclab::RootKind::Timer, "t", gclab::Value::Int(1)).unwrap();
+/// std::thread::spawn(move || drop(root)); // `Persistent` is not `Send`
+/// ```
 pub struct Heap {
     pub(crate) config: HeapConfig,
     /// The collector: its spaces, allocation slow path, triggers and collections.
