@@ -47,8 +47,9 @@ pub enum SpaceKind {
 
 /// A garbage-collected heap. See the [crate documentation](crate) for the model and an example.
 ///
-/// A heap belongs to the thread that made it: neither it nor its [`Persistent`](crate::Persistent) roots can be
-/// sent to another thread (their release queue is shared with the heap without locks).
+/// A heap belongs to the thread that made it: neither it nor its
+/// [`Persistent`](crate::Persistent) roots can be sent to another thread (their release queue
+/// is shared with the heap without locks).
 ///
 /// ```compile_fail
 /// let heap = gclab::Heap::new().unwrap();
