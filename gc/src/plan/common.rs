@@ -60,6 +60,19 @@ impl Heap {
     }
 }
 
+/// The write barrier's slow path for a generational plan: adds `obj` to the remembered set
+/// unless its flag says it is there already.
+pub(crate) fn remember(remset: &mut Vec<ObjPtr>, obj: ObjPtr) {
+    // SAFETY: `obj` is a live old or large object (it was resolved from a root or is the
+    // target of a store in progress).
+    unsafe {
+        if !obj.has_flag(Flags::REMEMBERED) {
+            obj.set_flag(Flags::REMEMBERED, true);
+            remset.push(obj);
+        }
+    }
+}
+
 /// Marks `old` and `large` from the roots with an explicit stack, tracing through the nursery
 /// objects in `young` (`(start, len)`) in place with their header mark flag, then sweeps `old`
 /// and `large` and drops the remembered objects the sweep frees from `remset`. Marked nursery

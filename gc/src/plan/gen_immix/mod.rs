@@ -236,14 +236,7 @@ impl PlanOps for GenImmix {
 
     #[cold]
     fn remember(&mut self, obj: ObjPtr) {
-        // SAFETY: `obj` is a live old or large object (it was resolved from a root or is the
-        // target of a store in progress).
-        unsafe {
-            if !obj.has_flag(Flags::REMEMBERED) {
-                obj.set_flag(Flags::REMEMBERED, true);
-                self.remset.push(obj);
-            }
-        }
+        super::common::remember(&mut self.remset, obj);
     }
 
     fn remembered(&self) -> &[ObjPtr] {

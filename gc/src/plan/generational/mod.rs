@@ -21,7 +21,7 @@ use crate::collector::scavenge::Scavenger;
 use crate::config::HeapConfig;
 use crate::error::HeapError;
 use crate::heap::{Heap, SpaceKind};
-use crate::object::{Flags, ObjPtr};
+use crate::object::ObjPtr;
 use crate::roots::RootTable;
 use crate::space::{CopySpace, LargeObjectSpace, OldSpace, Space};
 use crate::stats::{CollectionCause, CollectionKind};
@@ -202,14 +202,7 @@ impl PlanOps for Generational {
 
     #[cold]
     fn remember(&mut self, obj: ObjPtr) {
-        // SAFETY: `obj` is a live old or large object (it was resolved from a root or is the
-        // target of a store in progress).
-        unsafe {
-            if !obj.has_flag(Flags::REMEMBERED) {
-                obj.set_flag(Flags::REMEMBERED, true);
-                self.remset.push(obj);
-            }
-        }
+        super::common::remember(&mut self.remset, obj);
     }
 
     fn remembered(&self) -> &[ObjPtr] {
