@@ -19,12 +19,15 @@
 //! [`Heap::push_frame`]: crate::Heap::push_frame
 //! [`Heap::pop_frame`]: crate::Heap::pop_frame
 
+mod handle;
 mod kind;
+mod label;
 mod serial;
 mod source;
+mod sources;
 mod table;
 
+pub use handle::{Frame, Handle, Persistent};
 pub use kind::RootKind;
 pub use source::{RootSource, RootVisitor, SourceId};
 pub(crate) use table::RootTable;
-pub use table::{Frame, Handle, Persistent};

@@ -1,84 +1,22 @@
 //! The root tables: frames of locals, persistent entries, globals and sources.
+//!
+//! Invariant: every word in `locals` and in a live entry is an immediate or a reference to a
+//! live object, and [`RootTable::for_each_slot_mut`] shows the collector every one of them.
 
+use super::handle::{Frame, Handle, Persistent, LOCAL_BIT};
 use super::kind::RootKind;
+use super::label::{FrameLabel, RootLabel, RootRef};
 use super::serial::Serials;
-use super::source::{ErasedSource, RootVisitor, SourceId};
+use super::source::{ErasedSource, RootVisitor};
+use super::sources::SourceEntry;
 use crate::error::HeapError;
 use crate::value::RawValue;
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
-
-const LOCAL_BIT: u32 = 1 << 31;
-
-/// A rooted reference to an object: a local in a frame, or a persistent root.
-///
-/// Handles are plain indices plus a check number; the collector updates the slot they name,
-/// never the handle, so a handle stays valid across collections for as long as its root
-/// lives. Using a handle whose frame was popped, or whose persistent root was released,
-/// returns [`HeapError::StaleHandle`]; using it on another heap returns
-/// [`HeapError::WrongHeap`] (no two heaps share a check number: see `roots::serial`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Handle {
-    index: u32,
-    check: u32,
-}
-
-/// A call-stack frame, returned by [`Heap::push_frame`](crate::Heap::push_frame).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[must_use = "a frame must be popped with Heap::pop_frame"]
-pub struct Frame {
-    pub(crate) serial: u32,
-    pub(crate) depth: u32,
-}
-
-impl Frame {
-    /// Depth of the frame (the top-level frame is depth 0).
-    pub fn depth(&self) -> u32 {
-        self.depth
-    }
-}
-
-/// A root that lives until it is released ([`Heap::release`](crate::Heap::release)) or dropped.
-///
-/// Dropping a `Persistent` queues its release; the heap processes the queue before its next
-/// collection, so the object stays alive until then at most.
-pub struct Persistent {
-    handle: Handle,
-    queue: Rc<RefCell<Vec<Handle>>>,
-    released: bool,
-}
-
-impl Persistent {
-    /// The handle to use in [`Value::Ref`](crate::Value::Ref) and the object accessors.
-    pub fn handle(&self) -> Handle {
-        self.handle
-    }
-}
-
-impl std::fmt::Debug for Persistent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Persistent({:?})", self.handle)
-    }
-}
-
-impl Drop for Persistent {
-    fn drop(&mut self) {
-        if !self.released {
-            self.queue.borrow_mut().push(self.handle);
-        }
-    }
-}
-
-impl From<&Persistent> for Handle {
-    fn from(p: &Persistent) -> Handle {
-        p.handle
-    }
-}
 
 struct Entry {
     value: RawValue,
@@ -94,67 +32,13 @@ struct FrameRecord {
     label: FrameLabel,
 }
 
-/// A frame's label: a `'static` string costs nothing to push; others are shared.
-#[derive(Clone)]
-enum FrameLabel {
-    Static(&'static str),
-    Shared(Rc<str>),
-}
-
-impl std::ops::Deref for FrameLabel {
-    type Target = str;
-    fn deref(&self) -> &str {
-        match self {
-            FrameLabel::Static(s) => s,
-            FrameLabel::Shared(s) => s,
-        }
-    }
-}
-
-impl std::fmt::Display for FrameLabel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
-}
-
 /// Frame labels are mostly the same few strings (a function's name, pushed on every call):
 /// the last few are kept so pushing a frame with one of them costs a string compare and a
 /// non-atomic reference-count increment instead of an allocation.
 const LABEL_CACHE: usize = 8;
 
-struct SourceEntry {
-    kind: RootKind,
-    label: Arc<str>,
-    check: u32,
-    source: Option<Box<dyn ErasedSource>>,
-}
-
-/// One root, for diagnostics.
-pub(crate) struct RootRef<'a> {
-    pub kind: RootKind,
-    pub label: RootLabel<'a>,
-    pub value: RawValue,
-}
-
-/// A root's label, built lazily (locals are named after their frame).
-pub(crate) enum RootLabel<'a> {
-    Named(&'a Arc<str>),
-    Local { frame: &'a str, index: u32 },
-    Source { source: &'a Arc<str>, index: u32 },
-}
-
-impl RootLabel<'_> {
-    pub fn to_arc(&self) -> Arc<str> {
-        match self {
-            RootLabel::Named(s) => Arc::clone(s),
-            RootLabel::Local { frame, index } => format!("{frame} local #{index}").into(),
-            RootLabel::Source { source, index } => format!("{source}[{index}]").into(),
-        }
-    }
-}
-
 pub(crate) struct RootTable {
-    serials: Serials,
+    pub(super) serials: Serials,
     /// Each local with the serial of the frame that owns it (checked on every use).
     locals: Vec<(RawValue, u32)>,
     frames: Vec<FrameRecord>,
@@ -168,7 +52,7 @@ pub(crate) struct RootTable {
     free_entries: Vec<u32>,
     globals: HashMap<Arc<str>, u32>,
     released: Rc<RefCell<Vec<Handle>>>,
-    sources: Vec<SourceEntry>,
+    pub(super) sources: Vec<SourceEntry>,
     /// Sources whose `visit_roots` panicked during the current collection, with the panic:
     /// skipped by the rest of the collection, unregistered when it ends.
     panicked: Vec<(usize, Box<dyn Any + Send>)>,
@@ -506,58 +390,6 @@ impl RootTable {
             let e = &self.entries[h.index as usize];
             Some((e.kind, Arc::clone(&e.label)))
         }
-    }
-
-    // ----- external sources -----
-
-    pub fn add_source<S: super::RootSource>(
-        &mut self,
-        kind: RootKind,
-        label: Arc<str>,
-        s: S,
-    ) -> SourceId<S> {
-        let check = self.serials.next();
-        let entry = SourceEntry {
-            kind,
-            label,
-            check,
-            source: Some(Box::new(s)),
-        };
-        let index = match self.sources.iter().position(|e| e.source.is_none()) {
-            Some(i) => {
-                self.sources[i] = entry;
-                i
-            }
-            None => {
-                self.sources.push(entry);
-                self.sources.len() - 1
-            }
-        };
-        SourceId {
-            index: index as u32,
-            check,
-            _type: PhantomData,
-        }
-    }
-
-    pub fn source_mut<S: super::RootSource>(&mut self, id: &SourceId<S>) -> Option<&mut S> {
-        let e = self.sources.get_mut(id.index as usize)?;
-        if e.check != id.check {
-            return None;
-        }
-        e.source.as_mut()?.as_any_mut().downcast_mut::<S>()
-    }
-
-    pub fn remove_source<S: super::RootSource>(&mut self, id: SourceId<S>) -> Option<S> {
-        let e = self.sources.get_mut(id.index as usize)?;
-        if e.check != id.check || e.source.is_none() {
-            return None;
-        }
-        e.source.take()?.into_any().downcast::<S>().ok().map(|b| *b)
-    }
-
-    pub fn source_count(&self) -> usize {
-        self.sources.iter().filter(|e| e.source.is_some()).count()
     }
 
     // ----- what the collector sees -----
