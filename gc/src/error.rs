@@ -98,6 +98,13 @@ pub enum HeapError {
     Config(String),
     /// The operating system refused memory when the heap was created.
     Map(String),
+    /// A [`RootStack`](crate::RootStack) index past the top of the stack.
+    StackOutOfBounds {
+        /// The index asked for.
+        index: usize,
+        /// The stack's length.
+        len: usize,
+    },
 }
 
 impl fmt::Display for HeapError {
@@ -138,6 +145,12 @@ impl fmt::Display for HeapError {
             }
             HeapError::Config(msg) => write!(f, "invalid heap configuration: {msg}"),
             HeapError::Map(msg) => write!(f, "could not map heap memory: {msg}"),
+            HeapError::StackOutOfBounds { index, len } => {
+                write!(
+                    f,
+                    "root stack index {index} out of bounds for a stack of {len} slots"
+                )
+            }
         }
     }
 }

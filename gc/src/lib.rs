@@ -112,7 +112,9 @@ pub use config::{HeapConfig, Plan};
 pub use error::{HeapError, OutOfMemory};
 pub use heap::{Heap, SpaceKind, TypeInfo};
 pub use object::{object_size, TypeTag};
-pub use roots::{Frame, Handle, Persistent, RootKind, RootSource, RootVisitor, SourceId};
+pub use roots::{
+    Frame, Handle, Persistent, RootKind, RootSource, RootStack, RootVisitor, SourceId,
+};
 pub use stats::{
     CollectionCause, CollectionKind, GcEvent, HeapUsage, PauseSummary, SpaceUsage, Stats,
 };

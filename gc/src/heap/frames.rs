@@ -47,6 +47,52 @@ impl Heap {
         self.expose(raw)
     }
 
+    /// Pops the top frame and re-roots the object `keep` names in the frame below, returning
+    /// its new handle: [`pop_frame_escape`](Self::pop_frame_escape) without the
+    /// `.as_ref().expect(..)`.
+    ///
+    /// # Errors
+    /// A stale `keep`, or [`HeapError::NotAnObject`] if it holds an immediate (then, as on
+    /// every error, nothing is popped); [`HeapError::FrameOrder`] as in `pop_frame`.
+    #[inline]
+    pub fn pop_frame_escape_handle(
+        &mut self,
+        frame: Frame,
+        keep: impl Into<Handle>,
+    ) -> Result<Handle, HeapError> {
+        let raw = self.roots.get(keep.into())?;
+        if !raw.is_ref() {
+            return Err(HeapError::NotAnObject);
+        }
+        self.roots.pop_frame(frame)?;
+        Ok(self.roots.push_local(raw))
+    }
+
+    /// Pops the top frame and returns `value` into the frame below: an immediate as it is, a
+    /// reference re-rooted as a local there (a function's return value, whatever its type).
+    ///
+    /// ```
+    /// # use gclab::{Heap, Value};
+    /// let mut heap = Heap::new()?;
+    /// let f = heap.push_frame_static("add");
+    /// assert_eq!(heap.pop_frame_return(f, Value::Int(3))?, Value::Int(3));
+    /// let f = heap.push_frame_static("cons");
+    /// let pair = heap.alloc(1, 2, 0)?;
+    /// let kept = heap.pop_frame_return(f, pair)?.as_ref().unwrap();
+    /// assert_eq!(heap.slot_count(kept)?, 2);
+    /// # Ok::<(), gclab::HeapError>(())
+    /// ```
+    #[inline]
+    pub fn pop_frame_return(
+        &mut self,
+        frame: Frame,
+        value: impl Into<Value>,
+    ) -> Result<Value, HeapError> {
+        let raw = self.resolve(value.into())?;
+        self.roots.pop_frame(frame)?;
+        self.expose(raw)
+    }
+
     /// Runs `f` inside a new frame and pops it afterwards, with any frames `f` pushed and
     /// left: when `scope` returns — `f`'s result, success or error, whatever its error type
     /// — or unwinds from a panic in `f`, the frame depth is what it was before the call.

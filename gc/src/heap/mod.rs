@@ -12,6 +12,7 @@ mod access;
 mod alloc;
 mod frames;
 mod raw;
+mod stack;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -8,6 +8,8 @@
 //! - **persistent roots** ([`Persistent`]) of any other kind — timers, listeners, pending
 //!   callbacks, promises, embedder handles — alive until released or dropped;
 //! - **named globals**;
+//! - **root stacks** ([`RootStack`]): an interpreter's operand stack, owned by the embedder
+//!   and shared with the heap, whose push/pop/get/set cost a bounds check and a store;
 //! - **external root sources** ([`RootSource`]): an embedder's own slots (an interpreter's
 //!   operand stack, say) that the collector visits and updates.
 //!
@@ -25,9 +27,11 @@ mod label;
 mod serial;
 mod source;
 mod sources;
+mod stack;
 mod table;
 
 pub use handle::{Frame, Handle, Persistent};
 pub use kind::RootKind;
 pub use source::{RootSource, RootVisitor, SourceId};
+pub use stack::RootStack;
 pub(crate) use table::RootTable;

@@ -62,6 +62,11 @@ impl Serials {
         self.left = 1 << BLOCK_BITS;
     }
 
+    /// The first block this heap took: an identity no other live heap shares.
+    pub fn first_block(&self) -> u32 {
+        self.blocks[0]
+    }
+
     /// Whether `n` is one of this heap's numbers (then a mismatch means a stale handle, else
     /// a handle of another heap).
     pub fn owns(&self, n: u32) -> bool {

@@ -9,6 +9,7 @@ use super::label::{FrameLabel, RootLabel, RootRef};
 use super::serial::Serials;
 use super::source::{ErasedSource, RootVisitor};
 use super::sources::SourceEntry;
+use super::stack::StackCell;
 use crate::error::HeapError;
 use crate::value::RawValue;
 use std::any::Any;
@@ -39,6 +40,8 @@ const LABEL_CACHE: usize = 8;
 
 pub(crate) struct RootTable {
     pub(super) serials: Serials,
+    /// `serials.first_block()`, kept where the root-stack checks read it in one load.
+    id: u32,
     /// Each local with the serial of the frame that owns it (checked on every use).
     locals: Vec<(RawValue, u32)>,
     frames: Vec<FrameRecord>,
@@ -53,6 +56,9 @@ pub(crate) struct RootTable {
     globals: HashMap<Arc<str>, u32>,
     released: Rc<RefCell<Vec<Handle>>>,
     pub(super) sources: Vec<SourceEntry>,
+    /// Root stacks, in creation order; one whose `RootStack` was dropped (the only count
+    /// left is this one) is dropped at the next collection.
+    pub(super) stacks: Vec<Rc<StackCell>>,
     /// Sources whose `visit_roots` panicked during the current collection, with the panic:
     /// skipped by the rest of the collection, unregistered when it ends.
     panicked: Vec<(usize, Box<dyn Any + Send>)>,
@@ -63,6 +69,7 @@ impl RootTable {
         let mut serials = Serials::new();
         let top_serial = serials.next();
         RootTable {
+            id: serials.first_block(),
             locals: Vec::new(),
             frames: vec![FrameRecord {
                 base: 0,
@@ -78,9 +85,31 @@ impl RootTable {
             globals: HashMap::new(),
             released: Rc::new(RefCell::new(Vec::new())),
             sources: Vec::new(),
+            stacks: Vec::new(),
             panicked: Vec::new(),
             serials,
         }
+    }
+
+    /// This heap's identity among live heaps (its first block of check numbers).
+    #[inline(always)]
+    pub fn heap_id(&self) -> u32 {
+        self.id
+    }
+
+    /// Registers a new root stack.
+    pub fn add_stack(&mut self, kind: RootKind, label: Arc<str>) -> super::RootStack {
+        let (stack, cell) = super::RootStack::new(self.heap_id(), kind, label);
+        self.stacks.push(cell);
+        stack
+    }
+
+    /// Number of root stacks whose `RootStack` is still held.
+    pub fn stack_count(&self) -> usize {
+        self.stacks
+            .iter()
+            .filter(|s| Rc::strong_count(s) > 1)
+            .count()
     }
 
     // ----- frames and locals -----
@@ -409,6 +438,14 @@ impl RootTable {
                 f(&mut e.value);
             }
         }
+        self.stacks.retain(|s| Rc::strong_count(s) > 1);
+        for s in &self.stacks {
+            // SAFETY: `f` is the collector's visitor, which runs no embedder code, so no
+            // `RootStack` method runs while the slots are borrowed (see `roots::stack`).
+            for v in unsafe { s.slots_mut() } {
+                f(v);
+            }
+        }
         for (i, e) in self.sources.iter_mut().enumerate() {
             if self.panicked.iter().any(|(j, _)| *j == i) {
                 continue;
@@ -466,6 +503,21 @@ impl RootTable {
                         index: i - fr.base,
                     },
                     value: self.locals[i as usize].0,
+                });
+            }
+        }
+        for s in &self.stacks {
+            // SAFETY: the slots are only read here, and `f` is the diagnostics' own
+            // visitor, which runs no embedder code (see `roots::stack`).
+            let slots = unsafe { s.slots_mut() };
+            for (i, v) in slots.iter().enumerate() {
+                f(RootRef {
+                    kind: s.kind,
+                    label: RootLabel::Source {
+                        source: &s.label,
+                        index: i as u32,
+                    },
+                    value: *v,
                 });
             }
         }
