@@ -113,7 +113,7 @@ pub use error::{HeapError, OutOfMemory};
 pub use heap::{Heap, SpaceKind, TypeInfo};
 pub use object::{object_size, TypeTag};
 pub use roots::{
-    Frame, Handle, Persistent, RootKind, RootSource, RootStack, RootVisitor, SourceId,
+    Frame, GlobalId, Handle, Persistent, RootKind, RootSource, RootStack, RootVisitor, SourceId,
 };
 pub use stats::{
     CollectionCause, CollectionKind, GcEvent, HeapUsage, PauseSummary, SpaceUsage, Stats,

@@ -11,6 +11,7 @@ use crate::value::{RawValue, Value};
 mod access;
 mod alloc;
 mod frames;
+mod globals;
 mod raw;
 mod stack;
 use std::collections::HashMap;

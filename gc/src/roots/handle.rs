@@ -73,3 +73,28 @@ impl From<&Persistent> for Handle {
         p.handle
     }
 }
+
+/// An interned global: the global's root entry, named once by
+/// [`Heap::global_id`](crate::Heap::global_id) and then read and written without hashing its
+/// name ([`Heap::get_global`](crate::Heap::get_global),
+/// [`Heap::put_global`](crate::Heap::put_global),
+/// [`Heap::global_raw`](crate::Heap::global_raw)).
+///
+/// It is a [`Handle`] to the entry, checked the same way: once the global is removed
+/// ([`Heap::remove_global`](crate::Heap::remove_global)) the id is stale. Use
+/// [`handle`](Self::handle) to pass the global's object to the object accessors directly.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct GlobalId(pub(crate) Handle);
+
+impl GlobalId {
+    /// The handle of the global's root entry (valid while the global exists).
+    pub fn handle(self) -> Handle {
+        self.0
+    }
+}
+
+impl From<GlobalId> for Handle {
+    fn from(g: GlobalId) -> Handle {
+        g.0
+    }
+}

@@ -41,8 +41,16 @@ pub(crate) struct RootRef<'a> {
 /// A root's label, built lazily (locals are named after their frame).
 pub(crate) enum RootLabel<'a> {
     Named(&'a Arc<str>),
-    Local { frame: &'a str, index: u32 },
-    Source { source: &'a Arc<str>, index: u32 },
+    Local {
+        frame: &'a str,
+        index: u32,
+    },
+    Source {
+        source: &'a Arc<str>,
+        index: u32,
+    },
+    /// A label the source gave the slot itself (`RootVisitor::visit_labelled`).
+    Owned(Arc<str>),
 }
 
 impl RootLabel<'_> {
@@ -51,6 +59,7 @@ impl RootLabel<'_> {
             RootLabel::Named(s) => Arc::clone(s),
             RootLabel::Local { frame, index } => format!("{frame} local #{index}").into(),
             RootLabel::Source { source, index } => format!("{source}[{index}]").into(),
+            RootLabel::Owned(s) => Arc::clone(s),
         }
     }
 }

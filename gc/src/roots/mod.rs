@@ -30,7 +30,7 @@ mod sources;
 mod stack;
 mod table;
 
-pub use handle::{Frame, Handle, Persistent};
+pub use handle::{Frame, GlobalId, Handle, Persistent};
 pub use kind::RootKind;
 pub use source::{RootSource, RootVisitor, SourceId};
 pub use stack::RootStack;

@@ -1,12 +1,24 @@
 //! External root sources: slots an embedder owns and the collector visits.
 
+use super::kind::RootKind;
 use crate::value::RawValue;
 use std::any::Any;
+use std::fmt;
 use std::marker::PhantomData;
 
-/// Passed to [`RootSource::visit_roots`]: call [`visit`](RootVisitor::visit) on every slot.
+/// Where a labelled visit's label goes when diagnostics walk the roots.
+pub(crate) type LabelSink<'a> = &'a mut dyn FnMut(RootKind, fmt::Arguments<'_>);
+
+/// Passed to [`RootSource::visit_roots`]: call [`visit`](RootVisitor::visit) on every slot,
+/// or [`visit_labelled`](RootVisitor::visit_labelled) /
+/// [`visit_range`](RootVisitor::visit_range) to name it in the embedder's words.
+///
+/// A collection passes no label sink, so a label costs one predictable branch and is never
+/// formatted: `format_args!` builds no string until a diagnostic (a heap graph, `why_alive`, a
+/// snapshot) asks for it.
 pub struct RootVisitor<'a> {
     f: &'a mut dyn FnMut(&mut RawValue),
+    labels: Option<LabelSink<'a>>,
 }
 
 impl std::fmt::Debug for RootVisitor<'_> {
@@ -17,7 +29,60 @@ impl std::fmt::Debug for RootVisitor<'_> {
 
 impl<'a> RootVisitor<'a> {
     pub(crate) fn new(f: &'a mut dyn FnMut(&mut RawValue)) -> Self {
-        RootVisitor { f }
+        RootVisitor { f, labels: None }
+    }
+
+    /// A visitor for diagnostics: `labels` hears the label of each labelled slot right after
+    /// `f` saw the slot.
+    pub(crate) fn describing(f: &'a mut dyn FnMut(&mut RawValue), labels: LabelSink<'a>) -> Self {
+        RootVisitor {
+            f,
+            labels: Some(labels),
+        }
+    }
+
+    /// Visits one slot and names it: diagnostics show it as `[kind] label` instead of the
+    /// source's label and slot index.
+    ///
+    /// ```
+    /// # use gclab::{RawValue, RootKind, RootSource, RootVisitor};
+    /// struct Globals { counter: RawValue, stack: Vec<RawValue> }
+    /// // SAFETY: every slot is shown to the visitor.
+    /// unsafe impl RootSource for Globals {
+    ///     fn visit_roots(&mut self, v: &mut RootVisitor<'_>) {
+    ///         v.visit_labelled(&mut self.counter, RootKind::Global, format_args!("counter"));
+    ///         v.visit_range(&mut self.stack, RootKind::StackFrame, "operand stack");
+    ///     }
+    /// }
+    /// ```
+    #[inline]
+    pub fn visit_labelled(
+        &mut self,
+        slot: &mut RawValue,
+        kind: RootKind,
+        label: fmt::Arguments<'_>,
+    ) {
+        (self.f)(slot);
+        if let Some(l) = self.labels.as_mut() {
+            l(kind, label)
+        }
+    }
+
+    /// Visits every slot of a slice, named `name[i]` with `kind` in diagnostics.
+    pub fn visit_range(&mut self, slots: &mut [RawValue], kind: RootKind, name: &str) {
+        match self.labels.as_mut() {
+            None => {
+                for s in slots {
+                    (self.f)(s)
+                }
+            }
+            Some(l) => {
+                for (i, s) in slots.iter_mut().enumerate() {
+                    (self.f)(s);
+                    l(kind, format_args!("{name}[{i}]"));
+                }
+            }
+        }
     }
 
     /// Visits one slot. The collector may rewrite it (the object moved).

@@ -327,6 +327,18 @@ impl RootTable {
         self.globals.insert(label, h.index);
     }
 
+    /// The interned id of global `name`, creating it (`undefined`) if needed.
+    pub fn global_id(&mut self, name: &str) -> Handle {
+        if let Some(&i) = self.globals.get(name) {
+            let check = self.entries[i as usize].check;
+            return Handle { index: i, check };
+        }
+        let label: Arc<str> = name.into();
+        let h = self.add_entry(RootKind::Global, Arc::clone(&label), RawValue::UNDEFINED);
+        self.globals.insert(label, h.index);
+        h
+    }
+
     pub fn global(&self, name: &str) -> Option<RawValue> {
         self.globals
             .get(name)
@@ -524,17 +536,31 @@ impl RootTable {
         for e in &mut self.sources {
             let (kind, label) = (e.kind, &e.label);
             if let Some(s) = e.source.as_mut() {
-                let mut values = Vec::new();
-                s.visit(&mut RootVisitor::new(&mut |v: &mut RawValue| {
-                    values.push(*v)
-                }));
-                for (i, v) in values.into_iter().enumerate() {
+                // Each slot, with the kind and label the source gave it, if any (the label
+                // sink hears a labelled slot right after the slot itself).
+                let rows: RefCell<Vec<(RawValue, Option<(RootKind, Arc<str>)>)>> =
+                    RefCell::new(Vec::new());
+                let mut values = |v: &mut RawValue| rows.borrow_mut().push((*v, None));
+                let mut labels = |k: RootKind, l: std::fmt::Arguments<'_>| {
+                    if let Some(last) = rows.borrow_mut().last_mut() {
+                        last.1 = Some((k, l.to_string().into()));
+                    }
+                };
+                s.visit(&mut RootVisitor::describing(&mut values, &mut labels));
+                for (i, (v, named)) in rows.into_inner().into_iter().enumerate() {
+                    let (kind, label) = match named {
+                        Some((k, l)) => (k, RootLabel::Owned(l)),
+                        None => (
+                            kind,
+                            RootLabel::Source {
+                                source: label,
+                                index: i as u32,
+                            },
+                        ),
+                    };
                     f(RootRef {
                         kind,
-                        label: RootLabel::Source {
-                            source: label,
-                            index: i as u32,
-                        },
+                        label,
                         value: v,
                     });
                 }
