@@ -19,6 +19,9 @@ use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
 
+/// A source's slot as diagnostics see it: its word, and the kind and label it was given.
+type SourceRow = (RawValue, Option<(RootKind, Arc<str>)>);
+
 struct Entry {
     value: RawValue,
     kind: RootKind,
@@ -538,8 +541,7 @@ impl RootTable {
             if let Some(s) = e.source.as_mut() {
                 // Each slot, with the kind and label the source gave it, if any (the label
                 // sink hears a labelled slot right after the slot itself).
-                let rows: RefCell<Vec<(RawValue, Option<(RootKind, Arc<str>)>)>> =
-                    RefCell::new(Vec::new());
+                let rows: RefCell<Vec<SourceRow>> = RefCell::new(Vec::new());
                 let mut values = |v: &mut RawValue| rows.borrow_mut().push((*v, None));
                 let mut labels = |k: RootKind, l: std::fmt::Arguments<'_>| {
                     if let Some(last) = rows.borrow_mut().last_mut() {
