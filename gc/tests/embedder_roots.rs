@@ -78,3 +78,58 @@ fn interned_globals_read_and_write_by_id() -> Result<(), HeapError> {
     assert_eq!(heap.get_global(other), Err(HeapError::WrongHeap));
     Ok(())
 }
+
+#[test]
+fn why_alive_names_every_root_but_the_handle_asked_with() -> Result<(), HeapError> {
+    let mut heap = Heap::new()?;
+    heap.register_type(1, "Box", &["value"]);
+    heap.register_type(2, "Leaf", &[]);
+    let f = heap.push_frame("main");
+    let leaf = heap.alloc(2, 0, 0)?;
+    let why = heap.why_alive(leaf)?;
+    assert!(why.path.is_none() && why.roots.is_empty());
+    assert!(
+        why.to_string()
+            .ends_with("is held only by the handle asked with"),
+        "{why}"
+    );
+
+    let boxed = heap.alloc(1, 1, 0)?;
+    heap.set(boxed, 0, leaf)?;
+    heap.set_global("config", boxed)?;
+    let mut stack = heap.root_stack("operand stack");
+    heap.stack_push(&mut stack, Value::Int(0))?;
+    heap.stack_push(&mut stack, leaf)?;
+    let timer = heap.root(RootKind::Timer, "tick", boxed)?;
+    let why = heap.why_alive(leaf)?;
+    let roots: Vec<String> = why
+        .roots
+        .iter()
+        .map(|r| format!("[{}] {}", r.kind, r.label))
+        .collect();
+    // `boxed` is still a local of main (#1); `leaf` itself (#0) is the handle asked with.
+    assert_eq!(
+        roots,
+        [
+            "[global] config",
+            "[timer] tick",
+            "[stack frame] main local #1",
+            "[stack frame] operand stack[1]",
+        ]
+    );
+    // The shortest path: the stack slot holds the leaf directly.
+    assert_eq!(
+        why.path.unwrap().folded().to_string(),
+        "[stack frame] operand stack[1] → Leaf (16 B)"
+    );
+    stack.truncate(0);
+    let why = heap.why_alive(leaf)?;
+    assert_eq!(
+        why.path.unwrap().folded().to_string(),
+        "[global] config → Box .value → Leaf (16 B)"
+    );
+    heap.release(timer)?;
+    heap.pop_frame(f)?;
+    assert_eq!(heap.why_alive(leaf), Err(HeapError::StaleHandle));
+    Ok(())
+}

@@ -15,6 +15,15 @@ impl Heap {
     ///
     /// Does not collect and does not change any object, root or statistic.
     pub fn graph(&mut self) -> HeapGraph {
+        self.graph_indexed(None).0
+    }
+
+    /// [`graph`](Self::graph) without the root behind `skip`, with the map from object
+    /// address to node index the walk built.
+    pub(crate) fn graph_indexed(
+        &mut self,
+        skip: Option<crate::Handle>,
+    ) -> (HeapGraph, HashMap<usize, u32>) {
         let mut index: HashMap<usize, u32> = HashMap::new();
         let mut nodes: Vec<GraphNode> = Vec::new();
         let mut objs: Vec<ObjPtr> = Vec::new();
@@ -52,7 +61,7 @@ impl Heap {
             index.insert(addr, i);
             i
         };
-        self.roots.for_each_root(&mut |r| {
+        self.roots.for_each_root(skip, &mut |r| {
             if let Some(addr) = r.value.ref_addr() {
                 let target = visit(addr, &mut objs, &mut nodes);
                 roots.push(GraphRoot {
@@ -85,11 +94,14 @@ impl Heap {
             first_edge.push(edges.len() as u32);
             next += 1;
         }
-        HeapGraph {
-            nodes,
-            first_edge,
-            edges,
-            roots,
-        }
+        (
+            HeapGraph {
+                nodes,
+                first_edge,
+                edges,
+                roots,
+            },
+            index,
+        )
     }
 }

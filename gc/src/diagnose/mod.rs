@@ -4,6 +4,8 @@
 //! repeated, tested on hand-built graphs ([`HeapGraphBuilder`]) and run without holding the
 //! heap. None of them recurses over the graph.
 //!
+//! - [`Heap::why_alive`](crate::Heap::why_alive): one call from a handle to its shortest
+//!   retaining path and every root that reaches it, with long runs folded ([`WhyAlive`]).
 //! - [`PathIndex`]: shortest retaining path from a root to any object, and every root that
 //!   retains it.
 //! - [`Dominators`]: the dominator tree, retained sizes, and the largest retainers among root
@@ -17,6 +19,7 @@ pub mod graph;
 pub mod growth;
 pub mod paths;
 pub mod snapshot;
+pub mod why_alive;
 
 pub use dominators::{Dominator, Dominators, Holder, Retainer};
 pub use graph::{GraphEdge, GraphNode, GraphRoot, HeapGraph, HeapGraphBuilder, ReverseEdges};
@@ -25,3 +28,4 @@ pub use growth::{
 };
 pub use paths::{EdgeLabel, PathIndex, PathObject, PathRoot, RetainingPath};
 pub use snapshot::{root_group_name, snapshot_node_id, write_heap_snapshot};
+pub use why_alive::{Folded, WhyAlive};

@@ -495,9 +495,16 @@ impl RootTable {
 
     /// Visits every root with its kind and label, in a fixed order: globals and persistent
     /// roots by registration slot, then frames bottom to top, then external sources.
-    pub fn for_each_root(&mut self, f: &mut dyn FnMut(RootRef<'_>)) {
-        for e in &self.entries {
-            if e.live {
+    ///
+    /// `skip` leaves out the root behind one handle (`why_alive` asks about an object without
+    /// counting the handle it was asked with).
+    pub fn for_each_root(&mut self, skip: Option<Handle>, f: &mut dyn FnMut(RootRef<'_>)) {
+        let skip_local = skip
+            .filter(|h| h.index & LOCAL_BIT != 0)
+            .map(|h| h.index & !LOCAL_BIT);
+        let skip_entry = skip.filter(|h| h.index & LOCAL_BIT == 0).map(|h| h.index);
+        for (k, e) in self.entries.iter().enumerate() {
+            if e.live && skip_entry != Some(k as u32) {
                 f(RootRef {
                     kind: e.kind,
                     label: RootLabel::Named(&e.label),
@@ -511,6 +518,9 @@ impl RootTable {
                 .get(k + 1)
                 .map_or(self.locals.len() as u32, |n| n.base);
             for i in fr.base..end {
+                if skip_local == Some(i) {
+                    continue;
+                }
                 f(RootRef {
                     kind: RootKind::StackFrame,
                     label: RootLabel::Local {
