@@ -13,6 +13,14 @@
 //! | `> 0xFFFB`  | nothing (as is a special other than the four)       |
 //!
 //! So no double is ever allocated, and the collector recognises a reference with one compare.
+//!
+//! **Why small integers stay 32-bit.** The integer tag leaves 48 payload bits, so a 48-bit
+//! integer would fit. We keep `i32`: the JavaScript front end needs int32 semantics (as V8's
+//! Smis), every integer read would pay a sign extension from bit 47, and [`Value::Int`]
+//! would have to become `i64`, changing every embedder's matches for a range that doubles
+//! already cover (every integer up to 2⁵³ is an exact `f64`, stored unboxed). An embedder
+//! whose language has wider integers stores them as [`Value::Float`] while exact, or as a
+//! boxed object beyond 2⁵³.
 //! [`Value`] is the safe, public view: its reference variant is a [`Handle`](crate::Handle),
 //! never an address, so safe code cannot hold an unrooted pointer.
 

@@ -74,6 +74,12 @@ impl<'h> ObjRef<'h> {
         }
     }
 
+    /// The object this view reads.
+    #[inline]
+    pub(crate) fn ptr(self) -> ObjPtr {
+        self.obj
+    }
+
     /// Number of reference slots.
     #[inline]
     pub fn slot_count(self) -> usize {

@@ -133,3 +133,41 @@ fn why_alive_names_every_root_but_the_handle_asked_with() -> Result<(), HeapErro
     assert_eq!(heap.why_alive(leaf), Err(HeapError::StaleHandle));
     Ok(())
 }
+
+#[test]
+fn escape_variants_return_handles_and_immediates() -> Result<(), HeapError> {
+    let mut heap = Heap::new()?;
+    let f = heap.push_frame_static("f");
+    let x = heap.local(Value::Int(3))?;
+    assert_eq!(heap.pop_frame_escape_handle(f, x), Err(HeapError::NotAnObject));
+    assert_eq!(heap.frame_depth(), 1, "nothing popped on error");
+    let o = heap.alloc(1, 1, 0)?;
+    let kept = heap.pop_frame_escape_handle(f, o)?;
+    assert_eq!(heap.frame_depth(), 0);
+    assert_eq!(heap.slot_count(kept)?, 1);
+    let r = heap.scope_static("s", |h| {
+        let g = h.push_frame_static("g");
+        h.pop_frame_return(g, Value::Bool(true))
+    })?;
+    assert_eq!(r, Value::Bool(true));
+    assert_eq!(heap.frame_depth(), 0);
+    Ok(())
+}
+
+#[test]
+fn find_roots_what_a_view_walk_found_and_refuses_other_heaps() -> Result<(), HeapError> {
+    let mut heap = Heap::new()?;
+    let a = heap.alloc(1, 1, 0)?;
+    let b = heap.alloc(1, 0, 0)?;
+    heap.set(a, 0, b)?;
+    assert_eq!(heap.find(a, |v| v.get_ref(0).and_then(|b| b.get_ref(0)))?, None);
+    let found = heap.find(a, |v| v.get_ref(0))?.unwrap();
+    heap.collect(CollectionKind::Minor);
+    assert!(heap.same_object(found, b)?);
+    // A view of a leaked heap lives for 'static and could be smuggled out of the closure.
+    let other: &'static mut Heap = Box::leak(Box::new(Heap::new()?));
+    let o = other.alloc(1, 0, 0)?;
+    let foreign = other.view(o)?;
+    assert_eq!(heap.find(a, |_| Some(foreign)), Err(HeapError::WrongHeap));
+    Ok(())
+}

@@ -237,4 +237,43 @@ impl Heap {
         // can move or free it while the view exists.
         Ok(unsafe { crate::ObjRef::new(o) })
     }
+
+    /// Walks from `obj` through borrowed views and roots the object `f` stops at as a local
+    /// in the current frame: a [`ViewValue::Ref`](crate::ViewValue::Ref) found by a read-only
+    /// traversal becomes a handle, with no handle per step.
+    ///
+    /// ```
+    /// # use gclab::{Heap, Value};
+    /// let mut heap = Heap::new()?;
+    /// let (a, b) = (heap.alloc(1, 1, 0)?, heap.alloc(1, 1, 0)?);
+    /// heap.set(a, 0, b)?;
+    /// heap.set(b, 0, Value::Int(7))?;
+    /// let found = heap.find(a, |v| v.get_ref(0))?.unwrap();
+    /// assert!(heap.same_object(found, b)?);
+    /// # Ok::<(), gclab::HeapError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`view`](Self::view); [`HeapError::WrongHeap`] if `f` returns a view of another
+    /// heap.
+    pub fn find(
+        &mut self,
+        obj: impl Into<Handle>,
+        f: impl for<'h> FnOnce(crate::ObjRef<'h>) -> Option<crate::ObjRef<'h>>,
+    ) -> Result<Option<Handle>, HeapError> {
+        let Some(found) = f(self.view(obj)?) else {
+            return Ok(None);
+        };
+        let o = found.ptr();
+        // A view of another heap (one leaked for `'static`, say) would coerce to `'h`: only
+        // an address inside this heap's spaces is rooted.
+        let mut ours = false;
+        self.plan
+            .for_each_space(&mut |s| ours |= s.contains(o.addr()));
+        if !ours {
+            return Err(HeapError::WrongHeap);
+        }
+        // `f` held the heap shared, so nothing collected: `o` is live and where it was seen.
+        Ok(Some(self.roots.push_local(o.to_value())))
+    }
 }

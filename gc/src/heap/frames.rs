@@ -125,6 +125,27 @@ impl Heap {
     ) -> Result<T, E> {
         let depth = self.roots.frame_depth();
         let _frame = self.push_frame(label);
+        self.finish_scope(depth, f)
+    }
+
+    /// [`scope`](Self::scope) with a `'static` label: the frame costs no label copy (for
+    /// scopes entered on every call).
+    pub fn scope_static<T, E: From<HeapError>>(
+        &mut self,
+        label: &'static str,
+        f: impl FnOnce(&mut Heap) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let depth = self.roots.frame_depth();
+        let _frame = self.push_frame_static(label);
+        self.finish_scope(depth, f)
+    }
+
+    /// Runs `f` in the frame just pushed and pops back to `depth`, on return or unwind.
+    fn finish_scope<T, E>(
+        &mut self,
+        depth: usize,
+        f: impl FnOnce(&mut Heap) -> Result<T, E>,
+    ) -> Result<T, E> {
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
         self.roots.pop_to_depth(depth);
         match r {

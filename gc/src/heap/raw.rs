@@ -107,4 +107,58 @@ impl Heap {
     ) -> Result<RawValue, HeapError> {
         Ok(self.alloc_object(tag, slots, bytes)?.to_value())
     }
+
+    /// The raw bytes of the object a raw reference points at.
+    ///
+    /// # Safety
+    /// `obj` must be a live reference into this heap (see [`root_raw`](Self::root_raw)).
+    #[inline]
+    pub unsafe fn bytes_raw(&self, obj: RawValue) -> Result<&[u8], HeapError> {
+        if !obj.is_ref() {
+            return Err(HeapError::NotAnObject);
+        }
+        // SAFETY: the caller guarantees `obj` is live; the slice borrows `self` shared, so no
+        // collection can move or free the object meanwhile.
+        unsafe {
+            let o = ObjPtr::from_value(obj);
+            Ok(std::slice::from_raw_parts(o.bytes_ptr(), o.byte_count()))
+        }
+    }
+
+    /// The raw bytes of the object a raw reference points at, writable: fill a new string's
+    /// bytes straight after [`alloc_raw`](Self::alloc_raw), with no handle or frame.
+    ///
+    /// ```
+    /// # use gclab::{Heap, RootStack};
+    /// let mut heap = Heap::new()?;
+    /// let mut stack = heap.root_stack("operand stack");
+    /// let s = heap.alloc_raw(2, 0, 5)?;
+    /// // SAFETY: `s` is fresh, and nothing collects before it is on the stack.
+    /// unsafe {
+    ///     heap.bytes_mut_raw(s)?.copy_from_slice(b"hello");
+    ///     stack.push(s);
+    /// }
+    /// heap.collect(gclab::CollectionKind::Minor);
+    /// let s = stack.peek(0).unwrap();
+    /// // SAFETY: `s` is on the stack, which the collector keeps up to date.
+    /// assert_eq!(unsafe { heap.bytes_raw(s)? }, b"hello");
+    /// # Ok::<(), gclab::HeapError>(())
+    /// ```
+    ///
+    /// # Safety
+    /// As [`bytes_raw`](Self::bytes_raw).
+    #[inline]
+    pub unsafe fn bytes_mut_raw(&mut self, obj: RawValue) -> Result<&mut [u8], HeapError> {
+        if !obj.is_ref() {
+            return Err(HeapError::NotAnObject);
+        }
+        // SAFETY: as in `bytes_raw`, and `&mut self` makes the borrow exclusive.
+        unsafe {
+            let o = ObjPtr::from_value(obj);
+            Ok(std::slice::from_raw_parts_mut(
+                o.bytes_ptr(),
+                o.byte_count(),
+            ))
+        }
+    }
 }
