@@ -139,7 +139,10 @@ fn escape_variants_return_handles_and_immediates() -> Result<(), HeapError> {
     let mut heap = Heap::new()?;
     let f = heap.push_frame_static("f");
     let x = heap.local(Value::Int(3))?;
-    assert_eq!(heap.pop_frame_escape_handle(f, x), Err(HeapError::NotAnObject));
+    assert_eq!(
+        heap.pop_frame_escape_handle(f, x),
+        Err(HeapError::NotAnObject)
+    );
     assert_eq!(heap.frame_depth(), 1, "nothing popped on error");
     let o = heap.alloc(1, 1, 0)?;
     let kept = heap.pop_frame_escape_handle(f, o)?;
@@ -160,7 +163,10 @@ fn find_roots_what_a_view_walk_found_and_refuses_other_heaps() -> Result<(), Hea
     let a = heap.alloc(1, 1, 0)?;
     let b = heap.alloc(1, 0, 0)?;
     heap.set(a, 0, b)?;
-    assert_eq!(heap.find(a, |v| v.get_ref(0).and_then(|b| b.get_ref(0)))?, None);
+    assert_eq!(
+        heap.find(a, |v| v.get_ref(0).and_then(|b| b.get_ref(0)))?,
+        None
+    );
     let found = heap.find(a, |v| v.get_ref(0))?.unwrap();
     heap.collect(CollectionKind::Minor);
     assert!(heap.same_object(found, b)?);

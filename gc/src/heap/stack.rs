@@ -143,6 +143,58 @@ impl Heap {
         Ok(v)
     }
 
+    /// A borrowed view of the object at `stack[index]` (read its tag, slots and bytes with no
+    /// handle); the view borrows the heap, so nothing collects while it lives.
+    #[inline]
+    pub fn stack_view(
+        &self,
+        stack: &RootStack,
+        index: usize,
+    ) -> Result<crate::ObjRef<'_>, HeapError> {
+        let o = self.stack_obj(stack, index)?;
+        // SAFETY: `o` is live (stack invariant) and the view borrows `self` shared.
+        Ok(unsafe { crate::ObjRef::new(o) })
+    }
+
+    /// The bytes of the object at `stack[index]`, writable (fill a new string).
+    #[inline]
+    pub fn stack_bytes_mut(
+        &mut self,
+        stack: &RootStack,
+        index: usize,
+    ) -> Result<&mut [u8], HeapError> {
+        let o = self.stack_obj(stack, index)?;
+        // SAFETY: `o` is live (stack invariant); `&mut self` makes the borrow exclusive and
+        // rules out a collection while it lives.
+        Ok(unsafe { std::slice::from_raw_parts_mut(o.bytes_ptr(), o.byte_count()) })
+    }
+
+    /// Pushes the word an interned global holds onto `stack` (no hashing, no local).
+    #[inline]
+    pub fn stack_push_global(
+        &self,
+        stack: &mut RootStack,
+        global: crate::GlobalId,
+    ) -> Result<(), HeapError> {
+        self.check_stack(stack)?;
+        let w = self.roots.get(global.handle())?;
+        // SAFETY: a root's word is valid and, if a reference, live; the stack is this heap's.
+        unsafe { stack.push(w) };
+        Ok(())
+    }
+
+    /// Stores `stack[index]` into an interned global.
+    #[inline]
+    pub fn stack_set_global(
+        &mut self,
+        stack: &RootStack,
+        global: crate::GlobalId,
+        index: usize,
+    ) -> Result<(), HeapError> {
+        let w = self.stack_word(stack, index)?;
+        self.roots.set(global.handle(), w)
+    }
+
     /// `stack[index]` as a safe value: a reference is rooted as a local in the current frame.
     pub fn stack_value(&mut self, stack: &RootStack, index: usize) -> Result<Value, HeapError> {
         let v = self.stack_word(stack, index)?;

@@ -247,3 +247,60 @@ impl RootStack {
         self.slots_mut().reserve(additional)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{CollectionKind, Heap, HeapConfig, Immediate, Plan, RawValue};
+
+    fn small(plan: Plan) -> Heap {
+        let kib = 1024;
+        Heap::with_config(HeapConfig {
+            max_heap: 256 * kib,
+            nursery_size: 4 * kib,
+            min_major_threshold: 8 * kib,
+            ..HeapConfig::for_plan(plan)
+        })
+        .expect("small heap")
+    }
+
+    /// Raw and safe pushes, collections that move the slots' objects, reads through the
+    /// updated words, and the stack dropped while the heap lives (then the heap drops its
+    /// half): the aliasing the module docs argue for, exercised under Miri.
+    #[test]
+    fn stack_words_follow_moves_and_the_heap_lets_go() {
+        for plan in [Plan::GenImmix, Plan::SemiSpace, Plan::MarkSweep] {
+            let mut heap = small(plan);
+            let mut stack = heap.root_stack("s");
+            stack.push_immediate(Immediate::Int(-1));
+            for i in 0..40 {
+                let o = heap.alloc_raw(1, 1, 8).unwrap();
+                // SAFETY: `o` is fresh from this heap.
+                unsafe {
+                    heap.set_raw(o, 0, RawValue::int(i)).unwrap();
+                    heap.bytes_mut_raw(o).unwrap()[0] = i as u8;
+                    stack.push(o);
+                }
+                if i % 10 == 9 {
+                    heap.collect(CollectionKind::Minor);
+                }
+            }
+            heap.collect(CollectionKind::Major);
+            heap.verify().expect("verifies");
+            for i in 0..40 {
+                let o = stack.get(i as usize + 1).unwrap();
+                // SAFETY: `o` is on the stack, kept up to date by the collector.
+                unsafe {
+                    assert_eq!(heap.get_raw(o, 0).unwrap(), RawValue::int(i));
+                    assert_eq!(heap.bytes_raw(o).unwrap()[0], i as u8);
+                }
+            }
+            let top = stack.peek(0);
+            assert_eq!(top, stack.get(40));
+            assert_eq!(stack.pop(), top);
+            drop(stack);
+            heap.collect(CollectionKind::Major);
+            assert_eq!(heap.root_stack_count(), 0);
+            assert_eq!(heap.usage().objects(), 0, "{plan:?}");
+        }
+    }
+}

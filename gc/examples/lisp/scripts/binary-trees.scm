@@ -1,0 +1,22 @@
+; The Benchmarks Game binary-trees: build, walk and drop trees of pairs.
+; (binary-trees n) returns the number of nodes built, which equals the sum of all checks.
+(define (make d)
+  (if (= d 0)
+      (cons '() '())
+      (cons (make (- d 1)) (make (- d 1)))))
+(define (check t)
+  (if (null? (car t)) 1 (+ 1 (+ (check (car t)) (check (cdr t))))))
+(define (iterate n d acc)
+  (if (= n 0) acc (iterate (- n 1) d (+ acc (check (make d))))))
+(define (pow2 k) (if (= k 0) 1 (* 2 (pow2 (- k 1)))))
+(define (depths d max acc)
+  (if (> d max)
+      acc
+      (depths (+ d 2) max (+ acc (iterate (pow2 (+ (- max d) 4)) d 0)))))
+(define (binary-trees n)
+  (let ((max (if (> n 6) n 6)))
+    (let ((stretch (check (make (+ max 1))))
+          (long (make max)))
+      (let ((sum (depths 4 max 0)))
+        (+ stretch (+ sum (check long)))))))
+(display (binary-trees 6)) (newline)
