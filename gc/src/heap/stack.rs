@@ -29,6 +29,35 @@ fn stack_out_of_bounds(stack: &RootStack, index: usize) -> HeapError {
 impl Heap {
     /// A new [`RootStack`] whose slots are roots of this heap, of kind
     /// [`RootKind::StackFrame`], labelled `label` in diagnostics (`label[3]` for slot 3).
+    ///
+    /// The safe stack operations, as an interpreter uses them:
+    ///
+    /// ```
+    /// use gclab::{Heap, HeapError, Immediate, Value};
+    /// # fn main() -> Result<(), HeapError> {
+    /// const PAIR: u16 = 1;
+    /// let mut heap = Heap::new()?;
+    /// heap.register_type(PAIR, "Pair", &["car", "cdr"]);
+    /// let mut stack = heap.root_stack("operand stack");
+    /// heap.alloc_on(&mut stack, PAIR, 2, 0)?;            // a new pair, pushed: a root from birth
+    /// stack.push_immediate(Immediate::Int(1));
+    /// heap.stack_set_slot(&stack, 0, 0, 1)?;             // stack[0].car = stack[1], with the barrier
+    /// let counter = heap.global_id("counter");           // interned once, then used by id
+    /// heap.stack_set_global(&stack, counter, 0)?;
+    /// heap.stack_push_global(&mut stack, counter)?;      // stack[2] = counter
+    /// heap.stack_get_slot(&mut stack, 2, 0)?;            // stack[3] = counter.car
+    /// assert_eq!(heap.stack_value(&stack, 3)?, Value::Int(1));
+    /// stack.truncate(1);
+    /// let pair = heap.stack_handle(&stack, 0)?;          // a checked handle to stack[0]
+    /// let why = heap.why_alive(pair)?;
+    /// assert_eq!(why.roots.len(), 2);                    // the global and the stack slot
+    /// assert_eq!(
+    ///     why.path.unwrap().folded().to_string(),
+    ///     "[global] counter → Pair (32 B)"
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn root_stack(&mut self, label: &str) -> RootStack {
         self.roots.add_stack(RootKind::StackFrame, label.into())
     }

@@ -134,12 +134,12 @@ impl RootTable {
         self.push_frame_labelled(label)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push_frame_static(&mut self, label: &'static str) -> Frame {
         self.push_frame_labelled(FrameLabel::Static(label))
     }
 
-    #[inline]
+    #[inline(always)]
     fn push_frame_labelled(&mut self, label: FrameLabel) -> Frame {
         let serial = self.serials.next();
         let base = self.locals.len() as u32;
