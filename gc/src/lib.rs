@@ -24,9 +24,14 @@
 //! ([`Heap::bytes`]) borrow the heap, and every operation that may collect takes
 //! `&mut Heap`, so the borrow checker rejects a slice held across a collection.
 //!
-//! Embedders that keep their own roots (an interpreter's operand stack) implement the
-//! `unsafe` trait [`RootSource`], and may use the `unsafe` raw accessors
-//! ([`Heap::get_raw`], [`Heap::set_raw`], [`Heap::root_raw`]).
+//! An interpreter keeps its operand stack in a [`RootStack`] ([`Heap::root_stack`]): owned by
+//! the embedder, scanned and updated by the collector, with push/pop/get/set at the cost of a
+//! bounds check and a store, safe stack operations ([`Heap::alloc_on`],
+//! [`Heap::stack_set_slot`]) and the `unsafe` raw accessors ([`Heap::alloc_raw`],
+//! [`Heap::get_raw`], [`Heap::set_raw`]) for the last instructions; `gc/examples/lisp` is a
+//! small Scheme built that way. Other embedder-owned roots implement the `unsafe` trait
+//! [`RootSource`] and can label their slots for diagnostics ([`RootVisitor::visit_labelled`]);
+//! [`Heap::why_alive`] says which root holds an object.
 //!
 //! ## Example
 //!
