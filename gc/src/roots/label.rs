@@ -5,30 +5,14 @@
 
 use super::kind::RootKind;
 use crate::value::RawValue;
-use std::rc::Rc;
 use std::sync::Arc;
 
-/// A frame's label: a `'static` string costs nothing to push; others are shared.
-#[derive(Clone)]
+/// A frame's label: a `'static` string, or an index into the root table's interned frame
+/// labels. `Copy`, so pushing and popping a frame never touches a reference count.
+#[derive(Clone, Copy)]
 pub(crate) enum FrameLabel {
     Static(&'static str),
-    Shared(Rc<str>),
-}
-
-impl std::ops::Deref for FrameLabel {
-    type Target = str;
-    fn deref(&self) -> &str {
-        match self {
-            FrameLabel::Static(s) => s,
-            FrameLabel::Shared(s) => s,
-        }
-    }
-}
-
-impl std::fmt::Display for FrameLabel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
+    Shared(u32),
 }
 
 /// One root, for diagnostics.

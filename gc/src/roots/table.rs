@@ -52,8 +52,12 @@ pub(crate) struct RootTable {
     /// local, pop) read two fields instead of the vector's last element.
     top_serial: u32,
     top_base: u32,
-    label_cache: [Option<Rc<str>>; LABEL_CACHE],
+    label_cache: [Option<(Rc<str>, u32)>; LABEL_CACHE],
     label_next: usize,
+    /// Every label a frame was pushed with that was not `'static`, interned: grows with the
+    /// number of distinct labels (a runtime's function names), not with calls.
+    frame_labels: Vec<Rc<str>>,
+    frame_label_index: HashMap<Rc<str>, u32>,
     entries: Vec<Entry>,
     free_entries: Vec<u32>,
     globals: HashMap<Arc<str>, u32>,
@@ -83,6 +87,8 @@ impl RootTable {
             top_base: 0,
             label_cache: Default::default(),
             label_next: 0,
+            frame_labels: Vec::new(),
+            frame_label_index: HashMap::new(),
             entries: Vec::new(),
             free_entries: Vec::new(),
             globals: HashMap::new(),
@@ -117,16 +123,34 @@ impl RootTable {
 
     // ----- frames and locals -----
 
-    fn frame_label(&mut self, label: &str) -> Rc<str> {
-        for l in self.label_cache.iter().flatten() {
+    fn frame_label(&mut self, label: &str) -> u32 {
+        for (l, i) in self.label_cache.iter().flatten() {
             if **l == *label {
-                return Rc::clone(l);
+                return *i;
             }
         }
-        let l: Rc<str> = label.into();
-        self.label_cache[self.label_next] = Some(Rc::clone(&l));
+        let i = match self.frame_label_index.get(label) {
+            Some(&i) => i,
+            None => {
+                let l: Rc<str> = label.into();
+                let i = self.frame_labels.len() as u32;
+                self.frame_labels.push(Rc::clone(&l));
+                self.frame_label_index.insert(l, i);
+                i
+            }
+        };
+        let l = Rc::clone(&self.frame_labels[i as usize]);
+        self.label_cache[self.label_next] = Some((l, i));
         self.label_next = (self.label_next + 1) % LABEL_CACHE;
-        l
+        i
+    }
+
+    /// The text of a frame label.
+    fn label_str(&self, l: FrameLabel) -> &str {
+        match l {
+            FrameLabel::Static(s) => s,
+            FrameLabel::Shared(i) => &self.frame_labels[i as usize],
+        }
     }
 
     pub fn push_frame(&mut self, label: &str) -> Frame {
@@ -206,11 +230,11 @@ impl RootTable {
             self.frames
                 .iter()
                 .find(|f| f.serial == frame.serial)
-                .map(|f| f.label.to_string())
+                .map(|f| self.label_str(f.label).to_string())
                 .unwrap_or_else(|| "a frame that was already popped".into())
         };
         HeapError::FrameOrder {
-            expected: top.label.to_string(),
+            expected: self.label_str(top.label).to_string(),
             found,
         }
     }
@@ -425,7 +449,7 @@ impl RootTable {
             Some((
                 RootKind::StackFrame,
                 RootLabel::Local {
-                    frame: &f.label,
+                    frame: self.label_str(f.label),
                     index: i - f.base,
                 }
                 .to_arc(),
@@ -524,7 +548,7 @@ impl RootTable {
                 f(RootRef {
                     kind: RootKind::StackFrame,
                     label: RootLabel::Local {
-                        frame: &fr.label,
+                        frame: self.label_str(fr.label),
                         index: i - fr.base,
                     },
                     value: self.locals[i as usize].0,
