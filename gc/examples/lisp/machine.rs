@@ -66,52 +66,67 @@ impl Safe {
 }
 
 impl Machine for Safe {
+    #[inline]
     fn heap(&mut self) -> &mut Heap {
         &mut self.heap
     }
+    #[inline]
     fn len(&self) -> usize {
         self.stack.len()
     }
+    #[inline]
     fn word(&self, i: usize) -> RawValue {
         self.stack.get(i).expect("stack index")
     }
+    #[inline]
     fn push_imm(&mut self, v: Immediate) {
         self.stack.push_immediate(v)
     }
+    #[inline]
     fn push_copy(&mut self, i: usize) {
         assert!(self.stack.push_copy(i), "stack index");
     }
+    #[inline]
     fn copy(&mut self, from: usize, to: usize) {
         assert!(self.stack.copy(from, to), "stack index");
     }
+    #[inline]
     fn truncate(&mut self, len: usize) {
         self.stack.truncate(len)
     }
+    #[inline]
     fn alloc(&mut self, tag: TypeTag, slots: usize, bytes: usize) -> R<()> {
         self.heap
             .alloc_on(&mut self.stack, tag, slots, bytes)
             .map(drop)
     }
+    #[inline]
     fn get_slot(&mut self, obj: usize, slot: usize) -> R<()> {
         self.heap
             .stack_get_slot(&mut self.stack, obj, slot)
             .map(drop)
     }
+    #[inline]
     fn set_slot(&mut self, obj: usize, slot: usize, val: usize) -> R<()> {
         self.heap.stack_set_slot(&self.stack, obj, slot, val)
     }
+    #[inline]
     fn view(&self, i: usize) -> R<ObjRef<'_>> {
         self.heap.stack_view(&self.stack, i)
     }
+    #[inline]
     fn bytes_mut(&mut self, i: usize) -> R<&mut [u8]> {
         self.heap.stack_bytes_mut(&self.stack, i)
     }
+    #[inline]
     fn push_global(&mut self, g: GlobalId) -> R<()> {
         self.heap.stack_push_global(&mut self.stack, g)
     }
+    #[inline]
     fn set_global(&mut self, g: GlobalId, i: usize) -> R<()> {
         self.heap.stack_set_global(&self.stack, g, i)
     }
+    #[inline]
     fn handle(&mut self, i: usize) -> R<Handle> {
         self.heap.stack_handle(&self.stack, i)
     }
@@ -228,27 +243,34 @@ impl RawStack for ShimStack {
 }
 
 impl<S: RawStack> Machine for Raw<S> {
+    #[inline]
     fn heap(&mut self) -> &mut Heap {
         &mut self.heap
     }
+    #[inline]
     fn len(&self) -> usize {
         self.stack.len()
     }
+    #[inline]
     fn word(&self, i: usize) -> RawValue {
         self.stack.get(i)
     }
+    #[inline]
     fn push_imm(&mut self, v: Immediate) {
         // SAFETY: an immediate.
         unsafe { self.stack.push(v.into()) }
     }
+    #[inline]
     fn push_copy(&mut self, i: usize) {
         let w = self.stack.get(i);
         // SAFETY: `w` is on the stack, so live.
         unsafe { self.stack.push(w) }
     }
+    #[inline]
     fn copy(&mut self, from: usize, to: usize) {
         self.stack.copy(from, to)
     }
+    #[inline]
     fn truncate(&mut self, len: usize) {
         self.stack.truncate(len)
     }
@@ -274,26 +296,31 @@ impl<S: RawStack> Machine for Raw<S> {
         // SAFETY: both words are on the stack, so valid and live.
         unsafe { self.heap.set_raw(o, slot, v) }
     }
+    #[inline]
     fn view(&self, i: usize) -> R<ObjRef<'_>> {
         // SAFETY: the word is on the stack, so live; the view borrows the heap.
         unsafe { self.heap.view_raw(self.stack.get(i)) }
     }
+    #[inline]
     fn bytes_mut(&mut self, i: usize) -> R<&mut [u8]> {
         let w = self.stack.get(i);
         // SAFETY: the word is on the stack, so live.
         unsafe { self.heap.bytes_mut_raw(w) }
     }
+    #[inline]
     fn push_global(&mut self, g: GlobalId) -> R<()> {
         let w = self.heap.global_raw(g)?;
         // SAFETY: a global's word, read with no collection since: valid and live.
         unsafe { self.stack.push(w) };
         Ok(())
     }
+    #[inline]
     fn set_global(&mut self, g: GlobalId, i: usize) -> R<()> {
         let w = self.stack.get(i);
         // SAFETY: the word is on the stack, so valid and live.
         unsafe { self.heap.put_global_raw(g, w) }
     }
+    #[inline]
     fn handle(&mut self, i: usize) -> R<Handle> {
         let w = self.stack.get(i);
         if !w.is_ref() {
