@@ -21,6 +21,7 @@
 //! [`Heap::push_frame`]: crate::Heap::push_frame
 //! [`Heap::pop_frame`]: crate::Heap::pop_frame
 
+mod globals;
 mod handle;
 mod kind;
 mod label;
@@ -29,6 +30,7 @@ mod source;
 mod sources;
 mod stack;
 mod table;
+mod walk;
 
 pub use handle::{Frame, GlobalId, Handle, Persistent};
 pub use kind::RootKind;

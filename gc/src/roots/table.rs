@@ -5,7 +5,7 @@
 
 use super::handle::{Frame, Handle, Persistent, LOCAL_BIT};
 use super::kind::RootKind;
-use super::label::{FrameLabel, RootLabel, RootRef};
+use super::label::{FrameLabel, RootLabel};
 use super::serial::Serials;
 use super::source::{ErasedSource, RootVisitor};
 use super::sources::SourceEntry;
@@ -19,21 +19,18 @@ use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// A source's slot as diagnostics see it: its word, and the kind and label it was given.
-type SourceRow = (RawValue, Option<(RootKind, Arc<str>)>);
-
-struct Entry {
-    value: RawValue,
-    kind: RootKind,
-    label: Arc<str>,
-    check: u32,
-    live: bool,
+pub(super) struct Entry {
+    pub(super) value: RawValue,
+    pub(super) kind: RootKind,
+    pub(super) label: Arc<str>,
+    pub(super) check: u32,
+    pub(super) live: bool,
 }
 
-struct FrameRecord {
-    base: u32,
-    serial: u32,
-    label: FrameLabel,
+pub(super) struct FrameRecord {
+    pub(super) base: u32,
+    pub(super) serial: u32,
+    pub(super) label: FrameLabel,
 }
 
 /// Frame labels are mostly the same few strings (a function's name, pushed on every call):
@@ -46,8 +43,8 @@ pub(crate) struct RootTable {
     /// `serials.first_block()`, kept where the root-stack checks read it in one load.
     id: u32,
     /// Each local with the serial of the frame that owns it (checked on every use).
-    locals: Vec<(RawValue, u32)>,
-    frames: Vec<FrameRecord>,
+    pub(super) locals: Vec<(RawValue, u32)>,
+    pub(super) frames: Vec<FrameRecord>,
     /// The top frame's serial and base, copied out of `frames` so the per-call paths (new
     /// local, pop) read two fields instead of the vector's last element.
     top_serial: u32,
@@ -58,9 +55,9 @@ pub(crate) struct RootTable {
     /// number of distinct labels (a runtime's function names), not with calls.
     frame_labels: Vec<Rc<str>>,
     frame_label_index: HashMap<Rc<str>, u32>,
-    entries: Vec<Entry>,
+    pub(super) entries: Vec<Entry>,
     free_entries: Vec<u32>,
-    globals: HashMap<Arc<str>, u32>,
+    pub(super) globals: HashMap<Arc<str>, u32>,
     released: Rc<RefCell<Vec<Handle>>>,
     pub(super) sources: Vec<SourceEntry>,
     /// Root stacks, in creation order; one whose `RootStack` was dropped (the only count
@@ -146,7 +143,7 @@ impl RootTable {
     }
 
     /// The text of a frame label.
-    fn label_str(&self, l: FrameLabel) -> &str {
+    pub(super) fn label_str(&self, l: FrameLabel) -> &str {
         match l {
             FrameLabel::Static(s) => s,
             FrameLabel::Shared(i) => &self.frame_labels[i as usize],
@@ -267,7 +264,7 @@ impl RootTable {
         }
     }
 
-    fn release_entry(&mut self, h: Handle) -> bool {
+    pub(super) fn release_entry(&mut self, h: Handle) -> bool {
         if h.index & LOCAL_BIT != 0 {
             return false;
         }
@@ -282,7 +279,7 @@ impl RootTable {
         }
     }
 
-    fn add_entry(&mut self, kind: RootKind, label: Arc<str>, value: RawValue) -> Handle {
+    pub(super) fn add_entry(&mut self, kind: RootKind, label: Arc<str>, value: RawValue) -> Handle {
         self.drain_released();
         // A fresh check number for every entry: handles of the slot's earlier roots go stale.
         let check = self.serials.next();
@@ -342,50 +339,6 @@ impl RootTable {
             .iter()
             .filter(|e| e.live && e.kind != RootKind::Global)
             .count()
-    }
-
-    pub fn set_global(&mut self, name: &str, value: RawValue) {
-        if let Some(&i) = self.globals.get(name) {
-            self.entries[i as usize].value = value;
-            return;
-        }
-        let label: Arc<str> = name.into();
-        let h = self.add_entry(RootKind::Global, Arc::clone(&label), value);
-        self.globals.insert(label, h.index);
-    }
-
-    /// The interned id of global `name`, creating it (`undefined`) if needed.
-    pub fn global_id(&mut self, name: &str) -> Handle {
-        if let Some(&i) = self.globals.get(name) {
-            let check = self.entries[i as usize].check;
-            return Handle { index: i, check };
-        }
-        let label: Arc<str> = name.into();
-        let h = self.add_entry(RootKind::Global, Arc::clone(&label), RawValue::UNDEFINED);
-        self.globals.insert(label, h.index);
-        h
-    }
-
-    pub fn global(&self, name: &str) -> Option<RawValue> {
-        self.globals
-            .get(name)
-            .map(|&i| self.entries[i as usize].value)
-    }
-
-    pub fn remove_global(&mut self, name: &str) -> bool {
-        match self.globals.remove(name) {
-            Some(i) => {
-                let check = self.entries[i as usize].check;
-                self.release_entry(Handle { index: i, check })
-            }
-            None => false,
-        }
-    }
-
-    pub fn global_names(&self) -> Vec<Arc<str>> {
-        let mut names: Vec<_> = self.globals.keys().cloned().collect();
-        names.sort();
-        names
     }
 
     // ----- handle resolution -----
@@ -515,92 +468,5 @@ impl RootTable {
             first.get_or_insert(panic);
         }
         first.map(|p| (p, dropped))
-    }
-
-    /// Visits every root with its kind and label, in a fixed order: globals and persistent
-    /// roots by registration slot, then frames bottom to top, then external sources.
-    ///
-    /// `skip` leaves out the root behind one handle (`why_alive` asks about an object without
-    /// counting the handle it was asked with).
-    pub fn for_each_root(&mut self, skip: Option<Handle>, f: &mut dyn FnMut(RootRef<'_>)) {
-        let skip_local = skip
-            .filter(|h| h.index & LOCAL_BIT != 0)
-            .map(|h| h.index & !LOCAL_BIT);
-        let skip_entry = skip.filter(|h| h.index & LOCAL_BIT == 0).map(|h| h.index);
-        for (k, e) in self.entries.iter().enumerate() {
-            if e.live && skip_entry != Some(k as u32) {
-                f(RootRef {
-                    kind: e.kind,
-                    label: RootLabel::Named(&e.label),
-                    value: e.value,
-                });
-            }
-        }
-        for (k, fr) in self.frames.iter().enumerate() {
-            let end = self
-                .frames
-                .get(k + 1)
-                .map_or(self.locals.len() as u32, |n| n.base);
-            for i in fr.base..end {
-                if skip_local == Some(i) {
-                    continue;
-                }
-                f(RootRef {
-                    kind: RootKind::StackFrame,
-                    label: RootLabel::Local {
-                        frame: self.label_str(fr.label),
-                        index: i - fr.base,
-                    },
-                    value: self.locals[i as usize].0,
-                });
-            }
-        }
-        for s in &self.stacks {
-            // SAFETY: the slots are only read here, and `f` is the diagnostics' own
-            // visitor, which runs no embedder code (see `roots::stack`).
-            let slots = unsafe { s.slots_mut() };
-            for (i, v) in slots.iter().enumerate() {
-                f(RootRef {
-                    kind: s.kind,
-                    label: RootLabel::Source {
-                        source: &s.label,
-                        index: i as u32,
-                    },
-                    value: *v,
-                });
-            }
-        }
-        for e in &mut self.sources {
-            let (kind, label) = (e.kind, &e.label);
-            if let Some(s) = e.source.as_mut() {
-                // Each slot, with the kind and label the source gave it, if any (the label
-                // sink hears a labelled slot right after the slot itself).
-                let rows: RefCell<Vec<SourceRow>> = RefCell::new(Vec::new());
-                let mut values = |v: &mut RawValue| rows.borrow_mut().push((*v, None));
-                let mut labels = |k: RootKind, l: std::fmt::Arguments<'_>| {
-                    if let Some(last) = rows.borrow_mut().last_mut() {
-                        last.1 = Some((k, l.to_string().into()));
-                    }
-                };
-                s.visit(&mut RootVisitor::describing(&mut values, &mut labels));
-                for (i, (v, named)) in rows.into_inner().into_iter().enumerate() {
-                    let (kind, label) = match named {
-                        Some((k, l)) => (k, RootLabel::Owned(l)),
-                        None => (
-                            kind,
-                            RootLabel::Source {
-                                source: label,
-                                index: i as u32,
-                            },
-                        ),
-                    };
-                    f(RootRef {
-                        kind,
-                        label,
-                        value: v,
-                    });
-                }
-            }
-        }
     }
 }
