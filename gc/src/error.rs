@@ -98,6 +98,8 @@ pub enum HeapError {
     Config(String),
     /// The operating system refused memory when the heap was created.
     Map(String),
+    /// An argument the operation cannot take (the message says which and why).
+    InvalidArgument(&'static str),
 }
 
 impl fmt::Display for HeapError {
@@ -138,6 +140,7 @@ impl fmt::Display for HeapError {
             }
             HeapError::Config(msg) => write!(f, "invalid heap configuration: {msg}"),
             HeapError::Map(msg) => write!(f, "could not map heap memory: {msg}"),
+            HeapError::InvalidArgument(msg) => write!(f, "invalid argument: {msg}"),
         }
     }
 }

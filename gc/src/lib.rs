@@ -104,6 +104,7 @@ mod trace;
 mod value;
 mod verify;
 mod view;
+mod weak;
 
 #[path = "diagnose/build.rs"]
 mod graph_build;
@@ -116,6 +117,8 @@ pub use roots::{Frame, Handle, Persistent, RootKind, RootSource, RootVisitor, So
 pub use stats::{
     CollectionCause, CollectionKind, GcEvent, HeapUsage, PauseSummary, SpaceUsage, Stats,
 };
+pub use trace::SlotLayout;
 pub use value::{Immediate, RawValue, Value};
 pub use verify::{VerifyError, VerifyReport};
 pub use view::{ObjRef, ViewValue};
+pub use weak::{Finalized, HostValue, RegistryId, WEAK_CELL_TAG};
