@@ -63,6 +63,8 @@
 mod ephemeron;
 mod finalize;
 mod host;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use finalize::Finalizers;
 pub use finalize::{Finalized, RegistryId};
