@@ -10,6 +10,21 @@
 //!
 //! `cargo bench -p gclab-benches --bench weak`. Each sample builds its heap untimed and
 //! times only the collection (`iter_custom`).
+//!
+//! One run (2 cores shared with other builds, so the intervals are wide; medians, µs per
+//! collection of the shape):
+//!
+//! | collection | strong-refs | weak-refs | strong-table | ephemeron-table |
+//! |---|---|---|---|---|
+//! | minor, live | 90 | 72 | 98 | 149 |
+//! | minor, dead | 92 | 45 | 83 | 26 |
+//! | major, live | 72 | 113 | 106 | 111 |
+//! | major, dead | 58 | 42 | 57 | 27 |
+//!
+//! Live targets: weak processing costs about 40 µs per 1,000 weak refs in a major collection
+//! and 50 µs per 1,000 ephemerons in a minor one (40–50 ns a slot: the deferral, one more
+//! visit and the forwarding lookup), within the noise elsewhere. Dead targets: the weak
+//! shapes are cheaper than their strong twins, which keep the targets alive.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use gclab::{CollectionKind, Heap, HeapConfig, Persistent, Plan, RootKind, SlotLayout};
