@@ -24,11 +24,13 @@
 //! The property suite `gc/tests/prop_weak.rs` and the fuzz target `weak_ops` run this under
 //! every plan.
 
+mod gen;
 mod model;
 mod run;
 
+pub use gen::{decode_weak, weak_ops};
 pub use model::{MSlot, WeakModel};
-pub use run::{decode_weak, run_weak, weak_config, weak_ops, WeakReport};
+pub use run::{run_weak, weak_config, WeakReport};
 
 use super::op::Sel;
 use crate::CollectionKind;
