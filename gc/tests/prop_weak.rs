@@ -6,7 +6,8 @@
 //! dropped every dead host value, and holds exactly the predicted objects.
 //!
 //! `PROPTEST_CASES` sets the number of cases per plan (default 1,000, so 6,000 across the six
-//! plans; 4 under Miri). Cost: about 3 s for the whole suite in the test profile on a loaded 2-core machine.
+//! plans; 4 under Miri). Cost: about 3 s for the whole suite in the test profile, on a
+//! loaded 2-core machine.
 
 use gclab::testing::weak::{decode_weak, run_weak, weak_config, weak_ops};
 use gclab::Plan;
