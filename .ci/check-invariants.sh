@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export PROPTEST_CASES="${PROPTEST_CASES:-1000}"
 FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
-FUZZ_TARGETS=(heap_ops heap_limit raw_path hostile_config)
+FUZZ_TARGETS=(heap_ops heap_limit raw_path hostile_config weak_ops)
 TARGET_BASE="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 declare -a TIMES=()
@@ -31,7 +31,7 @@ step() {
 
 props() {
     CARGO_TARGET_DIR="$TARGET_BASE" cargo test -p gclab --features testing \
-        --test prop_reachability --test prop_hostile -- --test-threads=2
+        --test prop_reachability --test prop_hostile --test prop_weak -- --test-threads=2
     # Regression tests for bugs the suites found.
     local regress=()
     for f in gc/tests/regress_*.rs; do

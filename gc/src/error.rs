@@ -105,6 +105,8 @@ pub enum HeapError {
         /// The stack's length.
         len: usize,
     },
+    /// An argument the operation cannot take (the message says which and why).
+    InvalidArgument(&'static str),
 }
 
 impl fmt::Display for HeapError {
@@ -151,6 +153,7 @@ impl fmt::Display for HeapError {
                     "root stack index {index} out of bounds for a stack of {len} slots"
                 )
             }
+            HeapError::InvalidArgument(msg) => write!(f, "invalid argument: {msg}"),
         }
     }
 }

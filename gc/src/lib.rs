@@ -83,6 +83,15 @@
 //! under each and the numbers compare ([`Plan::ALL`] lists them).
 //! See [`HeapConfig`] for sizes, the promotion age and the major-collection trigger.
 //!
+//! ## Weak references, ephemerons, finalization, host objects
+//!
+//! An object allocated with [`SlotLayout::Weak`] holds its targets weakly (a `WeakRef`); one
+//! allocated with [`SlotLayout::Ephemeron`] is a table of key → value pairs whose values live
+//! only while their keys do (a `WeakMap`); [`Heap::register_finalizer`] queues a held value
+//! when its target dies; [`Heap::attach_host`] makes an object own a Rust value dropped after
+//! the collection that frees it. See [`weak`] for the semantics under minor and major
+//! collections and how lookups survive moves.
+//!
 //! ## Write barrier
 //!
 //! Every store of a reference goes through the barrier. gclab keeps an **object-granularity
@@ -109,6 +118,7 @@ mod trace;
 mod value;
 mod verify;
 mod view;
+pub mod weak;
 
 #[path = "diagnose/build.rs"]
 mod graph_build;
@@ -123,6 +133,8 @@ pub use roots::{
 pub use stats::{
     CollectionCause, CollectionKind, GcEvent, HeapUsage, PauseSummary, SpaceUsage, Stats,
 };
+pub use trace::SlotLayout;
 pub use value::{Immediate, RawValue, Value};
 pub use verify::{VerifyError, VerifyReport};
 pub use view::{ObjRef, ViewValue};
+pub use weak::{Finalized, HostValue, RegistryId, WEAK_CELL_TAG};

@@ -118,3 +118,59 @@ fn deep_nesting_is_a_clear_error() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The weak-reference scenarios under `node --expose-gc` and `mutator run --expose-gc`: the
+/// same stdout, and the same number of FinalizationRegistry cleanups (stderr's
+/// `cleanups ran` line), which the final `gc()` makes exact. Cleanups run as tasks after a
+/// collection in both.
+#[test]
+fn weak_scenarios_match_node_with_expose_gc() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let cleanups = |stderr: &[u8]| {
+        String::from_utf8_lossy(stderr)
+            .lines()
+            .find(|l| l.starts_with("cleanups ran"))
+            .map(String::from)
+    };
+    for name in [
+        "weakmap-cache.js",
+        "weakmap-cycle.js",
+        "weakref-cache.js",
+        "finalizer-cleanup.js",
+    ] {
+        let p = dir.join(name);
+        let Ok(node) = Command::new("node").arg("--expose-gc").arg(&p).output() else {
+            eprintln!("node not found: {name} not compared");
+            continue;
+        };
+        for extra in [&[][..], &["--nursery", "64K"][..]] {
+            let ours = Command::new(env!("CARGO_BIN_EXE_mutator"))
+                .arg("run")
+                .arg("--expose-gc")
+                .arg(&p)
+                .args(extra)
+                .output()
+                .expect("mutator runs");
+            assert_eq!(
+                String::from_utf8_lossy(&ours.stdout),
+                String::from_utf8_lossy(&node.stdout),
+                "{name} {extra:?}: stdout"
+            );
+            assert_eq!(
+                cleanups(&ours.stderr),
+                cleanups(&node.stderr),
+                "{name} {extra:?}"
+            );
+        }
+    }
+    let fin = Command::new("node")
+        .arg("--expose-gc")
+        .arg(dir.join("finalizer-cleanup.js"))
+        .output();
+    if let Ok(out) = fin {
+        assert_eq!(
+            cleanups(&out.stderr).as_deref(),
+            Some("cleanups ran 1000 still open 0")
+        );
+    }
+}

@@ -138,3 +138,16 @@ fn seed_closure_is_healthy_but_shows_its_retainer() {
     );
     assert!(first.contains("retains 8000"), "{first}");
 }
+
+/// The weak cures of the unbounded cache: a WeakMap keyed by the request (also when the
+/// value references its key, an ephemeron cycle), a cache of WeakRefs, and a
+/// FinalizationRegistry that closes what dies. All stay bounded.
+#[test]
+fn weak_references_keep_caches_healthy() {
+    check("weakmap-cache.js", "healthy", &[]);
+    check("weakmap-cycle.js", "healthy", &[]);
+    check("weakref-cache.js", "healthy", &[]);
+    check("finalizer-cleanup.js", "healthy", &[]);
+    // The leaking twin, for contrast: the same traffic in a plain Map.
+    check("unbounded-cache.js", "leak", &[]);
+}

@@ -14,6 +14,7 @@
 
 use crate::object::{Flags, Header, ObjPtr};
 use crate::space::{LargeObjectSpace, OldSpace};
+use crate::trace::weak::{self, WeakRefs, WeakTracer};
 use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
 
@@ -28,6 +29,8 @@ pub(crate) struct Marker<'a> {
     pub marked_bytes: u64,
     /// The part of `marked_bytes` in the old space (the sweep's exact live size).
     pub marked_old_bytes: u64,
+    /// Weak slots and ephemerons deferred until the closure is complete.
+    weak: WeakRefs,
 }
 
 impl<'a> Marker<'a> {
@@ -45,6 +48,7 @@ impl<'a> Marker<'a> {
             young_len: 0,
             marked_bytes: 0,
             marked_old_bytes: 0,
+            weak: WeakRefs::default(),
         }
     }
 
@@ -113,23 +117,61 @@ impl<'a> Marker<'a> {
     unsafe fn scan_slots(&mut self, o: ObjPtr, h: Header) {
         // SAFETY: the caller's contract.
         unsafe {
-            trace::scan(o, h, |slot, kind| match kind {
-                SlotKind::Strong => self.mark_value(slot.load()),
+            trace::scan(o, h, |slot, kind| {
+                if kind == SlotKind::Strong || weak::defer(self, slot, kind).is_some() {
+                    self.mark_value(slot.load())
+                }
             })
         }
     }
 
-    /// Scans until the mark stack is empty.
+    /// Completes the closure: scans until the mark stack is empty, runs the ephemerons to
+    /// their fixed point, then clears the weak slots of dead targets ([`trace::weak`]).
     pub fn drain(&mut self) {
-        while let Some(o) = self.stack.pop() {
-            // SAFETY: everything on the stack was marked by `mark_value` and is scanned
-            // exactly once, here.
-            unsafe { self.scan_marked(o) };
+        loop {
+            while let Some(o) = self.stack.pop() {
+                // SAFETY: everything on the stack was marked by `mark_value` and is scanned
+                // exactly once, here.
+                unsafe { self.scan_marked(o) };
+            }
+            if !weak::ephemeron_step(self) {
+                break;
+            }
+        }
+        weak::clear(self);
+    }
+
+    /// Whether the object `v` references is marked (or outside the traced spaces).
+    fn is_live(&self, v: RawValue) -> bool {
+        let addr = v.addr();
+        if self.old.in_range(addr) {
+            self.old.is_marked(addr)
+        } else if addr.wrapping_sub(self.young_lo) < self.young_len || self.large.contains(addr) {
+            // SAFETY: `addr` is a nursery object traced in place or a large object, live until
+            // this collection ends; its header is its own.
+            unsafe { ObjPtr::from_value(v).has_flag(Flags::MARKED) }
+        } else {
+            true
         }
     }
 
     /// Gives the stack's storage back for reuse by the next collection.
     pub fn into_stack(self) -> Vec<ObjPtr> {
         self.stack
+    }
+}
+
+impl WeakTracer for Marker<'_> {
+    fn weak_refs(&mut self) -> &mut WeakRefs {
+        &mut self.weak
+    }
+
+    fn live(&self, v: RawValue) -> Option<RawValue> {
+        self.is_live(v).then_some(v)
+    }
+
+    fn trace_strong(&mut self, v: RawValue) -> RawValue {
+        self.mark_value(v);
+        v
     }
 }

@@ -27,6 +27,7 @@ impl Heap {
             let (kind, cause) = self.plan.collection_for(kind, cause, self.major_threshold);
             self.run(kind, cause);
         }
+        self.drop_host_values();
         self.resume_source_panic();
     }
 
@@ -51,6 +52,7 @@ impl Heap {
         // Retire the nursery's new allocation into the running total before it is collected.
         self.allocated_retired = allocated_before;
         let work = ActivePlan::collect(self, kind, cause);
+        self.process_weak_tables();
         self.nursery_baseline = self.plan.bump_space().map_or(0, |y| y.used());
         if kind == CollectionKind::Major {
             let live = self.plan.live_after_major();

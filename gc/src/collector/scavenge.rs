@@ -22,6 +22,7 @@
 
 use crate::object::{Flags, Header, ObjPtr};
 use crate::space::{CopySpace, LargeObjectSpace, OldSpace};
+use crate::trace::weak::{self, WeakRefs, WeakTracer};
 use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
 
@@ -86,6 +87,8 @@ pub(crate) struct Scavenger<'a, O: PromotionTarget = OldSpace> {
     pub copied_bytes: u64,
     pub promoted_bytes: u64,
     pub marked_large_bytes: u64,
+    /// Weak slots and ephemerons deferred until the closure is complete.
+    weak: WeakRefs,
 }
 
 impl<'a> Scavenger<'a> {
@@ -137,6 +140,7 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
             copied_bytes: 0,
             promoted_bytes: 0,
             marked_large_bytes: 0,
+            weak: WeakRefs::default(),
         }
     }
 
@@ -251,9 +255,9 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
         let mut young = false;
         // SAFETY: the caller's contract; the collector owns the heap during the scan.
         unsafe {
-            trace::scan(o, h, |slot, kind| match kind {
-                SlotKind::Strong => {
-                    let v = slot.load();
+            trace::scan(o, h, |slot, kind| {
+                let v = slot.load();
+                if kind == SlotKind::Strong || weak::defer(self, slot, kind).is_some() {
                     if v.is_ref() {
                         let n = self.evacuate_ref(v);
                         slot.store(n);
@@ -261,6 +265,10 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
                             young |= self.in_to_space(n.addr());
                         }
                     }
+                } else if TRACK_YOUNG {
+                    // Deferred: its target may yet be copied to to-space, so the object stays
+                    // remembered (weak processing may clear the slot; a spare entry is safe).
+                    young |= v.is_ref() && v.addr().wrapping_sub(self.from_start) < self.from_len;
                 }
             })
         };
@@ -292,12 +300,26 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
         }
     }
 
-    /// Runs the Cheney loop until no gray object is left, then records the to-space fill in
-    /// the copying space. Promoted objects that point into the nursery are remembered in
-    /// `out`. Must run last: nothing is evacuated after it.
+    /// Runs the Cheney loop until no gray object is left and weak processing is done
+    /// ([`trace::weak`]: ephemerons to a fixed point, then weak slots cleared or updated), then
+    /// records the to-space fill in the copying space. Promoted objects that point into the
+    /// nursery are remembered in `out`. Must run last: nothing is evacuated after it.
     pub fn drain(&mut self, out: &mut Vec<ObjPtr>) {
         let mut scan = 0;
-        let mut ahead = 0;
+        loop {
+            scan = self.drain_gray(out, scan);
+            if !weak::ephemeron_step(self) {
+                break;
+            }
+        }
+        weak::clear(self);
+        self.space.end_copy(self.to_top, self.to_objects);
+    }
+
+    /// Scans gray objects (to-space from `scan`, then the worklists) until none is left;
+    /// returns the scan pointer.
+    fn drain_gray(&mut self, out: &mut Vec<ObjPtr>, mut scan: usize) -> usize {
+        let mut ahead = scan;
         loop {
             while scan < self.to_top {
                 let end = (scan + PREFETCH_AHEAD).min(self.to_top);
@@ -336,6 +358,39 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
             }
             break;
         }
-        self.space.end_copy(self.to_top, self.to_objects);
+        scan
+    }
+}
+
+impl<O: PromotionTarget> WeakTracer for Scavenger<'_, O> {
+    fn weak_refs(&mut self) -> &mut WeakRefs {
+        &mut self.weak
+    }
+
+    fn live(&self, v: RawValue) -> Option<RawValue> {
+        let addr = v.addr();
+        if addr.wrapping_sub(self.from_start) < self.from_len {
+            // SAFETY: a from-space object stays readable until the collection ends; an
+            // evacuated one holds its forwarding header.
+            let h = unsafe { ObjPtr::from_value(v).header() };
+            // SAFETY: forwarded, so `extra` is the copy's address.
+            return h
+                .is_forwarded()
+                .then(|| unsafe { h.forwardee() }.to_value());
+        }
+        if self.trace_large && self.large.contains(addr) {
+            // SAFETY: a large object, in place until the sweep after this collection.
+            let marked = unsafe { ObjPtr::from_value(v).has_flag(Flags::MARKED) };
+            return marked.then_some(v);
+        }
+        Some(v)
+    }
+
+    fn trace_strong(&mut self, v: RawValue) -> RawValue {
+        if v.is_ref() {
+            self.evacuate_ref(v)
+        } else {
+            v
+        }
     }
 }

@@ -4,14 +4,22 @@
 use crate::diagnose::graph::{GraphEdge, GraphNode, GraphRoot, HeapGraph};
 use crate::heap::Heap;
 use crate::object::ObjPtr;
-use crate::trace;
+use crate::trace::{self, SlotKind};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// Whether a slot of `kind` leaves its target to others to keep alive.
+fn is_weak(kind: SlotKind) -> bool {
+    matches!(kind, SlotKind::Weak | SlotKind::EphemeronKey)
+}
 
 impl Heap {
     /// A frozen copy of the reachable object graph, with type and slot names from
     /// [`register_type`](Heap::register_type). Nodes are numbered in breadth-first order
     /// from the roots (root registration order), so the numbering is deterministic.
+    ///
+    /// Objects reachable only through weak slots or ephemeron keys are left out, and the
+    /// weak edges that remain are flagged ([`GraphEdge::weak`](crate::diagnose::GraphEdge)).
     ///
     /// Does not collect and does not change any object, root or statistic.
     pub fn graph(&mut self) -> HeapGraph {
@@ -71,28 +79,43 @@ impl Heap {
                 });
             }
         });
-        let mut first_edge = vec![0u32];
-        let mut edges: Vec<GraphEdge> = Vec::new();
+        // First the nodes: everything reachable through edges that retain (weak slots and
+        // ephemeron keys do not); then the edges, weak ones only to nodes found that way.
         let mut next = 0usize;
         while next < objs.len() {
             let o = objs[next];
+            // SAFETY: `o` is a live object found by the walk; the walk only reads.
+            unsafe {
+                trace::for_each_reference(o, |_, kind, v| {
+                    if !is_weak(kind) {
+                        visit(v.addr(), &mut objs, &mut nodes);
+                    }
+                })
+            };
+            next += 1;
+        }
+        let mut first_edge = vec![0u32];
+        let mut edges: Vec<GraphEdge> = Vec::new();
+        for &o in &objs {
             // SAFETY: `o` is a live object found by the walk.
             let tag = unsafe { o.tag() };
             let slot_names = self.types.get(&tag).map(|t| &t.slot_names);
             // SAFETY: as above; the walk only reads.
             unsafe {
-                trace::for_each_reference(o, |i, _kind, v| {
-                    let target = visit(v.addr(), &mut objs, &mut nodes);
+                trace::for_each_reference(o, |i, kind, v| {
+                    let Some(&target) = index.get(&v.addr()) else {
+                        return; // a weak target nothing else keeps
+                    };
                     let name = slot_names.and_then(|n| n.get(i)).cloned();
                     edges.push(GraphEdge {
                         slot: i as u32,
                         name,
                         target,
+                        weak: is_weak(kind),
                     });
                 })
             };
             first_edge.push(edges.len() as u32);
-            next += 1;
         }
         (
             HeapGraph {

@@ -279,13 +279,22 @@ impl<'g> Flow<'g> {
         first.push(0);
         first.push(roots);
         first.extend((1..=roots).map(|i| roots + i));
-        // `first_edge` may be empty (rather than `[0]`) for an empty graph.
-        let ends = graph.first_edge.get(1..).unwrap_or(&[]);
-        first.extend(ends.iter().map(|&f| 2 * roots + f));
+        // Weak edges retain nothing: they are left out of the flow graph.
+        let mut strong = 2 * roots;
+        for n in 0..graph.nodes.len() as u32 {
+            strong += graph.out_edges(n).iter().filter(|e| !e.weak).count() as u32;
+            first.push(strong);
+        }
         let mut items = Vec::with_capacity(2 * r + graph.edges.len());
         items.extend(1..=roots);
         items.extend(graph.roots.iter().map(|g| obj(g.target)));
-        items.extend(graph.edges.iter().map(|e| obj(e.target)));
+        items.extend(
+            graph
+                .edges
+                .iter()
+                .filter(|e| !e.weak)
+                .map(|e| obj(e.target)),
+        );
         debug_assert_eq!(first.len(), len + 1);
         debug_assert_eq!(*first.last().unwrap() as usize, items.len());
         Flow {

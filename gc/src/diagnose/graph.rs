@@ -34,6 +34,10 @@ pub struct GraphEdge {
     pub name: Option<Arc<str>>,
     /// Dense index of the target node.
     pub target: u32,
+    /// A weak slot or an ephemeron key: it does not keep the target alive, so retaining
+    /// paths, retainers ([`ReverseEdges`]) and dominators ignore it, and snapshots give it
+    /// V8's `weak` edge type. The graph only has weak edges to objects something else keeps.
+    pub weak: bool,
 }
 
 /// A registered root that holds a reference.
@@ -100,8 +104,8 @@ impl HeapGraph {
     }
 }
 
-/// For every node, the sources of the edges that point at it: the reverse of [`HeapGraph`]'s
-/// compressed sparse rows.
+/// For every node, the sources of the *strong* edges that point at it (its retainers): the
+/// reverse of [`HeapGraph`]'s compressed sparse rows without the weak edges.
 ///
 /// A source appears once per edge, so a node reached twice from the same object lists that
 /// object twice. Sources of each node are in increasing order.
@@ -116,16 +120,16 @@ impl ReverseEdges {
     pub fn new(graph: &HeapGraph) -> Self {
         let n = graph.nodes.len();
         let mut first = vec![0u32; n + 1];
-        for e in &graph.edges {
+        for e in graph.edges.iter().filter(|e| !e.weak) {
             first[e.target as usize + 1] += 1;
         }
         for i in 0..n {
             first[i + 1] += first[i];
         }
         let mut cursor: Vec<u32> = first[..n].to_vec();
-        let mut sources = vec![0u32; graph.edges.len()];
+        let mut sources = vec![0u32; first[n] as usize];
         for src in 0..n {
-            for e in graph.out_edges(src as u32) {
+            for e in graph.out_edges(src as u32).iter().filter(|e| !e.weak) {
                 let c = &mut cursor[e.target as usize];
                 sources[*c as usize] = src as u32;
                 *c += 1;
@@ -219,6 +223,21 @@ impl HeapGraphBuilder {
                 slot,
                 name: None,
                 target: to,
+                weak: false,
+            },
+        ));
+        self
+    }
+
+    /// Adds a weak edge: slot `slot` of `from` holds `to` weakly (see [`GraphEdge::weak`]).
+    pub fn weak_edge(&mut self, from: u32, slot: u32, to: u32) -> &mut Self {
+        self.edges.push((
+            from,
+            GraphEdge {
+                slot,
+                name: None,
+                target: to,
+                weak: true,
             },
         ));
         self
@@ -240,6 +259,7 @@ impl HeapGraphBuilder {
                 slot,
                 name: Some(name),
                 target: to,
+                weak: false,
             },
         ));
         self

@@ -11,6 +11,9 @@
 //! - [`PathIndex::retaining_roots`] lists every root entry from which the node is reachable
 //!   (a reverse search over a reverse-edge index built on first use), in `O(nodes + edges)`.
 //!
+//! Weak edges ([`GraphEdge::weak`]: weak slots, ephemeron keys) retain nothing: no path goes
+//! through one, and they are not predecessors in the reverse search.
+//!
 //! Nothing here recurses: a chain of a million objects takes the same stack as a chain of two.
 //!
 //! # Display format
@@ -102,7 +105,7 @@ impl<'g> PathIndex<'g> {
             let start = graph.first_edge[from as usize];
             for (k, e) in graph.out_edges(from).iter().enumerate() {
                 let t = e.target as usize;
-                if via[t] == Via::Unreached {
+                if via[t] == Via::Unreached && !e.weak {
                     via[t] = Via::Edge {
                         from,
                         edge: start + k as u32,

@@ -67,6 +67,7 @@ const NT_SYNTHETIC: u64 = 9;
 const ET_ELEMENT: u64 = 1;
 const ET_PROPERTY: u64 = 2;
 const ET_INTERNAL: u64 = 3;
+const ET_WEAK: u64 = 6;
 
 /// The id of the synthetic root node.
 const ROOT_ID: u64 = 1;
@@ -178,6 +179,13 @@ fn write_body(g: &HeapGraph, w: &mut impl Write) -> io::Result<()> {
     let object_base = 2 + kinds.len();
     let node_count = object_base + g.nodes.len();
     let edge_count = 1 + kinds.len() + g.roots.len() + g.edges.len();
+    // Names of unnamed weak slots (`[3]`), owned here for the string table to borrow.
+    let weak_slots: std::collections::BTreeMap<u32, String> = g
+        .edges
+        .iter()
+        .filter(|e| e.weak && e.name.is_none())
+        .map(|e| (e.slot, format!("[{}]", e.slot)))
+        .collect();
     let mut strings = Strings::new();
     let num = &mut itoa::Buffer::default();
 
@@ -237,9 +245,13 @@ fn write_body(g: &HeapGraph, w: &mut impl Write) -> io::Result<()> {
     }
     for e in &g.edges {
         let target = to(object_base + e.target as usize);
-        let fields = match &e.name {
-            Some(name) => [ET_PROPERTY, strings.id(name), target],
-            None => [ET_ELEMENT, u64::from(e.slot), target],
+        // V8 names weak edges with a string, as DevTools and memlab expect; they skip them
+        // when computing retainers.
+        let fields = match (&e.name, e.weak) {
+            (Some(name), true) => [ET_WEAK, strings.id(name), target],
+            (None, true) => [ET_WEAK, strings.id(&weak_slots[&e.slot]), target],
+            (Some(name), false) => [ET_PROPERTY, strings.id(name), target],
+            (None, false) => [ET_ELEMENT, u64::from(e.slot), target],
         };
         row(w, num, false, &fields)?;
     }

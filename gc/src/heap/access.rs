@@ -183,7 +183,9 @@ impl Heap {
         Ok(unsafe { o.tag() })
     }
 
-    /// The object's stable identity (kept when it moves; 32-bit, wraps after 2³² allocations).
+    /// The object's identity hash: kept when it moves, but 32-bit, so it repeats after 2³²
+    /// allocations. Use it to bucket objects and [`same_object`](Self::same_object) to compare
+    /// them (the lookups of [`crate::weak`] do exactly that).
     pub fn object_id(&self, obj: impl Into<Handle>) -> Result<u64, HeapError> {
         let o = self.obj(obj.into())?;
         // SAFETY: `o` is live.

@@ -96,6 +96,8 @@ pub struct Heap {
     /// number of forced collections so far.
     stress_countdown: u32,
     stress_count: u64,
+    /// Finalization registrations and host objects, processed after each collection.
+    pub(crate) weak: crate::weak::WeakState,
 }
 
 impl std::fmt::Debug for Heap {
@@ -143,6 +145,7 @@ impl Heap {
             fast_max: if stress > 0 { 0 } else { large_threshold },
             stress_countdown: stress,
             stress_count: 0,
+            weak: Default::default(),
         };
         heap.update_limits();
         Ok(heap)

@@ -32,6 +32,10 @@ impl Flags {
     pub const FORWARDED: u8 = 1;
     pub const MARKED: u8 = 2;
     pub const REMEMBERED: u8 = 4;
+    /// Layout bit: every slot is weak (see `trace::SlotLayout`); kept when the object moves.
+    pub const WEAK: u8 = 8;
+    /// Layout bit: the slots are ephemeron pairs; kept when the object moves.
+    pub const EPHEMERON: u8 = 16;
 }
 
 const FLAGS_SHIFT: u32 = 56;
@@ -340,6 +344,12 @@ impl Header {
     #[inline(always)]
     pub fn slot_count(self) -> usize {
         self.meta as u32 as usize
+    }
+
+    /// The flag bits.
+    #[inline(always)]
+    pub fn flags(self) -> u8 {
+        (self.meta >> FLAGS_SHIFT) as u8
     }
 
     #[inline(always)]

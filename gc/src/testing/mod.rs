@@ -135,6 +135,7 @@ pub mod model;
 pub mod op;
 pub mod slot_source;
 pub mod strategy;
+pub mod weak;
 
 pub use checker::{CheckError, Checker};
 pub use decode::{decode, decode_config, decode_ops, decode_ops_with, decode_raw, fuzz_profiles};

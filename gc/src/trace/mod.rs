@@ -2,18 +2,20 @@
 //! the scavenger, the marker, `verify`, the diagnostics graph builder — visits an object's
 //! slots through [`scan`], so a new slot kind is taught to the collector in one place.
 //!
-//! An object's [`Layout`] says which of its words are slots and of which [`SlotKind`]. Today
-//! every object is `slot_count` strong slots followed by raw bytes, so the layout is decoded
-//! from the header alone; weak and ephemeron slots will extend [`Layout`] (from the embedder's
-//! type registration), and visitors that ignore them keep compiling because [`scan`] hands
-//! every slot over with its kind.
+//! An object's [`Layout`] says which of its words are slots and of which [`SlotKind`]: strong,
+//! weak, or ephemeron key and value. It is decoded from the header alone (the object's
+//! [`SlotLayout`] lives in two header flag bits), and [`scan`] hands every slot over with its
+//! kind. After the transitive closure, each collector runs the weak-processing step of
+//! [`weak`] (ephemerons to a fixed point, then clearing or updating weak slots).
 //!
 //! Invariant: [`scan`] visits each slot of a live object exactly once, in index order, and
-//! never reads the raw bytes. It is `#[inline(always)]` and generic over the visitor, so in
-//! the collectors' hot loops the kind tests fold away and the loop is the plain slot loop.
+//! never reads the raw bytes. It is `#[inline(always)]` and generic over the visitor; an
+//! ordinary (strong) object costs one test of its layout, then the plain slot loop.
 
 mod layout;
+pub(crate) mod weak;
 
+pub use layout::SlotLayout;
 pub(crate) use layout::{Layout, SlotKind};
 
 use crate::object::{Header, ObjPtr};
@@ -47,6 +49,21 @@ impl Slot {
         // SAFETY: as in `load`; the collector owns the heap while it scans.
         unsafe { self.ptr.write(v) }
     }
+
+    /// The slot's address, kept by weak processing until the closure ends.
+    #[inline(always)]
+    pub fn ptr(self) -> *mut RawValue {
+        self.ptr
+    }
+
+    /// The key of the ephemeron pair whose value this slot is (the slot before it).
+    #[inline(always)]
+    pub fn ephemeron_key(self) -> RawValue {
+        debug_assert!(self.index > 0, "an ephemeron value follows its key");
+        // SAFETY: an ephemeron value slot has index `2i + 1`, so the slot before it is the
+        // pair's key, inside the same object.
+        unsafe { self.ptr.sub(1).read() }
+    }
 }
 
 /// Visits every slot of `o` (whose header words are `h`) with its kind, in index order.
@@ -57,10 +74,28 @@ impl Slot {
 #[inline(always)]
 pub(crate) unsafe fn scan(o: ObjPtr, h: Header, mut visit: impl FnMut(Slot, SlotKind)) {
     let layout = Layout::of(h);
-    for index in 0..layout.strong() {
-        // SAFETY: `index` is below the slot count (the layout is decoded from `o`'s header).
+    if layout.shape() == SlotLayout::Strong {
+        for index in 0..layout.slots() {
+            // SAFETY: `index` is below the slot count (the layout is decoded from `o`'s header).
+            let ptr = unsafe { o.slot_ptr(index) };
+            visit(Slot { ptr, index }, SlotKind::Strong);
+        }
+    } else {
+        // SAFETY: the caller's contract.
+        unsafe { scan_special(o, layout, visit) };
+    }
+}
+
+/// [`scan`] for weak and ephemeron objects, out of the strong objects' loop.
+///
+/// # Safety
+/// As [`scan`], with `layout` decoded from `o`'s header.
+#[inline(never)]
+unsafe fn scan_special(o: ObjPtr, layout: Layout, mut visit: impl FnMut(Slot, SlotKind)) {
+    for index in 0..layout.slots() {
+        // SAFETY: `index` is below the slot count of `o`, a live object (`scan`'s contract).
         let ptr = unsafe { o.slot_ptr(index) };
-        visit(Slot { ptr, index }, SlotKind::Strong);
+        visit(Slot { ptr, index }, layout.kind(index));
     }
 }
 

@@ -16,6 +16,7 @@
 use crate::object::{Flags, Header, ObjPtr};
 use crate::space::immix::ImmixSpace;
 use crate::space::LargeObjectSpace;
+use crate::trace::weak::{self, WeakRefs, WeakTracer};
 use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
 
@@ -33,6 +34,8 @@ pub(crate) struct ImmixTracer<'a> {
     pub marked_immix_bytes: u64,
     /// Bytes copied out of candidate blocks.
     pub evacuated_bytes: u64,
+    /// Weak slots and ephemerons deferred until the closure is complete.
+    weak: WeakRefs,
 }
 
 impl<'a> ImmixTracer<'a> {
@@ -53,6 +56,7 @@ impl<'a> ImmixTracer<'a> {
             marked_bytes: 0,
             marked_immix_bytes: 0,
             evacuated_bytes: 0,
+            weak: WeakRefs::default(),
         }
     }
 
@@ -144,8 +148,8 @@ impl<'a> ImmixTracer<'a> {
         }
         // SAFETY: `o` is live with header `h`; the collector owns the heap while it scans.
         unsafe {
-            trace::scan(o, h, |slot, kind| match kind {
-                SlotKind::Strong => {
+            trace::scan(o, h, |slot, kind| {
+                if kind == SlotKind::Strong || weak::defer(self, slot, kind).is_some() {
                     let v = slot.load();
                     let n = self.trace(v);
                     if n.bits() != v.bits() {
@@ -156,17 +160,55 @@ impl<'a> ImmixTracer<'a> {
         }
     }
 
-    /// Scans until the mark stack is empty.
+    /// Completes the closure: scans until the mark stack is empty, runs the ephemerons to
+    /// their fixed point, then clears or updates the weak slots ([`trace::weak`]).
     pub fn drain(&mut self) {
-        while let Some(o) = self.stack.pop() {
-            // SAFETY: everything on the stack was pushed once, when first marked or copied,
-            // and is scanned exactly once, here.
-            unsafe { self.scan(o) };
+        loop {
+            while let Some(o) = self.stack.pop() {
+                // SAFETY: everything on the stack was pushed once, when first marked or
+                // copied, and is scanned exactly once, here.
+                unsafe { self.scan(o) };
+            }
+            if !weak::ephemeron_step(self) {
+                break;
+            }
         }
+        weak::clear(self);
     }
 
     /// Gives the stack's storage back for reuse by the next collection.
     pub fn into_stack(self) -> Vec<ObjPtr> {
         self.stack
+    }
+}
+
+impl WeakTracer for ImmixTracer<'_> {
+    fn weak_refs(&mut self) -> &mut WeakRefs {
+        &mut self.weak
+    }
+
+    fn live(&self, v: RawValue) -> Option<RawValue> {
+        let addr = v.addr();
+        if self.immix.in_range(addr) {
+            // SAFETY: an Immix object is live or dead but still in place until the release
+            // after the closure; an evacuated one holds its forwarding header.
+            let h = unsafe { ObjPtr::from_value(v).header() };
+            if h.is_forwarded() {
+                // SAFETY: forwarded, so `extra` is the copy's address.
+                return Some(unsafe { h.forwardee() }.to_value());
+            }
+            return self.immix.is_marked(addr).then_some(v);
+        }
+        if addr.wrapping_sub(self.young_lo) < self.young_len || self.large.contains(addr) {
+            // SAFETY: a nursery object traced in place or a large object, in place until the
+            // collection ends.
+            let marked = unsafe { ObjPtr::from_value(v).has_flag(Flags::MARKED) };
+            return marked.then_some(v);
+        }
+        Some(v)
+    }
+
+    fn trace_strong(&mut self, v: RawValue) -> RawValue {
+        self.trace(v)
     }
 }

@@ -10,6 +10,7 @@ mod array;
 mod collections;
 pub(crate) mod promise;
 pub(crate) mod timers;
+mod weak;
 
 use super::convert::{num, str_to_number};
 use super::object::{atom, Key};
@@ -422,6 +423,7 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
     collections::install(it)?;
     promise::install(it)?;
     timers::install(it)?;
+    weak::install(it)?;
     install_math(it)?;
     install_process(it)?;
     let _ = str_to_number;

@@ -121,6 +121,7 @@ impl<'a> Interp<'a> {
     fn dispatch(&mut self, task: Task<u64>) -> R<()> {
         let frame = self.heap.push_frame_static("(event loop)");
         let r = self.dispatch_in(task);
+        let r = r.and_then(|()| self.schedule_finalization_cleanups());
         self.heap.pop_frame(frame)?;
         r
     }
