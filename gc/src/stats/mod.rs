@@ -145,13 +145,22 @@ impl Stats {
     /// `elapsed` is the length of the run measured from the heap's creation
     /// ([`Heap::elapsed`](crate::Heap::elapsed)). A window longer than the run is clamped to it.
     pub fn mmu(&self, window: Duration, elapsed: Duration) -> f64 {
-        let pauses: Vec<(Duration, Duration)> = self
-            .events
-            .iter()
-            .map(|e| (e.start, e.start + e.pause))
-            .collect();
-        mmu::mmu(&pauses, window, elapsed)
+        mmu_of(&self.events, window, elapsed)
     }
+}
+
+/// [`Stats::mmu`] over any list of events in start order (e.g. a run's workload collections
+/// only, or a log read back from JSON).
+pub fn mmu_of<'a>(
+    events: impl IntoIterator<Item = &'a GcEvent>,
+    window: Duration,
+    elapsed: Duration,
+) -> f64 {
+    let pauses: Vec<(Duration, Duration)> = events
+        .into_iter()
+        .map(|e| (e.start, e.start + e.pause))
+        .collect();
+    mmu::mmu(&pauses, window, elapsed)
 }
 
 /// Formats a size in MB with one decimal.
