@@ -70,30 +70,61 @@ pub struct PlanRow {
 }
 
 impl PlanRow {
-    /// The row of a finished run.
+    /// The row of a finished scenario run.
     pub fn of(report: &RunReport) -> PlanRow {
-        let workload = || workload(&report.events);
-        let last_end = workload()
+        PlanRow::from_events(
+            &report.plan,
+            &report.events,
+            report.wall_ms,
+            report.error.clone(),
+        )
+    }
+
+    /// The row of a run of `plan` that recorded `events` in `wall_ms`.
+    pub fn from_events(
+        plan: &str,
+        events: &[GcEvent],
+        wall_ms: f64,
+        error: Option<String>,
+    ) -> Self {
+        let mut pauses: Vec<f64> = workload(events)
+            .map(|e| e.pause.as_secs_f64() * 1e3)
+            .collect();
+        pauses.sort_by(f64::total_cmp);
+        // Nearest rank, as `Stats::pauses` and the scenario report compute it.
+        let q = |p: f64| -> f64 {
+            let n = pauses.len();
+            if n == 0 {
+                return 0.0;
+            }
+            pauses[((p * n as f64).ceil() as usize).clamp(1, n) - 1]
+        };
+        let last_end = workload(events)
             .map(|e| e.start + e.pause)
             .max()
             .unwrap_or_default();
-        let elapsed = Duration::from_secs_f64(report.wall_ms / 1e3).max(last_end);
-        let peak = report
-            .events
-            .iter()
-            .map(|e| e.before.committed().max(e.after.committed()))
-            .max();
+        let elapsed = Duration::from_secs_f64(wall_ms / 1e3).max(last_end);
+        let (reclaimed, occupied) = workload(events).fold((0u64, 0u64), |(r, o), e| {
+            (r + e.reclaimed_bytes, o + e.before.bytes())
+        });
         PlanRow {
-            plan: report.plan.clone(),
-            collections: report.gc.minor + report.gc.major,
-            p50_ms: report.pause_ms.p50,
-            p99_ms: report.pause_ms.p99,
-            max_ms: report.pause_ms.max,
-            mmu: mmu_of(workload(), MMU_WINDOW, elapsed),
-            reclaim_rate: report.reclaim_rate,
-            wall_ms: report.wall_ms,
-            peak_committed_bytes: peak,
-            error: report.error.clone(),
+            plan: plan.to_string(),
+            collections: pauses.len() as u64,
+            p50_ms: q(0.5),
+            p99_ms: q(0.99),
+            max_ms: pauses.last().copied().unwrap_or(0.0),
+            mmu: mmu_of(workload(events), MMU_WINDOW, elapsed),
+            reclaim_rate: if occupied == 0 {
+                0.0
+            } else {
+                reclaimed as f64 / occupied as f64
+            },
+            wall_ms,
+            peak_committed_bytes: events
+                .iter()
+                .map(|e| e.before.committed().max(e.after.committed()))
+                .max(),
+            error,
         }
     }
 }
@@ -176,32 +207,52 @@ pub struct CompareArgs<'a> {
     pub json: bool,
     /// Overlay the pause distributions in this SVG file.
     pub svg: Option<&'a Path>,
+    /// For a `.js` program: how to run it (its heap configuration is replaced per plan).
+    pub js: crate::js::JsOptions,
 }
 
 /// The command: runs the comparison and prints it; 1 if a run failed or the chart could not
 /// be drawn, 2 for an unknown scenario.
 pub fn run_cli(args: &CompareArgs<'_>, configure: impl Fn(Plan) -> HeapConfig) -> ExitCode {
-    let Some(scenario) = crate::scenarios::find(args.scenario) else {
-        eprintln!(
-            "mutator: comparing plans needs one scenario; `{}` is not one (see `mutator list`)",
-            args.scenario
-        );
-        return ExitCode::from(2);
+    let (name, runs) = if args.scenario.ends_with(".js") {
+        match run_js_plans(args, configure) {
+            Ok(runs) => (args.scenario.to_string(), runs),
+            Err(e) => {
+                eprintln!("mutator: cannot read {}: {e}", args.scenario);
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        let Some(scenario) = crate::scenarios::find(args.scenario) else {
+            eprintln!(
+                "mutator: comparing plans needs one scenario or a .js file; `{}` is neither \
+                 (see `mutator list`)",
+                args.scenario
+            );
+            return ExitCode::from(2);
+        };
+        let reports = run_plans(scenario.as_ref(), args.plans, args.params, configure);
+        let runs = reports
+            .into_iter()
+            .map(|r| (PlanRow::of(&r), r.events))
+            .collect();
+        (scenario.name().to_string(), runs)
     };
-    let reports = run_plans(scenario.as_ref(), args.plans, args.params, configure);
-    let rows: Vec<PlanRow> = reports.iter().map(PlanRow::of).collect();
+    let rows: Vec<PlanRow> = runs.iter().map(|(row, _)| row.clone()).collect();
     if args.json {
         for r in &rows {
             println!("{}", serde_json::to_string(r).expect("rows serialise"));
         }
     } else {
-        print!("{}", table(scenario.name(), &rows));
+        print!("{}", table(&name, &rows));
     }
     let mut failed = rows.iter().any(|r| r.error.is_some());
     if let Some(path) = args.svg {
-        let runs: Vec<(String, Vec<GcEvent>)> =
-            reports.into_iter().map(|r| (r.plan, r.events)).collect();
-        let title = format!("{}: pause distribution per plan", scenario.name());
+        let runs: Vec<(String, Vec<GcEvent>)> = runs
+            .into_iter()
+            .map(|(row, events)| (row.plan, events))
+            .collect();
+        let title = format!("{name}: pause distribution per plan");
         if let Err(e) = render_pause_overlay(&runs, &title, path) {
             eprintln!("mutator: cannot draw {}: {e}", path.display());
             failed = true;
@@ -212,6 +263,27 @@ pub fn run_cli(args: &CompareArgs<'_>, configure: impl Fn(Plan) -> HeapConfig) -
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Runs a `.js` program under each plan (its output discarded; a non-zero exit code is the
+/// row's error).
+fn run_js_plans(
+    args: &CompareArgs<'_>,
+    configure: impl Fn(Plan) -> HeapConfig,
+) -> std::io::Result<Vec<(PlanRow, Vec<GcEvent>)>> {
+    let mut runs = Vec::new();
+    for &plan in args.plans {
+        let options = crate::js::JsOptions {
+            config: configure(plan),
+            ..args.js.clone()
+        };
+        let sink = || -> Box<dyn std::io::Write + Send> { Box::new(std::io::sink()) };
+        let r = crate::js::run_file(Path::new(args.scenario), options, sink(), sink())?;
+        let error = (r.exit_code != 0).then(|| format!("exit code {}", r.exit_code));
+        let row = PlanRow::from_events(plan.name(), &r.events, r.wall_ms, error);
+        runs.push((row, r.events));
+    }
+    Ok(runs)
 }
 
 /// The side-by-side table: a header, then one line per row.

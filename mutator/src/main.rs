@@ -318,6 +318,12 @@ fn compare_plans(args: &RunArgs) -> ExitCode {
         params,
         json: args.json,
         svg: args.svg.as_deref(),
+        js: gclab_mutator::js::JsOptions {
+            until: args.until,
+            checkpoint_ms: args.checkpoint_every.max(1),
+            expose_gc: args.expose_gc,
+            ..Default::default()
+        },
     };
     compare::run_cli(&cargs, configure)
 }

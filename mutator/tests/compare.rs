@@ -80,3 +80,25 @@ fn the_command_prints_one_row_per_plan_and_the_overlay() {
     assert_eq!(bad.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_js_program_compares_too() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mutator"))
+        .args([
+            "run",
+            "scenarios/closure-fixed.js",
+            "--plan",
+            "mark-sweep,immix",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<&str> = stdout.lines().skip(2).collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert!(rows[0].starts_with("mark-sweep ") && rows[1].starts_with("immix "));
+}
