@@ -104,6 +104,7 @@
 mod collector;
 pub mod config;
 pub mod diagnose;
+pub mod docs;
 mod error;
 mod heap;
 mod mem;

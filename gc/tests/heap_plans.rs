@@ -458,7 +458,7 @@ fn allocation_triggers_collections_and_statistics_record_them() {
         assert_eq!(e.reclaimed_bytes, e.before.bytes() - e.after.bytes());
         if e.kind == CollectionKind::Minor {
             assert_eq!(e.cause, gclab::CollectionCause::NurseryFull);
-            assert!(e.copied_bytes + e.promoted_bytes <= e.before.nursery.bytes);
+            assert!(e.copied_bytes + e.promoted_bytes <= e.before.bytes_of("nursery"));
         }
     }
     let p = stats.pauses(Some(CollectionKind::Minor));
@@ -598,7 +598,7 @@ fn a_scavenge_promotes_survivors_past_half_of_to_space() {
     let f = h.push_frame("full nursery");
     let size = object_size(1, 40) as u64;
     let mut kept = Vec::new();
-    while h.usage().nursery.bytes + size <= 240 * 1024 {
+    while h.usage().bytes_of("nursery") + size <= 240 * 1024 {
         let o = h.alloc(NODE, 1, 40).unwrap();
         h.set(o, 0, Value::Int(kept.len() as i32)).unwrap();
         kept.push(o);
@@ -609,11 +609,14 @@ fn a_scavenge_promotes_survivors_past_half_of_to_space() {
     assert_eq!(h.stats().events().len(), before + 1, "one collection");
     let u = h.usage();
     assert!(
-        u.nursery.bytes <= 128 * 1024,
+        u.bytes_of("nursery") <= 128 * 1024,
         "survivors fill at most half of to-space: {} B",
-        u.nursery.bytes
+        u.bytes_of("nursery")
     );
-    assert!(u.old.bytes > 0, "the rest were promoted");
+    assert!(
+        u.bytes() > u.bytes_of("nursery") + u.bytes_of("large"),
+        "the rest were promoted"
+    );
     assert_eq!(u.bytes(), live, "everything survived");
     for (i, o) in kept.iter().enumerate() {
         assert_eq!(h.get(*o, 0).unwrap(), Value::Int(i as i32));

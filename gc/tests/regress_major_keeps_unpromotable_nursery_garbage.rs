@@ -86,5 +86,5 @@ fn a_major_collection_frees_a_dead_young_chain_the_old_space_cannot_take() {
         ),
         "only the fragment survivors are reachable (O and its chain are garbage)"
     );
-    assert_eq!(after.nursery.objects, 0);
+    assert_eq!(after.get("nursery").map_or(0, |e| e.objects), 0);
 }

@@ -36,7 +36,7 @@ fn one_live_object_per_size_class_fits_a_small_heap() {
         h.verify().unwrap();
         assert_eq!(h.usage().bytes(), live, "plan {plan}");
         assert_eq!(
-            h.usage().nursery.objects,
+            h.usage().get("nursery").map_or(0, |e| e.objects),
             0,
             "plan {plan}: promotion failed"
         );

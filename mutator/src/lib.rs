@@ -1,5 +1,6 @@
 //! The runtime model, its scenarios, and the reports the `mutator` command prints.
 
+pub mod compare;
 pub mod event_loop;
 pub mod js;
 pub mod probe;

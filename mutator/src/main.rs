@@ -2,7 +2,8 @@
 //! leak verdicts. With no arguments it runs every scenario with the defaults.
 
 use clap::{Parser, Subcommand};
-use gclab::{HeapConfig, Plan};
+use gclab::HeapConfig;
+use gclab_mutator::compare;
 use gclab_mutator::report::gclog::GcLogWriter;
 use gclab_mutator::report::plot::render_svg_file;
 use gclab_mutator::runner::{
@@ -54,9 +55,11 @@ struct RunArgs {
     /// JavaScript: define `gc()` as `node --expose-gc` does.
     #[arg(long)]
     expose_gc: bool,
-    /// Collector plan: generational, mark-sweep, semispace, no-gc, immix or gen-immix.
-    #[arg(long, default_value = "gen-immix", value_parser = parse_plan)]
-    plan: Plan,
+    /// Collector plan: generational, mark-sweep, semispace, no-gc, immix or gen-immix; `all`
+    /// or a comma-separated list runs the scenario under each and prints one comparison table
+    /// (`--svg` then overlays their pause distributions).
+    #[arg(long, default_value = "gen-immix", value_parser = compare::parse_plan_arg)]
+    plan: compare::Plans,
     /// Size of each nursery semispace (e.g. 4M, 512K, 1048576).
     #[arg(long, value_parser = parse_size)]
     nursery: Option<usize>,
@@ -84,10 +87,6 @@ struct RunArgs {
     /// Write every collection as JSON lines to FILE.
     #[arg(long, value_name = "FILE")]
     gc_log: Option<PathBuf>,
-}
-
-fn parse_plan(s: &str) -> Result<Plan, String> {
-    s.parse()
 }
 
 fn parse_scale(s: &str) -> Result<f64, String> {
@@ -143,7 +142,7 @@ fn progress_bar(name: &str) -> (ProgressBar, Instant) {
 
 /// `mutator run FILE.js`: the program's stdout exactly as node prints it; the report on stderr.
 fn run_js(args: &RunArgs) -> ExitCode {
-    let mut config = HeapConfig::for_plan(args.plan);
+    let mut config = HeapConfig::for_plan(args.plan.first());
     if let Some(n) = args.nursery {
         config.nursery_size = n;
     }
@@ -186,6 +185,9 @@ fn run_js(args: &RunArgs) -> ExitCode {
 }
 
 fn run(args: RunArgs) -> ExitCode {
+    if args.plan.compare {
+        return compare_plans(&args);
+    }
     if args.scenario.ends_with(".js") {
         return run_js(&args);
     }
@@ -205,7 +207,7 @@ fn run(args: RunArgs) -> ExitCode {
             }
         }
     };
-    let mut config = HeapConfig::for_plan(args.plan);
+    let mut config = HeapConfig::for_plan(args.plan.first());
     if let Some(n) = args.nursery {
         config.nursery_size = n;
     }
@@ -264,7 +266,7 @@ fn run(args: RunArgs) -> ExitCode {
         }
         if let Some(path) = &args.svg {
             let path = with_suffix(path, s.name(), many);
-            let title = format!("{} — {}", s.name(), args.plan);
+            let title = format!("{} — {}", s.name(), args.plan.first());
             if let Err(e) = render_svg_file(&report.events, &title, &path) {
                 eprintln!("mutator: cannot draw {}: {e}", path.display());
                 failed = true;
@@ -273,7 +275,7 @@ fn run(args: RunArgs) -> ExitCode {
         if let Some(out) = log.as_mut() {
             let mut w = GcLogWriter::new(out)
                 .with_scenario(s.name())
-                .with_plan(args.plan.name());
+                .with_plan(args.plan.first().name());
             if let Err(e) = w.write_events(&report.events) {
                 eprintln!("mutator: cannot write the GC log: {e}");
                 failed = true;
@@ -286,6 +288,44 @@ fn run(args: RunArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `mutator run SCENARIO --plan all|a,b,…`: see [`compare`].
+fn compare_plans(args: &RunArgs) -> ExitCode {
+    let mut params = ScenarioParams {
+        scale: args.scale,
+        ..ScenarioParams::default()
+    };
+    if let Some(seed) = args.seed {
+        params.seed = seed;
+    }
+    let configure = |plan| {
+        let mut config = HeapConfig::for_plan(plan);
+        config.nursery_size = args.nursery.unwrap_or(config.nursery_size);
+        config.max_heap = args.max_heap.unwrap_or(config.max_heap);
+        config.trace_gc = args.trace_gc;
+        config
+    };
+    for &plan in &args.plan.plans {
+        if let Err(e) = gclab::Heap::with_config(configure(plan)) {
+            eprintln!("mutator: {plan}: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let cargs = compare::CompareArgs {
+        scenario: &args.scenario,
+        plans: &args.plan.plans,
+        params,
+        json: args.json,
+        svg: args.svg.as_deref(),
+        js: gclab_mutator::js::JsOptions {
+            until: args.until,
+            checkpoint_ms: args.checkpoint_every.max(1),
+            expose_gc: args.expose_gc,
+            ..Default::default()
+        },
+    };
+    compare::run_cli(&cargs, configure)
 }
 
 fn main() -> ExitCode {

@@ -173,7 +173,7 @@ fn report(
         .iter()
         .filter(|e| e.kind == CollectionKind::Minor)
         .collect();
-    let nursery_before: u64 = minors.iter().map(|e| e.before.nursery.bytes).sum();
+    let nursery_before: u64 = minors.iter().map(|e| e.before.bytes_of("nursery")).sum();
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let reclaimed: u64 = workload.iter().map(|e| e.reclaimed_bytes).sum();
     let occupied: u64 = workload.iter().map(|e| e.before.bytes()).sum();

@@ -1,6 +1,6 @@
 //! The GC log and the SVG charts, end to end, on synthetic runs.
 
-use gclab::stats::{CollectionCause, CollectionKind, GcEvent, HeapUsage, SpaceUsage};
+use gclab::stats::{CollectionCause, CollectionKind, GcEvent, HeapUsage, PhaseTimes, SpaceEntry};
 use gclab_mutator::report::gclog::BYTES_PER_MB;
 use gclab_mutator::report::{
     read_gc_log, render_svg, render_svg_file, render_svg_pair, render_svg_to_string, trace_line,
@@ -23,19 +23,15 @@ impl Lcg {
     }
 }
 
-fn space(bytes: u64) -> SpaceUsage {
-    SpaceUsage {
-        bytes,
-        objects: bytes / 48,
-    }
-}
-
 fn usage(nursery: u64, old: u64, large: u64) -> HeapUsage {
-    HeapUsage {
-        nursery: space(nursery),
-        old: space(old),
-        large: space(large),
-    }
+    let space = |name, bytes| SpaceEntry::new(name, bytes, bytes / 48, 0);
+    [
+        space("nursery", nursery),
+        space("old", old),
+        space("large", large),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// A generational run of `minors` scavenges of a 4 MB nursery. A tenth of each nursery
@@ -116,14 +112,15 @@ fn event(
         before,
         after,
         copied_bytes: 0,
-        promoted_bytes: after.old.bytes.saturating_sub(before.old.bytes),
+        promoted_bytes: after.bytes_of("old").saturating_sub(before.bytes_of("old")),
         marked_bytes: if kind == CollectionKind::Major {
-            after.old.bytes
+            after.bytes_of("old")
         } else {
             0
         },
-        swept_bytes: before.old.bytes.saturating_sub(after.old.bytes),
+        swept_bytes: before.bytes_of("old").saturating_sub(after.bytes_of("old")),
         reclaimed_bytes: before.bytes() - after.bytes(),
+        phases: PhaseTimes::default(),
     }
 }
 
@@ -214,7 +211,8 @@ fn trace_line_matches_v8_style() {
     );
     assert_eq!(
         trace_line(&e),
-        "[gc #12 @ 143.2 ms] Scavenge 4.0 (6.1) -> 0.4 (2.5) MB, 0.21 ms, reason: allocation failure"
+        "[gc #12 @ 143.2 ms] Scavenge 4.0 (6.1) -> 0.4 (2.5) MB, 0.21 ms, reason: allocation failure; \
+         nursery 4.0 -> 0.4, old 2.1 -> 2.1, large 0.0 -> 0.0 MB"
     );
 
     let e = event(
@@ -229,7 +227,8 @@ fn trace_line_matches_v8_style() {
     );
     assert_eq!(
         trace_line(&e),
-        "[gc #13 @ 1500.0 ms] Mark-Sweep 25.0 (26.0) -> 12.0 (12.0) MB, 12.35 ms, reason: heap limit"
+        "[gc #13 @ 1500.0 ms] Mark-Sweep 25.0 (26.0) -> 12.0 (12.0) MB, 12.35 ms, reason: heap limit; \
+         nursery 1.0 -> 0.0, old 20.0 -> 10.0, large 5.0 -> 2.0 MB"
     );
 }
 
@@ -387,7 +386,11 @@ fn bars(svg: &str, stroke: &str, width: u32) -> usize {
 fn empty_run_renders_an_empty_chart_with_a_note() {
     let svg = render_svg_to_string(&[], "nothing happened").unwrap();
     check_well_formed(&svg);
-    assert_labelled(&svg);
+    // No events name no spaces: the legend has no space entries, only the markers.
+    for label in LEGEND_LABELS[3..].iter().chain(&AXIS_LABELS) {
+        assert!(count_text(&svg, label) >= 1, "missing label {label:?}");
+    }
+    assert_eq!(count_text(&svg, "nursery"), 0);
     assert_eq!(count_text(&svg, "nothing happened"), 1);
     // One note in each panel, and in the summary line.
     assert_eq!(count_text(&svg, "no collections recorded"), 3);

@@ -11,7 +11,7 @@ pub(crate) mod scavenge;
 use crate::heap::Heap;
 use crate::object::{Flags, ObjPtr};
 use crate::plan::ActivePlan;
-use crate::stats::{CollectionCause, CollectionKind, GcEvent};
+use crate::stats::{CollectionCause, CollectionKind, GcEvent, Phase};
 use std::time::Instant;
 
 impl Heap {
@@ -47,10 +47,12 @@ impl Heap {
         // behind, so it stops the process instead.
         let guard = AbortOnUnwind;
         let start = Instant::now();
+        self.mark_stack.clock.start(start);
         let before = self.usage();
         let allocated_before = self.allocated_bytes();
         // Retire the nursery's new allocation into the running total before it is collected.
         self.allocated_retired = allocated_before;
+        self.mark_stack.clock.lap(Phase::Prepare);
         let work = ActivePlan::collect(self, kind, cause);
         self.process_weak_tables();
         self.nursery_baseline = self.plan.bump_space().map_or(0, |y| y.used());
@@ -63,7 +65,9 @@ impl Heap {
         }
         self.update_limits();
         let after = self.usage();
-        let pause = start.elapsed();
+        let end = Instant::now();
+        let pause = end - start;
+        let phases = self.mark_stack.clock.finish(end);
         let event = GcEvent {
             seq: self.stats.events().len() as u64,
             kind,
@@ -78,6 +82,7 @@ impl Heap {
             marked_bytes: work.marked,
             swept_bytes: work.swept,
             reclaimed_bytes: before.bytes().saturating_sub(after.bytes()),
+            phases,
         };
         if self.config.trace_gc {
             eprintln!("{}", event.trace_line());

@@ -2,10 +2,11 @@
 
 use crate::config::{HeapConfig, Plan};
 use crate::error::HeapError;
-use crate::object::{ObjPtr, TypeTag};
+use crate::object::TypeTag;
+use crate::plan::common::Scratch;
 use crate::plan::ActivePlan;
 use crate::roots::RootTable;
-use crate::stats::{HeapUsage, Stats};
+use crate::stats::{HeapUsage, SpaceEntry, SpaceName, Stats};
 use crate::value::{RawValue, Value};
 
 mod access;
@@ -86,7 +87,8 @@ pub struct Heap {
     /// the untagged bound so neither test has to add or strip the tag.
     barrier_ref_lo: u64,
     pub(crate) epoch: Instant,
-    pub(crate) mark_stack: Vec<ObjPtr>,
+    /// The collections' scratch: the mark stack's storage and the phase clock.
+    pub(crate) mark_stack: Scratch,
     /// Objects larger than this go to the large-object space (the plan's threshold).
     large_threshold: usize,
     /// The largest object the inlined fast path allocates: `large_threshold`, or 0 in stress
@@ -140,7 +142,7 @@ impl Heap {
             barrier_len: 0,
             barrier_ref_lo: 0,
             epoch: Instant::now(),
-            mark_stack: Vec::new(),
+            mark_stack: Scratch::default(),
             large_threshold,
             fast_max: if stress > 0 { 0 } else { large_threshold },
             stress_countdown: stress,
@@ -177,18 +179,21 @@ impl Heap {
         self.epoch.elapsed()
     }
 
-    /// Bytes and objects in each space right now (exact object sizes).
+    /// Bytes, objects and committed memory of each of the plan's spaces right now (exact
+    /// object sizes), in the plan's order.
     pub fn usage(&self) -> HeapUsage {
         let mut u = HeapUsage::default();
         self.plan.for_each_space(&mut |s| {
-            let slot = match s.name() {
-                "nursery" => &mut u.nursery,
-                "large" => &mut u.large,
-                _ => &mut u.old,
-            };
             let su = s.usage();
-            slot.bytes += su.bytes;
-            slot.objects += su.objects;
+            let name = SpaceName::new(s.name()).expect("space names are short");
+            let entry = SpaceEntry {
+                name,
+                bytes: su.bytes,
+                objects: su.objects,
+                committed: s.committed(),
+            };
+            u.try_add(entry)
+                .expect("a plan has at most MAX_SPACES spaces");
         });
         u
     }
@@ -224,8 +229,9 @@ impl Heap {
         bytes
     }
 
-    /// Bytes of old-space cells in use: object bytes plus the internal fragmentation of the
-    /// size classes (compare with `usage().old.bytes`).
+    /// Bytes of the cells (mark-sweep) or lines (Immix) holding objects in the spaces that
+    /// allocate in blocks: object bytes plus internal fragmentation (compare with the exact
+    /// bytes of those spaces in [`usage`](Self::usage)).
     pub fn old_cell_bytes(&self) -> u64 {
         let mut bytes = 0;
         self.plan
@@ -233,9 +239,9 @@ impl Heap {
         bytes
     }
 
-    /// Old-space blocks holding at least one object (64 KiB each). Empty blocks are kept in a
-    /// committed pool (up to 16 MiB, one default nursery semispace) and the rest returned to
-    /// the OS.
+    /// Blocks holding at least one object in the spaces that allocate in blocks (mark-sweep:
+    /// 64 KiB each; Immix: 32 KiB, counting the blocks being allocated into). Empty blocks are
+    /// kept in a committed pool and the rest returned to the OS.
     pub fn old_blocks_in_use(&self) -> usize {
         let mut blocks = 0;
         self.plan

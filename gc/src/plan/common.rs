@@ -1,5 +1,6 @@
 //! What several plans share: the large-object path, the heap-limit check before a direct
-//! allocation, the out-of-memory report, and mark-sweep of an old space.
+//! allocation, the out-of-memory report, mark-sweep of an old space, and the per-collection
+//! [`Scratch`] (the mark stack's storage and the phase clock).
 //!
 //! Invariant: nothing here allocates in a bump space; the functions either return memory
 //! under the heap limit or the error to report, and a failed allocation leaves the heap
@@ -12,7 +13,32 @@ use crate::heap::Heap;
 use crate::object::{Flags, ObjPtr};
 use crate::roots::RootTable;
 use crate::space::{LargeObjectSpace, OldSpace};
-use crate::stats::{CollectionCause, CollectionKind};
+use crate::stats::{CollectionCause, CollectionKind, Phase, PhaseClock};
+use std::ops::{Deref, DerefMut};
+
+/// What a collection works with besides the spaces and roots: the mark stack's storage (kept
+/// between collections so its capacity is reused) and the clock that stamps phase
+/// boundaries. It dereferences to the mark stack, so code that only needs the stack takes
+/// `&mut Vec<ObjPtr>`; collect code stamps a boundary with `scratch.clock.lap(Phase::…)`.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    stack: Vec<ObjPtr>,
+    /// The collection's phase clock (see [`crate::stats::PhaseTimes`]).
+    pub clock: PhaseClock,
+}
+
+impl Deref for Scratch {
+    type Target = Vec<ObjPtr>;
+    fn deref(&self) -> &Vec<ObjPtr> {
+        &self.stack
+    }
+}
+
+impl DerefMut for Scratch {
+    fn deref_mut(&mut self) -> &mut Vec<ObjPtr> {
+        &mut self.stack
+    }
+}
 
 impl Heap {
     /// An object above the large threshold: its own mapping in the large-object space.
@@ -81,19 +107,22 @@ pub(crate) fn mark_sweep(
     old: &mut OldSpace,
     large: &mut LargeObjectSpace,
     roots: &mut RootTable,
-    stack: &mut Vec<ObjPtr>,
+    scratch: &mut Scratch,
     young: Option<(usize, usize)>,
     remset: &mut Vec<ObjPtr>,
 ) -> Work {
-    let mut marker = Marker::new(old, large, std::mem::take(stack));
+    let mut marker = Marker::new(old, large, std::mem::take(&mut scratch.stack));
     if let Some(range) = young {
         marker = marker.with_young(range);
     }
+    scratch.clock.lap(Phase::Prepare);
     roots.for_each_slot_mut(&mut |slot| marker.mark_value(*slot));
+    scratch.clock.lap(Phase::Roots);
     marker.drain();
+    scratch.clock.lap(Phase::Closure);
     let marked = marker.marked_bytes;
     let marked_old = marker.marked_old_bytes;
-    *stack = marker.into_stack();
+    scratch.stack = marker.into_stack();
     remset.retain(|o| {
         if old.in_range(o.addr()) {
             old.is_marked(o.addr())
@@ -104,6 +133,7 @@ pub(crate) fn mark_sweep(
     });
     let (old_swept, _) = old.sweep(marked_old);
     let (large_swept, _) = large.sweep();
+    scratch.clock.lap(Phase::Release);
     Work {
         marked,
         swept: old_swept + large_swept,

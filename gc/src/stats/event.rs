@@ -1,5 +1,6 @@
 //! One record per collection: what ran, why, how long, and what it did to each space.
 
+use super::{HeapUsage, PhaseTimes};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
@@ -51,38 +52,6 @@ impl fmt::Display for CollectionCause {
     }
 }
 
-/// Bytes and objects held by one space at one instant.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SpaceUsage {
-    /// Exact bytes of the objects in the space (headers, slots and raw bytes).
-    pub bytes: u64,
-    /// Number of objects in the space.
-    pub objects: u64,
-}
-
-/// The usage of every space at one instant.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeapUsage {
-    /// The nursery's allocation semispace (or the whole copying space under `semispace`,
-    /// or the bump region under `no-gc`).
-    pub nursery: SpaceUsage,
-    /// The mark-sweep old generation.
-    pub old: SpaceUsage,
-    /// The large-object space.
-    pub large: SpaceUsage,
-}
-
-impl HeapUsage {
-    /// Total bytes across all spaces.
-    pub fn bytes(&self) -> u64 {
-        self.nursery.bytes + self.old.bytes + self.large.bytes
-    }
-    /// Total objects across all spaces.
-    pub fn objects(&self) -> u64 {
-        self.nursery.objects + self.old.objects + self.large.objects
-    }
-}
-
 /// One collection, as recorded by the heap.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GcEvent {
@@ -115,6 +84,9 @@ pub struct GcEvent {
     pub swept_bytes: u64,
     /// Bytes reclaimed in total: `before.bytes() - after.bytes()`.
     pub reclaimed_bytes: u64,
+    /// Wall time of each phase; they add up to `pause`.
+    #[serde(default)]
+    pub phases: PhaseTimes,
 }
 
 impl GcEvent {
@@ -129,7 +101,7 @@ impl GcEvent {
     }
 }
 
-mod duration_ns {
+pub(super) mod duration_ns {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 

@@ -58,6 +58,9 @@ pub struct JsRunReport {
     pub unhandled_rejections: usize,
     /// Wall time (ms).
     pub wall_ms: f64,
+    /// Every collection of the run (not serialised; `--plan all` reads it).
+    #[serde(skip)]
+    pub events: Vec<gclab::GcEvent>,
 }
 
 /// Reads and runs `path`.
@@ -219,6 +222,7 @@ fn run_on_this_thread(
         pacer.times.push(report.virtual_ms);
     }
     let probe = pacer.probe;
+    report.events = probe.events.clone();
     let cps = &probe.checkpoints;
     report.checkpoints = cps
         .iter()

@@ -275,19 +275,14 @@ pub fn trace_line(event: &GcEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gclab::stats::{CollectionCause, CollectionKind, HeapUsage, SpaceUsage};
+    use gclab::stats::{CollectionCause, CollectionKind, HeapUsage, PhaseTimes, SpaceEntry};
     use std::time::Duration;
 
     fn usage(nursery: u64, old: u64, large: u64) -> HeapUsage {
-        let u = |bytes| SpaceUsage {
-            bytes,
-            objects: bytes / 32,
-        };
-        HeapUsage {
-            nursery: u(nursery),
-            old: u(old),
-            large: u(large),
-        }
+        let u = |name, bytes| SpaceEntry::new(name, bytes, bytes / 32, 0);
+        [u("nursery", nursery), u("old", old), u("large", large)]
+            .into_iter()
+            .collect()
     }
 
     fn event(kind: CollectionKind) -> GcEvent {
@@ -307,6 +302,13 @@ mod tests {
             marked_bytes: 4 << 20,
             swept_bytes: 0,
             reclaimed_bytes: before.bytes() - after.bytes(),
+            phases: PhaseTimes {
+                prepare: Duration::from_micros(4),
+                roots: Duration::from_micros(30),
+                closure: Duration::from_micros(1_000),
+                weak: Duration::ZERO,
+                release: Duration::from_micros(200),
+            },
         }
     }
 
@@ -340,7 +342,8 @@ mod tests {
         assert_eq!(
             line,
             "[gc #3 @ 2.5 ms] Mark-Sweep 3.0 (7.0) -> 4.0 (4.0) MB, 1.23 ms, \
-             reason: old generation threshold"
+             reason: old generation threshold; nursery 4.0 -> 0.0, old 2.0 -> 3.0, \
+             large 1.0 -> 1.0 MB; prepare 0.00, roots 0.03, closure 1.00, release 0.20 ms"
         );
     }
 }

@@ -8,8 +8,9 @@
 //! rather than time as the clock makes runs comparable whatever the machine's speed, and a
 //! leak shows as occupancy that grows with the work done.
 //!
-//! * **Top panel: heap occupancy (MB).** The old generation, large objects and the nursery are
-//!   stacked as areas, in that order from the bottom. Every collection contributes two points at
+//! * **Top panel: heap occupancy (MB).** The plan's spaces (from the events' usage lists) are
+//!   stacked as areas: the others in the plan's order from the bottom (the old generation or
+//!   Immix space, then large objects), the nursery on top. Every collection contributes two points at
 //!   the same x, its occupancy before and after, so the outline is a sawtooth: it rises while
 //!   the mutator allocates and drops at each collection. Every collection is also marked by a
 //!   tick hanging from the top edge, in the headroom above the highest occupancy: short and
@@ -38,7 +39,7 @@
 //! so a leak and its fixed twin can be compared by eye. Embed the file as one image.
 
 use super::gclog::BYTES_PER_MB;
-use gclab::stats::{CollectionKind, GcEvent};
+use gclab::stats::{CollectionKind, GcEvent, HeapUsage, MAX_SPACES, NURSERY as NURSERY_SPACE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -64,6 +65,12 @@ const FONT: &str = "sans-serif";
 const NURSERY: RGBColor = RGBColor(141, 211, 199);
 const OLD: RGBColor = RGBColor(128, 160, 205);
 const LARGE: RGBColor = RGBColor(253, 180, 98);
+/// Colours of spaces other than `nursery`, `large` and the first old space.
+const OTHER: [RGBColor; 3] = [
+    RGBColor(190, 186, 218),
+    RGBColor(251, 128, 114),
+    RGBColor(179, 222, 105),
+];
 const OUTLINE: RGBColor = RGBColor(42, 140, 125);
 const MINOR: RGBColor = RGBColor(31, 119, 180);
 const MAJOR: RGBColor = RGBColor(214, 39, 40);
@@ -176,23 +183,55 @@ pub fn render_svg_pair(
     Ok(())
 }
 
-/// Heap occupancy at one x, in MB per space.
+/// Heap occupancy at one x, in MB per space, in the order of [`Layout::spaces`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Sample {
     x: f64,
-    old: f64,
-    large: f64,
-    nursery: f64,
+    spaces: [f64; MAX_SPACES],
 }
 
 impl Sample {
-    fn of(x: f64, usage: &gclab::stats::HeapUsage) -> Self {
-        Sample {
-            x,
-            old: mb(usage.old.bytes),
-            large: mb(usage.large.bytes),
-            nursery: mb(usage.nursery.bytes),
+    fn of(x: f64, usage: &HeapUsage, names: &[String]) -> Self {
+        let mut spaces = [0.0; MAX_SPACES];
+        for (v, name) in spaces.iter_mut().zip(names) {
+            *v = mb(usage.bytes_of(name));
         }
+        Sample { x, spaces }
+    }
+
+    /// The height of the stack up to and including space `i`.
+    fn top(&self, i: usize) -> f64 {
+        self.spaces[..=i].iter().sum()
+    }
+}
+
+/// The spaces the events name, in stacking order (bottom first): every space but the nursery
+/// in the order the events list them, then the nursery. At most [`MAX_SPACES`].
+fn stacking_order(events: &[&GcEvent]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for e in events {
+        for entry in e.before.spaces().iter().chain(e.after.spaces()) {
+            let n = entry.name.as_str();
+            if !names.iter().any(|m| m == n) && names.len() < MAX_SPACES {
+                names.push(n.to_string());
+            }
+        }
+    }
+    if let Some(i) = names.iter().position(|n| n == NURSERY_SPACE) {
+        let n = names.remove(i);
+        names.push(n);
+    }
+    names
+}
+
+/// A space's colour and legend label.
+fn space_style(name: &str, index: usize) -> (RGBColor, String) {
+    match name {
+        NURSERY_SPACE => (NURSERY, "nursery".into()),
+        "large" => (LARGE, "large objects".into()),
+        "old" => (OLD, "old generation".into()),
+        _ if index == 0 => (OLD, format!("{name} space")),
+        _ => (OTHER[index % OTHER.len()], format!("{name} space")),
     }
 }
 
@@ -217,6 +256,8 @@ impl Ranges {
 /// Everything the chart draws, in chart units (MB, ms), after decimation.
 #[derive(Debug)]
 struct Layout {
+    /// The spaces stacked in the top panel, bottom first.
+    spaces: Vec<String>,
     /// The sawtooth: before and after each (kept) collection, in x order.
     occupancy: Vec<Sample>,
     /// x of each (kept) minor collection.
@@ -318,14 +359,15 @@ impl Layout {
         }
         shape.sort_unstable();
         shape.dedup();
+        let spaces = stacking_order(&order);
         let mut occupancy = Vec::with_capacity(2 * shape.len() + 1);
         if order.first().is_some_and(|e| e.seq == 0) {
-            occupancy.push(Sample::of(0.0, &Default::default()));
+            occupancy.push(Sample::of(0.0, &HeapUsage::default(), &spaces));
         }
         for &i in &shape {
             let e = order[i];
-            occupancy.push(Sample::of(x_of(e), &e.before));
-            occupancy.push(Sample::of(x_of(e), &e.after));
+            occupancy.push(Sample::of(x_of(e), &e.before, &spaces));
+            occupancy.push(Sample::of(x_of(e), &e.after, &spaces));
         }
 
         let points = |idx: Vec<usize>, y: &dyn Fn(&GcEvent) -> f64| -> Vec<(f64, f64)> {
@@ -374,6 +416,7 @@ impl Layout {
         };
 
         Layout {
+            spaces,
             occupancy,
             minor_x,
             major_after,
@@ -482,18 +525,21 @@ fn draw_chart<DB: DrawingBackend>(
     let (bottom_plot, bottom_legend) = bottom.split_horizontally(CHART_WIDTH - LEGEND_WIDTH);
 
     draw_heap_panel(&top_plot, layout, ranges)?;
-    draw_legend(
-        &top_legend,
-        PANEL_MARGIN as i32 + 4,
-        &[
-            (Swatch::Area(NURSERY), "nursery"),
-            (Swatch::Area(LARGE), "large objects"),
-            (Swatch::Area(OLD), "old generation"),
-            (Swatch::Tick(MINOR, 2), "minor GC (Scavenge)"),
-            (Swatch::Tick(MAJOR, 2), "major GC (Mark-Sweep)"),
-            (Swatch::Dot(MAJOR, 4), "heap after major GC"),
-        ],
-    )?;
+    // Top of the stack first, as the areas read from the top down.
+    let styles: Vec<(RGBColor, String)> = (0..layout.spaces.len())
+        .rev()
+        .map(|i| space_style(&layout.spaces[i], i))
+        .collect();
+    let mut entries: Vec<(Swatch, &str)> = styles
+        .iter()
+        .map(|(c, label)| (Swatch::Area(*c), label.as_str()))
+        .collect();
+    entries.extend([
+        (Swatch::Tick(MINOR, 2), "minor GC (Scavenge)"),
+        (Swatch::Tick(MAJOR, 2), "major GC (Mark-Sweep)"),
+        (Swatch::Dot(MAJOR, 4), "heap after major GC"),
+    ]);
+    draw_legend(&top_legend, PANEL_MARGIN as i32 + 4, &entries)?;
 
     draw_pause_panel(&bottom_plot, layout, ranges)?;
     draw_legend(
@@ -560,24 +606,17 @@ fn draw_heap_panel<DB: DrawingBackend>(
         .map_err(draw_err)?;
 
     // Stacked areas: draw each cumulative top, from the whole heap down, over the last.
-    type Level = (RGBColor, fn(&Sample) -> f64);
-    let stack: [Level; 3] = [
-        (NURSERY, |s| s.old + s.large + s.nursery),
-        (LARGE, |s| s.old + s.large),
-        (OLD, |s| s.old),
-    ];
-    for (i, (color, top)) in stack.into_iter().enumerate() {
+    for level in (0..layout.spaces.len()).rev() {
+        let (color, _) = space_style(&layout.spaces[level], level);
         // The sawtooth's outline, unless it is too dense to read and would only darken the fill.
-        let border = if i == 0 && !layout.decimated {
+        let border = if level + 1 == layout.spaces.len() && !layout.decimated {
             OUTLINE.stroke_width(1)
         } else {
             color.stroke_width(1)
         };
+        let top = layout.occupancy.iter().map(|s| (s.x, s.top(level)));
         chart
-            .draw_series(
-                AreaSeries::new(layout.occupancy.iter().map(|s| (s.x, top(s))), 0.0, color)
-                    .border_style(border),
-            )
+            .draw_series(AreaSeries::new(top, 0.0, color).border_style(border))
             .map_err(draw_err)?;
     }
 
@@ -701,20 +740,22 @@ fn draw_pause_panel<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gclab::stats::{CollectionCause, HeapUsage, SpaceUsage};
+    use gclab::stats::{CollectionCause, SpaceEntry};
     use std::time::Duration;
 
+    fn usage(nursery: u64, old: u64) -> HeapUsage {
+        [
+            SpaceEntry::new("nursery", nursery, 1, 0),
+            SpaceEntry::new("old", old, 1, 0),
+            SpaceEntry::new("large", 0, 0, 0),
+        ]
+        .into_iter()
+        .collect()
+    }
+
     fn event(seq: u64, kind: CollectionKind, allocated: u64, pause_us: u64) -> GcEvent {
-        let space = |bytes| SpaceUsage { bytes, objects: 1 };
-        let before = HeapUsage {
-            nursery: space(1 << 20),
-            old: space(seq * 1000),
-            large: space(0),
-        };
-        let after = HeapUsage {
-            nursery: space(0),
-            ..before
-        };
+        let before = usage(1 << 20, seq * 1000);
+        let after = usage(0, seq * 1000);
         GcEvent {
             seq,
             kind,
@@ -729,6 +770,7 @@ mod tests {
             marked_bytes: 0,
             swept_bytes: 0,
             reclaimed_bytes: before.bytes() - after.bytes(),
+            phases: Default::default(),
         }
     }
 
@@ -739,7 +781,9 @@ mod tests {
             .collect();
         let layout = Layout::new(&events);
         assert_eq!(layout.occupancy.len(), 1 + 2 * events.len());
-        assert_eq!(layout.occupancy[0], Sample::of(0.0, &HeapUsage::default()));
+        assert_eq!(layout.spaces, ["old", "large", "nursery"], "nursery on top");
+        assert_eq!(layout.occupancy[0].top(2), 0.0);
+        assert_eq!(layout.occupancy[1].top(2), mb(1 << 20));
         assert_eq!(layout.minor_pauses.len(), 10);
         assert!(layout.major_pauses.is_empty());
         assert!(!layout.summary.contains("decimated"));
@@ -777,7 +821,7 @@ mod tests {
         let top = layout
             .occupancy
             .iter()
-            .map(|s| s.old + s.nursery)
+            .map(|s| s.top(2))
             .fold(0.0, f64::max);
         assert!((top - mb(99_999 * 1000 + (1 << 20))).abs() < 1e-9);
         assert!(layout.summary.contains("decimated"));

@@ -27,7 +27,7 @@ use crate::object::{Flags, ObjPtr};
 use crate::roots::RootTable;
 use crate::space::immix::{Defrag, ImmixSpace};
 use crate::space::{CopySpace, LargeObjectSpace, Space};
-use crate::stats::{CollectionCause, CollectionKind};
+use crate::stats::{CollectionCause, CollectionKind, Phase, PhaseClock};
 
 /// The gen-immix plan's spaces and remembered set.
 #[repr(C)] // the bump space first: see `ActivePlan`
@@ -44,7 +44,13 @@ pub(crate) struct GenImmix {
 impl GenImmix {
     /// Scavenges the nursery from the roots and the remembered set; with `promote_all` every
     /// survivor goes to the Immix space (if it fits).
-    fn scavenge(&mut self, roots: &mut RootTable, promotion_age: u8, promote_all: bool) -> Work {
+    fn scavenge(
+        &mut self,
+        roots: &mut RootTable,
+        clock: &mut PhaseClock,
+        promotion_age: u8,
+        promote_all: bool,
+    ) -> Work {
         let mut sc = Scavenger::promoting_into(
             &mut self.nursery,
             Some(&mut self.immix),
@@ -56,7 +62,9 @@ impl GenImmix {
         roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
         let remset = std::mem::take(&mut self.remset);
         sc.scan_remembered(remset, &mut self.remset);
+        clock.lap(Phase::Roots);
         sc.drain(&mut self.remset);
+        clock.lap(Phase::Closure);
         let work = Work {
             copied: sc.copied_bytes,
             promoted: sc.promoted_bytes,
@@ -176,7 +184,7 @@ impl PlanOps for GenImmix {
         } = heap;
         let p = Self::get(plan);
         if kind == CollectionKind::Minor {
-            return p.scavenge(roots, age, false);
+            return p.scavenge(roots, &mut mark_stack.clock, age, false);
         }
         let defrag = if std::mem::take(&mut p.emergency) {
             Defrag::Emergency
@@ -195,7 +203,7 @@ impl PlanOps for GenImmix {
             |immix, large| fix_remset(remset, immix, large),
         );
         let promote_all = cause != CollectionCause::OldThreshold;
-        let moved = p.scavenge(roots, age, promote_all);
+        let moved = p.scavenge(roots, &mut mark_stack.clock, age, promote_all);
         Work {
             marked: marked.marked,
             swept: marked.swept,

@@ -24,7 +24,7 @@ use crate::heap::{Heap, SpaceKind};
 use crate::object::ObjPtr;
 use crate::roots::RootTable;
 use crate::space::{CopySpace, LargeObjectSpace, OldSpace, Space};
-use crate::stats::{CollectionCause, CollectionKind};
+use crate::stats::{CollectionCause, CollectionKind, Phase, PhaseClock};
 
 /// The generational plan's spaces and remembered set.
 #[repr(C)] // the bump space first: see `ActivePlan`
@@ -51,7 +51,13 @@ pub(crate) fn map_err(e: std::io::Error) -> HeapError {
 impl Generational {
     /// Scavenges the nursery from the roots and the remembered set; with `promote_all` every
     /// survivor goes to the old space (if it fits).
-    fn scavenge(&mut self, roots: &mut RootTable, promotion_age: u8, promote_all: bool) -> Work {
+    fn scavenge(
+        &mut self,
+        roots: &mut RootTable,
+        clock: &mut PhaseClock,
+        promotion_age: u8,
+        promote_all: bool,
+    ) -> Work {
         let mut sc = Scavenger::new(
             &mut self.nursery,
             Some(&mut self.old),
@@ -63,7 +69,9 @@ impl Generational {
         roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
         let remset = std::mem::take(&mut self.remset);
         sc.scan_remembered(remset, &mut self.remset);
+        clock.lap(Phase::Roots);
         sc.drain(&mut self.remset);
+        clock.lap(Phase::Closure);
         let work = Work {
             copied: sc.copied_bytes,
             promoted: sc.promoted_bytes,
@@ -150,7 +158,7 @@ impl PlanOps for Generational {
         } = heap;
         let p = Self::get(plan);
         if kind == CollectionKind::Minor {
-            return p.scavenge(roots, age, false);
+            return p.scavenge(roots, &mut mark_stack.clock, age, false);
         }
         let young = p.nursery.current_range();
         let marked = mark_sweep(
@@ -162,7 +170,7 @@ impl PlanOps for Generational {
             &mut p.remset,
         );
         let promote_all = cause != CollectionCause::OldThreshold;
-        let moved = p.scavenge(roots, age, promote_all);
+        let moved = p.scavenge(roots, &mut mark_stack.clock, age, promote_all);
         Work {
             marked: marked.marked,
             swept: marked.swept,

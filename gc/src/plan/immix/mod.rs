@@ -17,6 +17,7 @@
 
 pub(crate) mod trace;
 
+use super::common::Scratch;
 use super::generational::map_err;
 use super::{Constraints, PlanOps, Work};
 use crate::config::HeapConfig;
@@ -24,7 +25,7 @@ use crate::error::HeapError;
 use crate::heap::{Heap, SpaceKind};
 use crate::space::immix::{Defrag, ImmixSpace};
 use crate::space::{CopySpace, LargeObjectSpace, Space};
-use crate::stats::{CollectionCause, CollectionKind};
+use crate::stats::{CollectionCause, CollectionKind, Phase};
 use trace::ImmixTracer;
 
 /// The immix plan's spaces.
@@ -62,24 +63,28 @@ pub(crate) fn immix_collect(
     immix: &mut ImmixSpace,
     large: &mut LargeObjectSpace,
     heap_roots: &mut crate::roots::RootTable,
-    stack: &mut Vec<crate::object::ObjPtr>,
+    scratch: &mut Scratch,
     young: Option<(usize, usize)>,
     defrag: Defrag,
     after_closure: impl FnOnce(&ImmixSpace, &LargeObjectSpace),
 ) -> Work {
     immix.prepare(defrag);
-    let mut tracer = ImmixTracer::new(immix, large, std::mem::take(stack), young);
+    let mut tracer = ImmixTracer::new(immix, large, std::mem::take(&mut **scratch), young);
+    scratch.clock.lap(Phase::Prepare);
     heap_roots.for_each_slot_mut(&mut |slot| *slot = tracer.trace(*slot));
+    scratch.clock.lap(Phase::Roots);
     tracer.drain();
+    scratch.clock.lap(Phase::Closure);
     let (marked, marked_immix, evacuated) = (
         tracer.marked_bytes,
         tracer.marked_immix_bytes,
         tracer.evacuated_bytes,
     );
-    *stack = tracer.into_stack();
+    **scratch = tracer.into_stack();
     after_closure(immix, large);
     let (immix_swept, _) = immix.release(marked_immix);
     let (large_swept, _) = large.sweep();
+    scratch.clock.lap(Phase::Release);
     Work {
         marked,
         copied: evacuated,

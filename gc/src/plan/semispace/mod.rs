@@ -18,7 +18,7 @@ use crate::config::HeapConfig;
 use crate::error::HeapError;
 use crate::heap::{Heap, SpaceKind};
 use crate::space::{CopySpace, LargeObjectSpace, Space};
-use crate::stats::{CollectionCause, CollectionKind};
+use crate::stats::{CollectionCause, CollectionKind, Phase};
 
 /// The semispace plan's spaces.
 #[repr(C)] // the bump space first: see `ActivePlan`
@@ -73,12 +73,19 @@ impl PlanOps for SemiSpace {
     }
 
     fn collect(heap: &mut Heap, _kind: CollectionKind, _cause: CollectionCause) -> Work {
-        let Heap { plan, roots, .. } = heap;
+        let Heap {
+            plan,
+            roots,
+            mark_stack: scratch,
+            ..
+        } = heap;
         let p = Self::get(plan);
         let mut sc = Scavenger::new(&mut p.space, None, &mut p.large, u8::MAX, false, true);
         roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
+        scratch.clock.lap(Phase::Roots);
         let mut none = Vec::new();
         sc.drain(&mut none);
+        scratch.clock.lap(Phase::Closure);
         debug_assert!(none.is_empty());
         let work = Work {
             copied: sc.copied_bytes,

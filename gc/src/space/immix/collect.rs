@@ -183,11 +183,7 @@ impl ImmixSpace {
     /// Returns emptied blocks to the pool: up to [`RETAINED_BLOCKS`] stay committed (taken
     /// first), the rest are given back to the OS, a run of adjacent blocks per call.
     fn free_blocks(&mut self, empty: Vec<usize>, _base: usize) {
-        let retained = self
-            .free
-            .iter()
-            .filter(|&&b| self.blocks[b as usize].committed)
-            .count();
+        let retained = self.retained();
         let mut released = Vec::new();
         let mut run: Option<(usize, usize)> = None;
         for (k, b) in empty.into_iter().enumerate() {

@@ -34,10 +34,10 @@ pub(crate) use collect::Defrag;
 use crate::collector::scavenge::PromotionTarget;
 use crate::mem::Region;
 use crate::object::ObjPtr;
-use crate::space::Space;
+use crate::space::{Fragmentation, Space};
 use crate::stats::SpaceUsage;
 use alloc::{Bump, NO_BLOCK};
-use block::{ones, Block, State, BLOCK, BLOCK_SHIFT, LINES};
+use block::{ones, Block, State, BLOCK, BLOCK_SHIFT, LINE, LINES};
 
 pub(crate) struct ImmixSpace {
     region: Region,
@@ -120,6 +120,15 @@ impl ImmixSpace {
     #[cfg(test)]
     pub fn blocks_in_use(&self) -> usize {
         self.blocks_in_use
+    }
+
+    /// Empty blocks kept committed: the pool keeps them at its end.
+    fn retained(&self) -> usize {
+        self.free
+            .iter()
+            .rev()
+            .take_while(|&&b| self.blocks[b as usize].committed)
+            .count()
     }
 
     /// Whether `addr` lies in the part of the reservation holding blocks.
@@ -216,12 +225,33 @@ impl Space for ImmixSpace {
     }
 
     fn committed(&self) -> u64 {
-        let retained = self
-            .free
-            .iter()
-            .filter(|&&b| self.blocks[b as usize].committed)
-            .count();
-        ((self.blocks_in_use + retained) * BLOCK) as u64
+        ((self.blocks_in_use + self.retained()) * BLOCK) as u64
+    }
+
+    /// Lines holding (part of) an object, and the blocks in use. Walks the objects: for
+    /// reports, not for the allocation path.
+    fn fragmentation(&self) -> Option<Fragmentation> {
+        let mut lines = 0u64;
+        let mut block = usize::MAX;
+        let mut used: u128 = 0;
+        self.for_each_object(|o| {
+            let (b, g) = self.locate(o.addr());
+            if b != block {
+                lines += used.count_ones() as u64;
+                used = 0;
+                block = b;
+            }
+            // SAFETY: the walk yields live objects.
+            let size = unsafe { o.size() };
+            let first = g * 8 / LINE;
+            let last = ((g * 8 + size - 1) / LINE).min(LINES - 1);
+            used |= (u128::MAX >> (LINES - 1 - last)) & (u128::MAX << first);
+        });
+        lines += used.count_ones() as u64;
+        Some(Fragmentation {
+            cell_bytes: lines * LINE as u64,
+            blocks_in_use: self.blocks_in_use,
+        })
     }
 
     fn for_each_object(&self, f: &mut dyn FnMut(ObjPtr)) {

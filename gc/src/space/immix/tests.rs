@@ -153,3 +153,17 @@ fn the_mutator_leaves_the_headroom() {
         "evacuation may use the headroom"
     );
 }
+
+#[test]
+fn fragmentation_counts_the_lines_objects_touch() {
+    let mut s = ImmixSpace::new(4 * BLOCK).unwrap();
+    assert_eq!(Space::fragmentation(&s).unwrap().cell_bytes, 0);
+    // 24 + 40 bytes in line 0, then a 3-line medium object from byte 64: lines 0–3.
+    obj(s.alloc(24).unwrap(), 24);
+    obj(s.alloc(40).unwrap(), 40);
+    obj(s.alloc(3 * LINE).unwrap(), 3 * LINE);
+    let f = Space::fragmentation(&s).unwrap();
+    assert_eq!(f.cell_bytes, 4 * LINE as u64);
+    assert_eq!(f.blocks_in_use, 1);
+    assert_eq!(Space::committed(&s), BLOCK as u64);
+}
