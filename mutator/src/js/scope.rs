@@ -10,7 +10,7 @@
 use super::{Interp, R};
 use gclab::{Handle, TypeTag, Value};
 use oxc_ast::ast::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
 /// The names a scope declares.
@@ -185,7 +185,7 @@ impl<'a> Interp<'a> {
             return Rc::clone(l);
         }
         let mut uniq: Vec<Rc<str>> = Vec::new();
-        let mut index = HashMap::new();
+        let mut index = HashMap::default();
         for n in names() {
             if !index.contains_key(n) {
                 let rc: Rc<str> = n.into();

@@ -8,6 +8,8 @@
 
 mod array;
 mod collections;
+mod hash_index;
+mod json;
 pub(crate) mod promise;
 pub(crate) mod timers;
 
@@ -421,9 +423,10 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
     array::install(it)?;
     collections::install(it)?;
     promise::install(it)?;
-    timers::install(it)?;
     install_math(it)?;
+    json::install(it)?;
     install_process(it)?;
+    timers::install(it)?;
     let _ = str_to_number;
     Ok(())
 }
@@ -431,16 +434,6 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
 fn install_math(it: &mut Interp<'_>) -> R<()> {
     let math = it.new_object()?;
     it.heap.set_global("Math", math)?;
-    // JSON is not implemented yet: a call is a clear error naming the call site, never a
-    // `JSON is not defined` a program could catch and carry on after.
-    let json = it.new_object()?;
-    it.method(json, "JSON.stringify", |it, _t, _a, _c| {
-        it.unsupported("JSON.stringify", it.call_site)
-    })?;
-    it.method(json, "JSON.parse", |it, _t, _a, _c| {
-        it.unsupported("JSON.parse", it.call_site)
-    })?;
-    it.heap.set_global("JSON", json)?;
     it.set_named(math, "PI", Value::Float(std::f64::consts::PI))?;
     it.set_named(math, "E", Value::Float(std::f64::consts::E))?;
     macro_rules! unary {
@@ -562,7 +555,7 @@ fn install_process(it: &mut Interp<'_>) -> R<()> {
         if v == Value::Undefined {
             let at = it.call_site;
             return it.unsupported(
-                &format!("require('{name}') (only 'events' is built in)"),
+                &format!("require('{name}') (only 'events' and 'fs' (readFile) are built in)"),
                 at,
             );
         }
