@@ -183,6 +183,9 @@ pub struct Interp<'a> {
     pub(crate) layouts: HashMap<u64, Rc<Layout>>,
     pub(crate) func_of_tag: HashMap<TypeTag, i32>,
     pub(crate) layout_of_tag: HashMap<TypeTag, Rc<Layout>>,
+    /// Where each identifier read found its name last time: AST node address → (environments
+    /// up the chain, that environment's tag, slot). Checked against the tag before use.
+    pub(crate) ident_cache: HashMap<usize, (u32, TypeTag, usize)>,
     pub(crate) next_tag: TypeTag,
     pub(crate) natives: Vec<(&'static str, NativeFn)>,
     pub(crate) intr: Option<Intrinsics>,
@@ -304,6 +307,7 @@ impl<'a> Interp<'a> {
             layouts: HashMap::default(),
             func_of_tag: HashMap::default(),
             layout_of_tag: HashMap::default(),
+            ident_cache: HashMap::default(),
             next_tag: FIRST_DYNAMIC,
             natives: Vec::new(),
             intr: None,

@@ -231,6 +231,43 @@ impl<'a> Interp<'a> {
         Ok(None)
     }
 
+    /// Reads the identifier `id` ([`lookup`](Self::lookup)), remembering where its name was
+    /// found: an identifier's scope chain has the same shape at every evaluation (no `with`,
+    /// no `eval`), so next time it walks that many environments up and, if the one it reaches
+    /// has the remembered layout tag, reads the slot without looking the name up.
+    pub(crate) fn lookup_ident(&mut self, id: &'a IdentifierReference<'a>) -> R<Value> {
+        let key = id as *const IdentifierReference<'a> as usize;
+        let name = id.name.as_str();
+        if let Some(&(hops, tag, slot)) = self.ident_cache.get(&key) {
+            let mut cur = self.env;
+            for _ in 0..hops {
+                match cur {
+                    Value::Ref(e) => cur = self.heap.get(e, 0)?,
+                    _ => break,
+                }
+            }
+            if let Value::Ref(e) = cur {
+                if self.heap.type_tag(e)? == tag {
+                    let v = self.heap.get(e, slot)?;
+                    return self.check_initialised(name, v);
+                }
+            }
+        }
+        let mut cur = self.env;
+        let mut hops = 0;
+        while let Value::Ref(e) = cur {
+            let tag = self.heap.type_tag(e)?;
+            if let Some(&i) = self.layout_of_tag.get(&tag).and_then(|l| l.index.get(name)) {
+                self.ident_cache.insert(key, (hops, tag, i + 1));
+                let v = self.heap.get(e, i + 1)?;
+                return self.check_initialised(name, v);
+            }
+            cur = self.heap.get(e, 0)?;
+            hops += 1;
+        }
+        self.lookup(name)
+    }
+
     /// Marks the `let`/`const`/`class` names of `stmts` in the current environment as not
     /// yet initialised (the temporal dead zone): they hold the hole marker until declared.
     pub(crate) fn enter_tdz(&mut self, stmts: &'a [Statement<'a>]) -> R<()> {
