@@ -271,9 +271,7 @@ impl<'a> Interp<'a> {
             return Ok(None);
         }
         let key = match m {
-            MemberExpression::StaticMemberExpression(s) => {
-                self.key_of_str(s.property.name.as_str())
-            }
+            MemberExpression::StaticMemberExpression(s) => self.static_key(&s.property),
             MemberExpression::ComputedMemberExpression(c) => {
                 let k = self.eval(&c.expression)?;
                 self.to_key(k)?

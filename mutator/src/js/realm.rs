@@ -186,6 +186,8 @@ pub struct Interp<'a> {
     /// Where each identifier read found its name last time: AST node address → (environments
     /// up the chain, that environment's tag, slot). Checked against the tag before use.
     pub(crate) ident_cache: HashMap<usize, (u32, TypeTag, usize)>,
+    /// The atom of each `o.name` property node, by node address.
+    pub(crate) static_atoms: HashMap<usize, i32>,
     pub(crate) next_tag: TypeTag,
     pub(crate) natives: Vec<(&'static str, NativeFn)>,
     pub(crate) intr: Option<Intrinsics>,
@@ -308,6 +310,7 @@ impl<'a> Interp<'a> {
             func_of_tag: HashMap::default(),
             layout_of_tag: HashMap::default(),
             ident_cache: HashMap::default(),
+            static_atoms: HashMap::default(),
             next_tag: FIRST_DYNAMIC,
             natives: Vec::new(),
             intr: None,
