@@ -73,10 +73,10 @@ impl<'a> Interp<'a> {
         };
         match &u.argument {
             SimpleAssignmentTarget::AssignmentTargetIdentifier(id) => {
-                let old = self.lookup(id.name.as_str())?;
+                let old = self.lookup_ident(id)?;
                 let old = num(self.to_number(old)?);
                 let new = num(as_f64(old) + delta);
-                self.assign(id.name.as_str(), new)?;
+                self.assign_ident(id, new)?;
                 Ok(if u.prefix { new } else { old })
             }
             SimpleAssignmentTarget::StaticMemberExpression(_)
@@ -102,14 +102,14 @@ impl<'a> Interp<'a> {
                 let v = match a.operator {
                     AssignmentOperator::Assign => self.eval_named(&a.right, name)?,
                     op => {
-                        let old = self.lookup(name)?;
+                        let old = self.lookup_ident(id)?;
                         match self.compound(op, old, &a.right)? {
                             Ok(v) => v,
                             Err(keep) => return Ok(keep),
                         }
                     }
                 };
-                self.assign_at(name, v, id.span.start)?;
+                self.assign_ident(id, v)?;
                 Ok(v)
             }
             AssignmentTarget::StaticMemberExpression(_)
