@@ -158,3 +158,23 @@ fn trace_gc_prints_one_line_per_collection() {
         "{err}"
     );
 }
+
+#[test]
+fn a_global_outside_the_subset_is_a_located_error() {
+    let p = tmp("outside.js");
+    std::fs::write(&p, "let q = 1;\nlet d = new Date();\n").unwrap();
+    let out = mutator(&["run", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("outside.js:2:9: `Date` is not supported by the gclab interpreter"),
+        "{err}"
+    );
+    std::fs::write(
+        &p,
+        "console.log(typeof Date.now(), JSON.stringify({ a: [1] }));\n",
+    )
+    .unwrap();
+    let out = mutator(&["run", p.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "number {\"a\":[1]}\n");
+}

@@ -73,6 +73,7 @@ impl<'a> Interp<'a> {
                     let what = self.describe_callee(&n.callee);
                     return Err(self.throw_type(&format!("{what} is not a constructor"))?);
                 }
+                self.call_site = n.span.start;
                 self.construct(f, &args, n.span.start)
             }
             Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_) => {

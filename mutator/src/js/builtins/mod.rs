@@ -429,6 +429,7 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
     math::install(it)?;
     json::install(it)?;
     process::install(it)?;
+    process::install_outside(it)?;
     timers::install(it)?;
     let _ = str_to_number;
     Ok(())

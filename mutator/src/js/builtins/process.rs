@@ -1,5 +1,9 @@
 //! The Node host objects: `process` (`argv`, `env`, `memoryUsage` from heap statistics,
-//! `exit`, `hrtime` on the virtual clock), `require` (built-in modules only) and `console`.
+//! `exit`, `hrtime` on the virtual clock), `require` (built-in modules only) and `console`;
+//! and the standard globals outside the subset (`Date`, `Symbol`, `RegExp`, typed arrays…),
+//! defined so that using one is an unsupported-construct error naming it and the call site,
+//! not a `ReferenceError` a program could catch and carry on after. `Date.now()` works: it
+//! reads the virtual clock.
 
 use super::arg;
 use crate::js::convert::num;
@@ -96,6 +100,46 @@ pub(super) fn install_console(it: &mut Interp<'_>) -> R<()> {
             let _ = writeln!(it.err, "{line}");
             Ok(Value::Undefined)
         })?;
+    }
+    Ok(())
+}
+
+/// Globals outside the supported subset: calling or constructing one stops the run with its
+/// name and location. (`WeakMap`, `WeakRef` and `FinalizationRegistry` are not listed: they
+/// are defined by their own modules.)
+const OUTSIDE: [&str; 16] = [
+    "Date",
+    "Symbol",
+    "RegExp",
+    "Proxy",
+    "Reflect",
+    "Intl",
+    "BigInt",
+    "ArrayBuffer",
+    "DataView",
+    "Uint8Array",
+    "Int32Array",
+    "Float64Array",
+    "SharedArrayBuffer",
+    "Atomics",
+    "eval",
+    "WeakSet",
+];
+
+pub(super) fn install_outside(it: &mut Interp<'_>) -> R<()> {
+    for name in OUTSIDE {
+        let f = it.native(name, |it, _t, _a, c| {
+            let id = it.heap.get(c, 3)?.as_int().unwrap_or(0) as usize;
+            let name = it.natives.get(id).map_or("this built-in", |n| n.0);
+            let at = it.call_site;
+            it.unsupported(&format!("`{name}`"), at)
+        })?;
+        if name == "Date" {
+            it.method(f, "Date.now", |it, _t, _a, _c| {
+                Ok(num(it.event_loop.now() as f64))
+            })?;
+        }
+        it.heap.set_global(name, f)?;
     }
     Ok(())
 }
