@@ -3,6 +3,7 @@
 // the collections that find the files dead) run in between. At the end the count of
 // cleanups that ran goes to stderr: it depends on when collections ran (with
 // `node --expose-gc`, or `mutator run --expose-gc`, the final gc() makes it exact).
+// expect: healthy
 const open = new Set();
 let nextFd = 3;
 let cleanups = 0;

@@ -1,9 +1,10 @@
 // listener-leak.js done right: the handler removes its listener when the response is done.
+// expect: healthy
 const EventEmitter = require('events');
 const server = new EventEmitter();
 let handled = 0;
 function handle(id) {
-  const buffer = Buffer.alloc(16 * 1024);
+  const buffer = new Array(4000).fill(id);
   const onClose = () => {
     console.log('closing request', id, buffer.length);
   };

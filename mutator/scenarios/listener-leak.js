@@ -1,11 +1,12 @@
 // Each request registers a 'close' listener on the long-lived server emitter, closing over
-// a buffer; the listener is never removed (listener-cleanup.js removes it with off).
+// a 32 KB array; the listener is never removed (listener-cleanup.js removes it with off).
+// expect: leak
 const EventEmitter = require('events');
 const server = new EventEmitter();
 server.setMaxListeners(0);
 let handled = 0;
 function handle(id) {
-  const buffer = Buffer.alloc(16 * 1024);
+  const buffer = new Array(4000).fill(id);
   server.on('close', () => {
     console.log('closing request', id, buffer.length);
   });

@@ -1,6 +1,7 @@
-// Memoising rendered pages by URL in a plain Map: most URLs are seen once, so the cache
-// grows with the traffic (lru-cache.js evicts past 100 entries). Synchronous: the whole
-// workload runs in one loop, no virtual time passes.
+// Memoising rendered pages by URL in a plain Map: most URLs are seen once, so the cache grows
+// with the traffic (lru-cache.js evicts past 100 entries). Requests arrive in batches of 50,
+// one batch per turn of the event loop.
+// expect: leak
 const cache = new Map();
 function render(url) {
   if (cache.has(url)) return cache.get(url);
@@ -9,7 +10,10 @@ function render(url) {
   return page;
 }
 let served = 0;
-for (let i = 0; i < 1000; i++) {
-  served += render('/item/' + i).length;
+let i = 0;
+function batch() {
+  for (const end = i + 50; i < end; i++) served += render('/item/' + i).length;
+  if (i < 2000) setImmediate(batch);
+  else console.log('served', served, 'cached', cache.size);
 }
-console.log('served', served, 'cached', cache.size);
+batch();

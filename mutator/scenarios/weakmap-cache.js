@@ -1,6 +1,7 @@
 // Per-request metadata kept in a WeakMap keyed by the request: the healthy twin of
 // unbounded-cache.js. An entry lives exactly as long as its request, so the table does not
 // grow with the traffic. Synchronous: the whole workload runs in one loop.
+// expect: healthy
 const meta = new WeakMap();
 function metadataOf(req) {
   let m = meta.get(req);

@@ -2,6 +2,7 @@
 // back-pointer to its request): an ephemeron cycle. The value keeps the key alive only
 // through the map's own entry, which does not count, so entries still die with their
 // requests and the heap stays bounded.
+// expect: healthy
 const meta = new WeakMap();
 function metadataOf(req) {
   let m = meta.get(req);

@@ -2,6 +2,7 @@
 // something else uses it, and goes after a collection once nothing does. The keys come from
 // a bounded set of URLs, so the Map itself stays small; the pages it points at are never
 // kept by it. Misses re-render. What is printed does not depend on when collections run.
+// expect: healthy
 const cache = new Map();
 function render(url) {
   const ref = cache.get(url);

@@ -10,8 +10,9 @@
 //! The runs are sequential in one process, each with a fresh heap, so a row never sees another
 //! plan's memory.
 
-use crate::runner::{run_scenario, RunOptions, RunReport};
-use crate::scenario::{Scenario, ScenarioParams};
+use crate::runner::{run_workload, RunOptions, RunReport};
+use crate::scenario::ScenarioParams;
+use crate::suite::Workload;
 use gclab::stats::mmu_of;
 use gclab::{CollectionCause, GcEvent, HeapConfig, Plan};
 use plotters::prelude::*;
@@ -176,7 +177,7 @@ pub fn parse_plan_arg(s: &str) -> Result<Plans, String> {
 /// Runs `scenario` once under each plan, with the heap configuration `configure` gives for
 /// the plan. Returns each run's report, in the order of `plans`.
 pub fn run_plans(
-    scenario: &dyn Scenario,
+    scenario: &Workload,
     plans: &[Plan],
     params: ScenarioParams,
     configure: impl Fn(Plan) -> HeapConfig,
@@ -189,7 +190,7 @@ pub fn run_plans(
                 params,
                 snapshot: None,
             };
-            run_scenario(scenario, &opts, |_| {})
+            run_workload(scenario, &opts, |_| {})
         })
         .collect()
 }
@@ -214,7 +215,7 @@ pub struct CompareArgs<'a> {
 /// The command: runs the comparison and prints it; 1 if a run failed or the chart could not
 /// be drawn, 2 for an unknown scenario.
 pub fn run_cli(args: &CompareArgs<'_>, configure: impl Fn(Plan) -> HeapConfig) -> ExitCode {
-    let (name, runs) = if args.scenario.ends_with(".js") {
+    let (name, runs) = if args.scenario.ends_with(".js") && Path::new(args.scenario).is_file() {
         match run_js_plans(args, configure) {
             Ok(runs) => (args.scenario.to_string(), runs),
             Err(e) => {
@@ -223,7 +224,7 @@ pub fn run_cli(args: &CompareArgs<'_>, configure: impl Fn(Plan) -> HeapConfig) -
             }
         }
     } else {
-        let Some(scenario) = crate::scenarios::find(args.scenario) else {
+        let Some(scenario) = crate::suite::find(args.scenario) else {
             eprintln!(
                 "mutator: comparing plans needs one scenario or a .js file; `{}` is neither \
                  (see `mutator list`)",
@@ -231,7 +232,7 @@ pub fn run_cli(args: &CompareArgs<'_>, configure: impl Fn(Plan) -> HeapConfig) -
             );
             return ExitCode::from(2);
         };
-        let reports = run_plans(scenario.as_ref(), args.plans, args.params, configure);
+        let reports = run_plans(&scenario, args.plans, args.params, configure);
         let runs = reports
             .into_iter()
             .map(|r| (PlanRow::of(&r), r.events))

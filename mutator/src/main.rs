@@ -7,10 +7,10 @@ use gclab_mutator::compare;
 use gclab_mutator::report::gclog::GcLogWriter;
 use gclab_mutator::report::plot::render_svg_file;
 use gclab_mutator::runner::{
-    json_line, run_scenario, table_header, table_row, RunOptions, RunReport,
+    json_line, run_workload, table_header, table_row, RunOptions, RunReport,
 };
-use gclab_mutator::scenario::{Scenario, ScenarioParams};
-use gclab_mutator::scenarios;
+use gclab_mutator::scenario::ScenarioParams;
+use gclab_mutator::suite::{self, Workload};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,6 +55,10 @@ struct RunArgs {
     /// JavaScript: define `gc()` as `node --expose-gc` does.
     #[arg(long)]
     expose_gc: bool,
+    /// JavaScript: no leak checkpoints (the program runs once, without the pre-pass that
+    /// measures its work); the report has the collections but no verdict.
+    #[arg(long)]
+    no_probe: bool,
     /// Collector plan: generational, mark-sweep, semispace, no-gc, immix or gen-immix; `all`
     /// or a comma-separated list runs the scenario under each and prints one comparison table
     /// (`--svg` then overlays their pause distributions).
@@ -66,7 +70,8 @@ struct RunArgs {
     /// Maximum heap size (e.g. 512M, 2G).
     #[arg(long, value_parser = parse_size)]
     max_heap: Option<usize>,
-    /// Work multiplier (1.0 = default size).
+    /// Work multiplier of the native workloads (1.0 = default size; the `.js` scenarios have
+    /// the sizes their source gives).
     #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
     scale: f64,
     /// Seed of the scenarios' pseudo-random choices.
@@ -159,6 +164,7 @@ fn run_js(args: &RunArgs) -> ExitCode {
         until: args.until,
         checkpoint_ms: args.checkpoint_every.max(1),
         expose_gc: args.expose_gc,
+        probe: !args.no_probe,
         ..Default::default()
     };
     let path = Path::new(&args.scenario);
@@ -188,16 +194,19 @@ fn run(args: RunArgs) -> ExitCode {
     if args.plan.compare {
         return compare_plans(&args);
     }
-    if args.scenario.ends_with(".js") {
+    if args.scenario.ends_with(".js") && suite::find(&args.scenario).is_none()
+        || Path::new(&args.scenario).is_file()
+    {
         return run_js(&args);
     }
-    let selected: Vec<Box<dyn Scenario>> = if args.scenario == "all" {
-        scenarios::all()
+    let selected: Vec<Workload> = if args.scenario == "all" {
+        suite::all()
     } else {
-        match scenarios::find(&args.scenario) {
+        match suite::find(&args.scenario) {
             Some(s) => vec![s],
             None => {
-                let names: Vec<&str> = scenarios::all().iter().map(|s| s.name()).collect();
+                let all = suite::all();
+                let names: Vec<&str> = all.iter().map(Workload::name).collect();
                 eprintln!(
                     "mutator: unknown scenario `{}` (known: all, {})",
                     args.scenario,
@@ -252,7 +261,7 @@ fn run(args: RunArgs) -> ExitCode {
         };
         let (bar, started) = progress_bar(s.name());
         let b = bar.clone();
-        let report: RunReport = run_scenario(s.as_ref(), &opts, move |done| {
+        let report: RunReport = run_workload(s, &opts, move |done| {
             if started.elapsed() > Duration::from_secs(1) && b.is_hidden() {
                 b.set_draw_target(ProgressDrawTarget::stderr());
             }
@@ -332,19 +341,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::List) => {
-            for s in scenarios::all() {
-                let kind = if s.leaks() { "leak" } else { "healthy" };
-                println!("{:<18} {:<8} {}", s.name(), kind, s.description());
+            for s in suite::all() {
+                let kind = s.expected().map_or("-".to_string(), |v| v.to_string());
+                println!("{:<22} {:<8} {}", s.name(), kind, s.description());
             }
             ExitCode::SUCCESS
         }
         Some(Command::Run(args)) => run(args),
-        Some(Command::Explain { scenario }) => match scenarios::find(&scenario) {
+        Some(Command::Explain { scenario }) => match suite::find(&scenario) {
             Some(s) => {
-                let kind = if s.leaks() {
-                    "leaks by design"
-                } else {
-                    "healthy"
+                let kind = match s.expected() {
+                    Some(gclab_mutator::probe::Verdict::Leak) => "leaks by design",
+                    Some(_) => "healthy",
+                    None => "no verdict stated",
                 };
                 println!(
                     "{} ({kind}): {}\n\n{}",

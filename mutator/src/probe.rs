@@ -100,7 +100,7 @@ pub struct ProbeOptions {
 /// Observes one scenario run.
 pub struct Probe {
     options: ProbeOptions,
-    progress: Option<Box<dyn FnMut(f64)>>,
+    progress: Option<Box<dyn FnMut(f64) + Send>>,
     /// Checkpoints in order.
     pub checkpoints: Vec<Checkpoint>,
     /// Set by [`finish`](Probe::finish).
@@ -171,7 +171,7 @@ impl Probe {
     }
 
     /// Calls `f` with the fraction done at every checkpoint (for a progress bar).
-    pub fn on_progress(&mut self, f: impl FnMut(f64) + 'static) {
+    pub fn on_progress(&mut self, f: impl FnMut(f64) + Send + 'static) {
         self.progress = Some(Box::new(f));
     }
 

@@ -1,5 +1,6 @@
-//! Running scenarios and turning a run into a report: the figures, the verdict and the
-//! retaining paths, as a table row or a JSON object.
+//! Running the suite's workloads — `.js` scenarios through the JavaScript front end, native
+//! workloads directly — and turning a run into a report: the figures, the verdict and the
+//! retaining paths (in JavaScript words for a `.js` scenario), as a table row or a JSON object.
 //!
 //! Pause, count and reclaim figures cover the collections the workload caused. The full
 //! collections the probe forces at its checkpoints (cause `requested`) are measurement, not
@@ -10,11 +11,15 @@
 //! [`crate::probe`]): the types whose live count kept growing, and the objects created between
 //! ⅓ and ⅔ of the work that are still alive at the end.
 
+use crate::js::{run_source, JsOptions};
 use crate::probe::{verdict, GrowingTypeReport, Probe, ProbeOptions, Verdict};
 use crate::scenario::{Scenario, ScenarioError, ScenarioParams};
+use crate::suite::{JsScenario, Workload};
 use gclab::{CollectionCause, CollectionKind, GcEvent, HeapConfig, HeapError};
 use serde::Serialize;
+use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// How to run.
@@ -61,8 +66,8 @@ pub struct RunReport {
     pub plan: String,
     /// `healthy` or `leak` (absent if the run failed before its first checkpoints).
     pub verdict: Option<Verdict>,
-    /// Whether the scenario leaks by design.
-    pub expected_leak: bool,
+    /// The verdict the scenario is designed to get, if it says.
+    pub expected: Option<Verdict>,
     /// Pause figures of the workload's collections.
     pub pause_ms: PauseMs,
     /// Collection counts.
@@ -101,15 +106,10 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// Whether the verdict matches the scenario's design (a failed run never matches).
+    /// Whether the verdict matches the scenario's design, when it states one (a failed run
+    /// never matches).
     pub fn verdict_ok(&self) -> bool {
-        self.error.is_none()
-            && self.verdict
-                == Some(if self.expected_leak {
-                    Verdict::Leak
-                } else {
-                    Verdict::Healthy
-                })
+        self.error.is_none() && self.expected.is_none_or(|e| self.verdict == Some(e))
     }
 }
 
@@ -121,11 +121,79 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank - 1]
 }
 
-/// Runs one scenario. `progress` receives the fraction done at each checkpoint.
+/// Runs one workload of the suite. `progress` receives the fraction done at each checkpoint
+/// of a native workload (a `.js` run reports when it ends).
+pub fn run_workload(
+    w: &Workload,
+    opts: &RunOptions,
+    progress: impl FnMut(f64) + Send + 'static,
+) -> RunReport {
+    match w {
+        Workload::Native(s) => run_scenario(s.as_ref(), opts, progress),
+        Workload::Js(j) => run_js_scenario(j, opts),
+    }
+}
+
+/// A `Write` into a shared buffer (the program's stderr, kept for the error line).
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Keep the first 64 KiB: enough for an uncaught exception's message.
+        let room = (64usize << 10).saturating_sub(v.len());
+        v.extend_from_slice(&buf[..buf.len().min(room)]);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs a `.js` scenario through the JavaScript front end, its output discarded (its stderr
+/// is kept for the error line of a failed run).
+pub fn run_js_scenario(j: &JsScenario, opts: &RunOptions) -> RunReport {
+    let options = JsOptions {
+        config: opts.config.clone(),
+        until: j.until(),
+        snapshot: opts.snapshot.clone(),
+        ..JsOptions::default()
+    };
+    let err = Captured::default();
+    let start = Instant::now();
+    let mut r = run_source(
+        &j.file(),
+        j.source,
+        options,
+        Box::new(std::io::sink()),
+        Box::new(err.clone()),
+    );
+    let wall_ms = start.elapsed().as_secs_f64() * 1e3;
+    let mut probe = r
+        .probe
+        .take()
+        .unwrap_or_else(|| Probe::new(ProbeOptions::default()));
+    let mut error = (r.exit_code != 0).then(|| {
+        let text = err.0.lock().map(|v| v.clone()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        let first = text
+            .lines()
+            .rfind(|l| !l.trim().is_empty() && !l.starts_with("Node.js"));
+        format!("exit code {}: {}", r.exit_code, first.unwrap_or("").trim())
+    });
+    if let Some(e) = probe.snapshot_error.take() {
+        error.get_or_insert(format!("snapshot: {e}"));
+    }
+    probe.note_unhandled_rejections(r.unhandled_rejections);
+    report(j.name, j.expected(), opts, probe, wall_ms, error)
+}
+
+/// Runs one native workload. `progress` receives the fraction done at each checkpoint.
 pub fn run_scenario(
     s: &dyn Scenario,
     opts: &RunOptions,
-    progress: impl FnMut(f64) + 'static,
+    progress: impl FnMut(f64) + Send + 'static,
 ) -> RunReport {
     let mut probe = Probe::new(ProbeOptions {
         snapshot: opts.snapshot.clone(),
@@ -148,11 +216,17 @@ pub fn run_scenario(
     if let Some(e) = probe.snapshot_error.take() {
         error.get_or_insert(format!("snapshot: {e}"));
     }
-    report(s, opts, probe, wall_ms, error)
+    let expected = Some(if s.leaks() {
+        Verdict::Leak
+    } else {
+        Verdict::Healthy
+    });
+    report(s.name(), expected, opts, probe, wall_ms, error)
 }
 
 fn report(
-    s: &dyn Scenario,
+    name: &str,
+    expected: Option<Verdict>,
     opts: &RunOptions,
     probe: Probe,
     wall_ms: f64,
@@ -178,10 +252,10 @@ fn report(
     let reclaimed: u64 = workload.iter().map(|e| e.reclaimed_bytes).sum();
     let occupied: u64 = workload.iter().map(|e| e.before.bytes()).sum();
     RunReport {
-        scenario: s.name().to_string(),
+        scenario: name.to_string(),
         plan: opts.config.plan.name().to_string(),
         verdict: (probe.checkpoints.len() >= 3).then(|| verdict(&probe.checkpoints)),
-        expected_leak: s.leaks(),
+        expected,
         pause_ms: PauseMs {
             p50: percentile(&pauses, 0.5),
             p99: percentile(&pauses, 0.99),
@@ -230,7 +304,7 @@ fn mb(b: u64) -> f64 {
 /// The header of the readable table.
 pub fn table_header() -> String {
     format!(
-        "{:<18} {:<12} {:<8} {:>6} {:>5} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9} {:>10} {:>8}",
+        "{:<23} {:<12} {:<8} {:>6} {:>5} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9} {:>10} {:>8}",
         "scenario",
         "plan",
         "verdict",
@@ -291,7 +365,7 @@ pub fn table_row(r: &RunReport) -> String {
         ""
     };
     let mut out = format!(
-        "{:<18} {:<12} {:<8} {:>6} {:>5} {:>8.3} {:>8.3} {:>8.3} {:>9.1} {:>7.1}% {:>7.1}% {:>8.1}% {:>10.1} {:>8.2}{}",
+        "{:<23} {:<12} {:<8} {:>6} {:>5} {:>8.3} {:>8.3} {:>8.3} {:>9.1} {:>7.1}% {:>7.1}% {:>8.1}% {:>10.1} {:>8.2}{}",
         r.scenario,
         r.plan,
         verdict,

@@ -1,11 +1,12 @@
-//! What a scenario is: a named, deterministic workload that runs on a heap and lets a
-//! [`Probe`] observe it.
+//! What a native workload is: a named, deterministic workload written against the heap
+//! directly (see [`crate::native`]; the JavaScript scenarios are in [`crate::suite`]) that
+//! lets a [`Probe`] observe it.
 //!
-//! A scenario builds its runtime (heap, event loop, roots) from the [`HeapConfig`] it is
-//! given, does `work` proportional to [`ScenarioParams::scale`], calls
-//! [`Probe::checkpoint`] at regular points of its work (at least 8, evenly spaced), and
-//! calls [`Probe::finish`] once at the end **while every root of its runtime is still
-//! registered**, so the probe sees the heap as the program holds it.
+//! A workload builds its heap and roots from the [`HeapConfig`] it is given, does work
+//! proportional to [`ScenarioParams::scale`], calls [`Probe::checkpoint`] at regular points
+//! of its work (at least 8, evenly spaced), and calls [`Probe::finish`] once at the end
+//! **while every one of its roots is still registered**, so the probe sees the heap as the
+//! program holds it.
 
 use crate::probe::Probe;
 use gclab::{HeapConfig, HeapError};

@@ -89,13 +89,20 @@ fn json_report_and_output_files() {
         assert!(v["pause_ms"][key].is_number(), "pause_ms.{key}");
     }
     assert!(v["reclaim_rate"].is_number());
-    assert!(v["gc"]["minor"].as_u64().unwrap() > 0);
+    assert!(v["gc"]["minor"].is_number());
+    assert!(v["gc"]["checkpoint"].as_u64().unwrap() >= 10);
     assert!(v["gc"]["major"].is_number());
     assert!(v["allocated_bytes"].as_u64().unwrap() > 0);
-    assert!(!v["heap_after_gc"].as_array().unwrap().is_empty());
+    assert_eq!(
+        v["heap_after_gc"].as_array().unwrap().len() as u64,
+        v["gc"]["minor"].as_u64().unwrap() + v["gc"]["major"].as_u64().unwrap()
+    );
     let paths = v["retaining_paths"].as_array().unwrap();
     assert!(
-        paths[0].as_str().unwrap().contains("interval timer"),
+        paths[0]
+            .as_str()
+            .unwrap()
+            .contains("[timer] setInterval at closure-leak.js"),
         "{paths:?}"
     );
     let svg_text = std::fs::read_to_string(&svg).unwrap();
@@ -128,7 +135,7 @@ fn out_of_memory_is_reported_not_a_crash() {
     ]);
     assert_eq!(out.status.code(), Some(1), "a failed scenario exits 1");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("OutOfMemory"), "{text}");
+    assert!(text.contains("heap out of memory"), "{text}");
     assert!(text.contains("limit 2097152 B"), "{text}");
 }
 
@@ -150,4 +157,24 @@ fn trace_gc_prints_one_line_per_collection() {
             .any(|l| l.contains("Scavenge") && l.contains("reason: allocation failure")),
         "{err}"
     );
+}
+
+#[test]
+fn a_global_outside_the_subset_is_a_located_error() {
+    let p = tmp("outside.js");
+    std::fs::write(&p, "let q = 1;\nlet d = new Date();\n").unwrap();
+    let out = mutator(&["run", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("outside.js:2:9: `Date` is not supported by the gclab interpreter"),
+        "{err}"
+    );
+    std::fs::write(
+        &p,
+        "console.log(typeof Date.now(), JSON.stringify({ a: [1] }));\n",
+    )
+    .unwrap();
+    let out = mutator(&["run", p.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "number {\"a\":[1]}\n");
 }

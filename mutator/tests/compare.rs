@@ -15,13 +15,13 @@ fn small(plan: Plan) -> HeapConfig {
 
 #[test]
 fn two_plans_give_two_sane_rows() {
-    let scenario = gclab_mutator::scenarios::find("healthy-churn").unwrap();
+    let scenario = gclab_mutator::suite::find("binary-trees-rs").unwrap();
     let params = ScenarioParams {
         scale: 0.02,
         ..ScenarioParams::default()
     };
     let plans = [Plan::Generational, Plan::MarkSweep];
-    let reports = run_plans(scenario.as_ref(), &plans, params, small);
+    let reports = run_plans(&scenario, &plans, params, small);
     let rows: Vec<PlanRow> = reports.iter().map(PlanRow::of).collect();
     assert_eq!(rows.len(), 2);
     for (row, plan) in rows.iter().zip(plans) {
@@ -38,7 +38,7 @@ fn two_plans_give_two_sane_rows() {
         let peak = row.peak_committed_bytes.unwrap();
         assert!(peak > 0 && peak <= 2 * (64 << 20), "{row:?}");
     }
-    let text = table("healthy-churn", &rows);
+    let text = table("binary-trees-rs", &rows);
     assert_eq!(text.lines().count(), 2 + rows.len(), "{text}");
     assert!(text.lines().nth(2).unwrap().starts_with("generational "));
     assert!(text.lines().nth(3).unwrap().starts_with("mark-sweep "));
@@ -52,7 +52,7 @@ fn the_command_prints_one_row_per_plan_and_the_overlay() {
     let out = Command::new(env!("CARGO_BIN_EXE_mutator"))
         .args([
             "run",
-            "healthy-churn",
+            "binary-trees-rs",
             "--scale",
             "0.02",
             "--nursery",
@@ -74,7 +74,7 @@ fn the_command_prints_one_row_per_plan_and_the_overlay() {
     let drawn = std::fs::read_to_string(&svg).unwrap();
     assert!(drawn.contains("semispace (") && drawn.contains("gen-immix ("));
     let bad = Command::new(env!("CARGO_BIN_EXE_mutator"))
-        .args(["run", "healthy-churn", "--plan", "immix,nope"])
+        .args(["run", "binary-trees-rs", "--plan", "immix,nope"])
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));

@@ -73,8 +73,8 @@ fn closure_leak_is_held_by_its_interval() {
         "closure-leak.js",
         "leak",
         &[
-            "[timer] setInterval at closure-leak.js:8 →",
-            "closure (closure-leak.js:8)",
+            "[timer] setInterval at closure-leak.js:9 →",
+            "closure (closure-leak.js:9)",
             "context .bigData → Array",
         ],
     );
@@ -86,17 +86,20 @@ fn listener_leak_grows_and_cleanup_does_not() {
     check(
         "listener-leak.js",
         "leak",
-        &["[timer] setInterval at listener-leak.js:14", ".server →"],
+        &["[timer] setInterval at listener-leak.js:15", ".server →"],
     );
     check("listener-cleanup.js", "healthy", &[]);
 }
 
 #[test]
-fn unbounded_cache_leaks_in_synchronous_code() {
+fn unbounded_cache_leaks_across_immediates() {
     check(
         "unbounded-cache.js",
         "leak",
-        &["(main) unbounded-cache.js", "context (module) .cache → Map"],
+        &[
+            "[pending callback] setImmediate at unbounded-cache.js:16",
+            "context (module) .cache → Map",
+        ],
     );
     check("lru-cache.js", "healthy", &[]);
 }
@@ -106,7 +109,7 @@ fn accidental_global_names_where_it_was_created() {
     check(
         "accidental-global.js",
         "leak",
-        &["[global] requestLog (accidental, accidental-global.js:5) → Array"],
+        &["[global] requestLog (accidental, accidental-global.js:6) → Array"],
     );
     check("accidental-global-fixed.js", "healthy", &[]);
 }
@@ -117,7 +120,7 @@ fn pending_promise_holds_its_reactions() {
         "promise-pending.js",
         "leak",
         &[
-            "[timer] setInterval at promise-pending.js:6",
+            "[timer] setInterval at promise-pending.js:7",
             ".dbReady → Promise .reactions",
         ],
     );
@@ -133,7 +136,7 @@ fn seed_closure_is_healthy_but_shows_its_retainer() {
     assert_eq!(r.stdout, "*\n".repeat(6));
     let first = r.paths.first().map_or("", String::as_str);
     assert!(
-        first.starts_with("[timer] setInterval at closure.js:5 → (job) .callback → closure (closure.js:5) .context → context .bigData → Array"),
+        first.starts_with("[timer] setInterval at closure.js:8 → (job) .callback → closure (closure.js:8) .context → context .bigData → Array"),
         "{first}"
     );
     assert!(first.contains("retains 8000"), "{first}");

@@ -1,204 +1,171 @@
-//! Every scenario: the verdict matches `leaks()` under the generational plan, the leak
-//! scenarios' first retaining path names the root that holds the leak, and every scenario
-//! runs under the other plans.
+//! The suite: every `scenarios/*.js` and the native workloads get the verdict their header
+//! (or design) states under the default plan, a leak's first retaining path names the
+//! JavaScript root that holds it, and every workload runs under the other five plans.
+//! Cost: the suite once per plan in a debug build (about a minute in all).
 
-use gclab::{HeapConfig, HeapError, Plan};
-use gclab_mutator::probe::{verdict, Probe, ProbeOptions, Verdict};
-use gclab_mutator::scenario::{ScenarioError, ScenarioParams};
-use gclab_mutator::scenarios;
+use gclab::{HeapConfig, Plan};
+use gclab_mutator::probe::Verdict;
+use gclab_mutator::runner::{run_workload, table_row, RunOptions, RunReport};
+use gclab_mutator::scenario::ScenarioParams;
+use gclab_mutator::suite::{self, Workload};
 
 /// What the first retaining path of each leak scenario must contain.
 fn expected_path(name: &str) -> Option<&'static [&'static str]> {
     Some(match name {
         "closure-leak" => &[
-            "[timer] interval timer #1",
-            "Closure tick .env",
-            "Env .bigData",
+            "[timer] setInterval at closure-leak.js:9",
+            "closure (closure-leak.js:9)",
+            "context .bigData → Array",
         ],
-        "listener-leak" => &["[global] server", "Emitter .listeners"],
-        "unbounded-cache" => &["[global] cache", "Map .buckets"],
-        "accidental-global" => &["[global] requestLog (accidental)", "Array"],
-        "promise-pending" => &["[promise] promise #", "Promise .reactions"],
+        "listener-leak" => &["[timer] setInterval at listener-leak.js:15", ".server →"],
+        "unbounded-cache" => &[
+            "[pending callback] setImmediate at unbounded-cache.js:16",
+            "context (module) .cache → Map",
+        ],
+        "accidental-global" => {
+            &["[global] requestLog (accidental, accidental-global.js:6) → Array"]
+        }
+        "promise-pending" => &[
+            "[timer] setInterval at promise-pending.js:7",
+            ".dbReady → Promise .reactions",
+        ],
         _ => return None,
     })
 }
 
-#[test]
-fn names_are_unique_and_findable_in_order() {
-    let names: Vec<&str> = scenarios::all().iter().map(|s| s.name()).collect();
-    assert_eq!(
-        names,
-        [
-            "healthy-churn",
-            "closure-leak",
-            "closure-fixed",
-            "listener-leak",
-            "listener-cleanup",
-            "unbounded-cache",
-            "lru-cache",
-            "accidental-global",
-            "promise-chain",
-            "promise-pending",
-            "stack-overflow",
-            "binary-trees",
-            "gcbench",
-        ]
-    );
-    for n in &names {
-        let s = scenarios::find(n).expect("findable");
-        assert_eq!(s.name(), *n);
-        assert!(!s.javascript().is_empty() && !s.description().is_empty());
-        assert_eq!(s.leaks(), expected_path(n).is_some(), "{n}");
-    }
-    assert!(scenarios::find("nope").is_none());
-}
-
-fn run_generational(names: &[&str]) {
-    let params = ScenarioParams {
-        scale: 0.15,
-        ..ScenarioParams::default()
+fn run(w: &Workload, config: HeapConfig) -> RunReport {
+    let opts = RunOptions {
+        config,
+        params: ScenarioParams {
+            scale: 0.1,
+            ..ScenarioParams::default()
+        },
+        snapshot: None,
     };
-    for name in names {
-        let s = scenarios::find(name).unwrap();
-        let mut probe = Probe::new(ProbeOptions::default());
-        s.run(
-            HeapConfig::for_plan(Plan::Generational),
-            &params,
-            &mut probe,
-        )
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(
-            probe.checkpoints.len() >= 9,
-            "{name}: {} checkpoints",
-            probe.checkpoints.len()
-        );
-        assert!(
-            probe.checkpoints.windows(2).all(|w| w[0].done <= w[1].done),
-            "{name}: checkpoints in order"
-        );
-        let findings = probe
-            .findings
-            .as_ref()
-            .unwrap_or_else(|| panic!("{name}: findings"));
-        let expected = if s.leaks() {
-            Verdict::Leak
-        } else {
-            Verdict::Healthy
-        };
-        let lives: Vec<u64> = probe.checkpoints.iter().map(|c| c.live).collect();
-        assert_eq!(
-            verdict(&probe.checkpoints),
-            expected,
-            "{name}: live bytes {lives:?}"
-        );
-        if let Some(parts) = expected_path(name) {
-            let first = findings
-                .retaining_paths
-                .first()
-                .unwrap_or_else(|| panic!("{name}: no retaining path"));
-            for p in parts {
-                assert!(first.contains(p), "{name}: `{first}` lacks `{p}`");
-            }
-        }
-    }
+    run_workload(w, &opts, |_| {})
 }
 
 #[test]
-fn verdicts_request_scenarios() {
-    run_generational(&[
+fn the_suite_holds_every_scenario_file() {
+    let names: Vec<&str> = suite::all().iter().map(Workload::name).collect();
+    for n in [
         "healthy-churn",
         "closure-leak",
         "closure-fixed",
         "listener-leak",
         "listener-cleanup",
-    ]);
-}
-
-#[test]
-fn verdicts_cache_global_promise_scenarios() {
-    run_generational(&[
         "unbounded-cache",
         "lru-cache",
         "accidental-global",
         "promise-chain",
         "promise-pending",
-    ]);
+        "stack-overflow",
+        "binary-trees",
+        "gcbench",
+        "binary-trees-rs",
+        "gcbench-rs",
+    ] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "js")
+        })
+        .count();
+    assert_eq!(suite::js().len(), files, "every .js file is in the suite");
+    for w in suite::all() {
+        assert!(!w.description().is_empty(), "{}", w.name());
+        let leaks = w.expected() == Some(Verdict::Leak);
+        assert_eq!(leaks, expected_path(w.name()).is_some(), "{}", w.name());
+    }
+    assert!(suite::find("nope").is_none());
 }
 
 #[test]
-fn verdicts_stack_and_benchmarks() {
-    run_generational(&["stack-overflow", "binary-trees", "gcbench"]);
+fn verdicts_and_paths_under_the_default_plan() {
+    for w in suite::all() {
+        let r = run(&w, HeapConfig::default());
+        assert!(r.error.is_none(), "{}", table_row(&r));
+        assert!(r.expected.is_some(), "{} states its verdict", w.name());
+        assert!(r.verdict_ok(), "{}", table_row(&r));
+        // closure.js stops at 5 s of virtual time: five ticks, a checkpoint after each.
+        assert!(r.live_at_checkpoints.len() >= 5, "{}", table_row(&r));
+        if let Some(parts) = expected_path(w.name()) {
+            let first = r.retaining_paths.first().map_or("", String::as_str);
+            for p in parts {
+                assert!(first.contains(p), "{}: `{first}` lacks `{p}`", w.name());
+            }
+        }
+    }
 }
 
 fn run_plan(plan: Plan) {
-    let params = ScenarioParams {
-        scale: 0.02,
-        ..ScenarioParams::default()
-    };
-    for s in scenarios::all() {
+    for w in suite::all() {
         let config = HeapConfig {
             max_heap: 1 << 30,
             ..HeapConfig::for_plan(plan)
         };
-        let mut probe = Probe::new(ProbeOptions::default());
-        match s.run(config, &params, &mut probe) {
-            Ok(()) => assert!(probe.findings.is_some(), "{plan} {}", s.name()),
-            Err(ScenarioError::Heap(HeapError::OutOfMemory(_))) if plan == Plan::NoGc => {}
-            Err(e) => panic!("{plan} {}: {e}", s.name()),
+        let r = run(&w, config);
+        match &r.error {
+            // Without a collector everything stays: only the other plans' verdicts count.
+            None if plan == Plan::NoGc => {}
+            None => assert!(r.verdict_ok(), "{plan}: {}", table_row(&r)),
+            Some(e) if plan == Plan::NoGc && e.contains("out of memory") => {}
+            Some(_) => panic!("{plan}: {}", table_row(&r)),
         }
     }
 }
 
 #[test]
-fn every_scenario_runs_under_mark_sweep() {
+fn every_workload_runs_under_generational() {
+    run_plan(Plan::Generational);
+}
+
+#[test]
+fn every_workload_runs_under_mark_sweep() {
     run_plan(Plan::MarkSweep);
 }
 
 #[test]
-fn every_scenario_runs_under_semispace() {
+fn every_workload_runs_under_semispace() {
     run_plan(Plan::SemiSpace);
 }
 
 #[test]
-fn every_scenario_runs_under_no_gc() {
+fn every_workload_runs_under_immix() {
+    run_plan(Plan::Immix);
+}
+
+#[test]
+fn every_workload_runs_under_no_gc() {
     run_plan(Plan::NoGc);
 }
 
 #[test]
 fn out_of_memory_is_an_error_not_a_panic() {
-    let params = ScenarioParams {
-        scale: 0.05,
-        ..ScenarioParams::default()
-    };
-    let s = scenarios::find("listener-leak").unwrap();
+    let w = suite::find("listener-leak").unwrap();
     let config = HeapConfig {
         max_heap: 1 << 20,
         nursery_size: 256 * 1024,
         min_major_threshold: 512 * 1024,
         ..HeapConfig::default()
     };
-    let mut probe = Probe::new(ProbeOptions::default());
-    match s.run(config, &params, &mut probe) {
-        Err(ScenarioError::Heap(HeapError::OutOfMemory(_))) => {}
-        other => panic!("expected OutOfMemory, got {other:?}"),
-    }
+    let r = run(&w, config);
+    let e = r.error.as_deref().unwrap_or("");
+    assert!(e.contains("heap out of memory"), "{}", table_row(&r));
 }
 
 #[test]
-fn runs_are_deterministic_for_a_seed() {
-    let params = ScenarioParams {
-        scale: 0.02,
-        seed: 42,
-    };
-    let s = scenarios::find("unbounded-cache").unwrap();
-    let run = || {
-        let mut probe = Probe::new(ProbeOptions::default());
-        s.run(HeapConfig::default(), &params, &mut probe).unwrap();
-        probe
-            .checkpoints
-            .iter()
-            .map(|c| (c.allocated, c.live))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(run(), run());
+fn runs_are_deterministic() {
+    let w = suite::find("unbounded-cache").unwrap();
+    let a = run(&w, HeapConfig::default());
+    let b = run(&w, HeapConfig::default());
+    assert_eq!(a.live_at_checkpoints, b.live_at_checkpoints);
+    assert_eq!(a.allocated_bytes, b.allocated_bytes);
 }

@@ -1,11 +1,10 @@
-//! A deterministic model of Node.js's event loop and of ECMAScript promises,
-//! independent of the heap.
+//! A deterministic model of Node.js's event loop, independent of the heap.
 //!
 //! [`EventLoop<T>`] owns every queue; tasks are opaque payloads `T` (a runtime
 //! uses small ids that map to rooted closures). [`EventLoop::run`] hands each
 //! callback that becomes due to a dispatcher as a [`Task`]; the dispatcher may
-//! schedule more work on the loop it is given. [`promise::PromiseTable`] holds
-//! promise state and queues its reaction jobs as microtasks through the loop.
+//! schedule more work on the loop it is given. Promises live in the heap (see the
+//! JavaScript front end's `Promise`) and queue their reaction jobs as microtasks here.
 //!
 //! # Ordering guarantees (Node 20 semantics)
 //!
@@ -74,7 +73,6 @@
 //! drops it. An interval keeps its payload, handing a clone to each firing,
 //! until it is cleared. [`EventLoop::payloads`] enumerates everything held.
 
-pub mod promise;
 mod scheduler;
 pub mod timers;
 

@@ -49,6 +49,8 @@ pub struct EventLoop<T> {
     phase: Phase,
     drain_pending: bool,
     drain_end_requested: bool,
+    /// Timers `unref()`ed: they do not keep the loop alive.
+    unrefed: std::collections::HashSet<TimerId>,
     stats: LoopStats,
 }
 
@@ -82,6 +84,7 @@ impl<T: Clone> EventLoop<T> {
             phase: Phase::Start,
             drain_pending: true,
             drain_end_requested: false,
+            unrefed: std::collections::HashSet::new(),
             stats: LoopStats::default(),
         }
     }
@@ -112,7 +115,12 @@ impl<T: Clone> EventLoop<T> {
     /// Whether any macrotask source (timer, I/O completion, immediate, close
     /// callback) is left, i.e. whether [`run`](Self::run) would keep going.
     pub fn is_alive(&self) -> bool {
-        !self.timers.is_empty()
+        let unrefed = self
+            .unrefed
+            .iter()
+            .filter(|id| self.timers.due_of(**id).is_some())
+            .count();
+        self.timers.len() > unrefed
             || !self.io.is_empty()
             || !self.immediates.is_empty()
             || !self.closes.is_empty()
@@ -163,7 +171,23 @@ impl<T: Clone> EventLoop<T> {
     /// firing now). Clearing an interval from its own callback returns the
     /// payload the loop kept and stops the re-arm.
     pub fn clear_timeout(&mut self, id: TimerId) -> Option<T> {
+        self.unrefed.remove(&id);
         self.timers.remove(id)
+    }
+
+    /// `timeout.ref()` (`true`) or `timeout.unref()` (`false`): an unreferenced timer still
+    /// fires, but does not by itself keep the loop alive (Node's `hasRef`).
+    pub fn set_timer_ref(&mut self, id: TimerId, referenced: bool) {
+        if referenced {
+            self.unrefed.remove(&id);
+        } else {
+            self.unrefed.insert(id);
+        }
+    }
+
+    /// Whether `id` keeps the loop alive (`timeout.hasRef()`).
+    pub fn timer_has_ref(&self, id: TimerId) -> bool {
+        !self.unrefed.contains(&id)
     }
 
     /// `clearInterval(id)`; the same as [`clear_timeout`](Self::clear_timeout),

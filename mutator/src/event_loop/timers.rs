@@ -166,10 +166,6 @@ impl<T: Clone> TimerQueue<T> {
         self.entries.len()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     pub(crate) fn due_of(&self, id: TimerId) -> Option<u64> {
         self.entries.get(&id).filter(|e| e.armed).map(|e| e.due)
     }
@@ -225,7 +221,7 @@ mod tests {
         assert_eq!(drain(&mut q, 0), Vec::<&str>::new());
         assert_eq!(drain(&mut q, 1), vec!["zero"]);
         assert_eq!(drain(&mut q, 10), vec!["a5", "c10", "d10", "e10-later"]);
-        assert!(q.is_empty());
+        assert_eq!(q.len(), 0);
     }
 
     #[test]
@@ -247,7 +243,7 @@ mod tests {
         let _ = q.pop_due(20).unwrap();
         assert_eq!(q.remove(id), Some("iv"));
         q.rearm(id, 20);
-        assert!(q.is_empty());
+        assert_eq!(q.len(), 0);
         assert_eq!(q.next_due(), None);
     }
 

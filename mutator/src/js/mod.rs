@@ -29,11 +29,13 @@
 
 mod builtins;
 mod call;
+mod class;
 mod convert;
 mod expr;
 mod inspect;
 mod nesting;
 mod object;
+mod operators;
 pub mod pace;
 mod realm;
 pub mod report;

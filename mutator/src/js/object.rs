@@ -61,6 +61,18 @@ impl<'a> Interp<'a> {
         Rc::clone(&self.atoms[a as usize])
     }
 
+    /// The key of `o.name` (an identifier, never an index), interned once per AST node: the
+    /// node's address is stable for the run, so later evaluations skip hashing the name.
+    pub(crate) fn static_key(&mut self, name: &'a oxc_ast::ast::IdentifierName<'a>) -> Key {
+        let node = name as *const oxc_ast::ast::IdentifierName<'a> as usize;
+        if let Some(&a) = self.static_atoms.get(&node) {
+            return Key::Atom(a);
+        }
+        let a = self.intern(name.name.as_str());
+        self.static_atoms.insert(node, a);
+        Key::Atom(a)
+    }
+
     /// The key for a property name (`"3"` is an index).
     pub(crate) fn key_of_str(&mut self, name: &str) -> Key {
         if let Ok(i) = name.parse::<u32>() {

@@ -9,7 +9,7 @@ use super::scope::Layout;
 use crate::event_loop::{EventLoop, TimerId};
 use gclab::{Heap, HeapConfig, Persistent, RootKind, TypeTag, Value};
 use oxc_ast::ast::{ArrowFunctionExpression, Class, Function};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -115,6 +115,11 @@ pub struct JsOptions {
     /// [`run_source`](super::run_source) runs the program on a thread whose stack is
     /// [`STACK_RESERVE`] bytes larger than this.
     pub stack_bytes: usize,
+    /// Write a V8 `.heapsnapshot` here at the end of the work.
+    pub snapshot: Option<std::path::PathBuf>,
+    /// Take leak checkpoints (a silent pre-pass measures the work first, so the program runs
+    /// twice). `false` runs it once and reports collections only (for benchmarks).
+    pub probe: bool,
 }
 
 /// Stack kept in reserve above [`JsOptions::stack_bytes`]: what the deepest step between two
@@ -132,6 +137,8 @@ impl Default for JsOptions {
             totals: None,
             expose_gc: false,
             stack_bytes: 2 << 30,
+            snapshot: None,
+            probe: true,
         }
     }
 }
@@ -176,6 +183,11 @@ pub struct Interp<'a> {
     pub(crate) layouts: HashMap<u64, Rc<Layout>>,
     pub(crate) func_of_tag: HashMap<TypeTag, i32>,
     pub(crate) layout_of_tag: HashMap<TypeTag, Rc<Layout>>,
+    /// Where each identifier read found its name last time: AST node address → (environments
+    /// up the chain, that environment's tag, slot). Checked against the tag before use.
+    pub(crate) ident_cache: HashMap<usize, (u32, TypeTag, usize)>,
+    /// The atom of each `o.name` property node, by node address.
+    pub(crate) static_atoms: HashMap<usize, i32>,
     pub(crate) next_tag: TypeTag,
     pub(crate) natives: Vec<(&'static str, NativeFn)>,
     pub(crate) intr: Option<Intrinsics>,
@@ -196,6 +208,9 @@ pub struct Interp<'a> {
     pub(crate) err: Box<dyn Write>,
     /// Promises rejected with no handler yet (persistent roots), in rejection order.
     pub(crate) pending_rejections: Vec<Persistent>,
+    /// Promises reported unhandled that got a handler since: `rejectionHandled` is emitted
+    /// for each at the end of the next drain.
+    pub(crate) handled_late: Vec<Persistent>,
     /// Unhandled rejections reported so far.
     pub unhandled_rejections: usize,
     /// The innermost `this` (rooted by the current frame).
@@ -288,12 +303,14 @@ impl<'a> Interp<'a> {
             source,
             line_starts,
             atoms: Vec::new(),
-            atom_ids: HashMap::new(),
+            atom_ids: HashMap::default(),
             funcs: Vec::new(),
-            func_ids: HashMap::new(),
-            layouts: HashMap::new(),
-            func_of_tag: HashMap::new(),
-            layout_of_tag: HashMap::new(),
+            func_ids: HashMap::default(),
+            layouts: HashMap::default(),
+            func_of_tag: HashMap::default(),
+            layout_of_tag: HashMap::default(),
+            ident_cache: HashMap::default(),
+            static_atoms: HashMap::default(),
             next_tag: FIRST_DYNAMIC,
             natives: Vec::new(),
             intr: None,
@@ -301,14 +318,15 @@ impl<'a> Interp<'a> {
             max_depth,
             strict: false,
             event_loop: EventLoop::new(),
-            jobs: HashMap::new(),
-            timers: HashMap::new(),
-            immediates: HashMap::new(),
+            jobs: HashMap::default(),
+            timers: HashMap::default(),
+            immediates: HashMap::default(),
             next_job: 1,
             next_timer: 1,
             out,
             err,
             pending_rejections: Vec::new(),
+            handled_late: Vec::new(),
             unhandled_rejections: 0,
             this: Value::Undefined,
             callee: None,
@@ -320,7 +338,7 @@ impl<'a> Interp<'a> {
             joining: Vec::new(),
             pacer: None,
             in_event_loop: false,
-            accidental_globals: HashMap::new(),
+            accidental_globals: HashMap::default(),
         };
         it.install_intrinsics()?;
         if it.options.expose_gc {
@@ -415,6 +433,13 @@ impl<'a> Interp<'a> {
 
     /// 1-based line and column of a byte offset.
     pub(crate) fn line_col(&self, offset: u32) -> (usize, usize) {
+        // An offset from another source (the prelude's, for a call site inside it) is clamped,
+        // never a panic.
+        let mut end = (offset as usize).min(self.source.len());
+        while !self.source.is_char_boundary(end) {
+            end -= 1;
+        }
+        let offset = end as u32;
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,

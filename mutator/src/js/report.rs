@@ -61,6 +61,9 @@ pub struct JsRunReport {
     /// Every collection of the run (not serialised; `--plan all` reads it).
     #[serde(skip)]
     pub events: Vec<gclab::GcEvent>,
+    /// The probe of the measured run (events, checkpoints, findings), for the suite's table.
+    #[serde(skip)]
+    pub probe: Option<Probe>,
 }
 
 /// Reads and runs `path`.
@@ -178,6 +181,11 @@ fn run_on_this_thread(
     // The pre-pass: the same program, silent and without checkpoints, to measure its work.
     let totals = match options.totals {
         Some(t) => t,
+        // No checkpoints: progress never reaches a mark, so no pre-pass is needed.
+        None if !options.probe => Totals {
+            virtual_ms: u64::MAX / 4,
+            allocated: u64::MAX / 4,
+        },
         None => {
             let sink = || -> Box<dyn Write> { Box::new(std::io::sink()) };
             match Interp::new(file, source, options.clone(), sink(), sink()) {
@@ -202,8 +210,9 @@ fn run_on_this_thread(
         }
     };
     let base = it.heap.allocated_bytes();
+    let snapshot = it.options.snapshot.clone();
     it.pacer = Some(Pacer::new(
-        Probe::new(ProbeOptions::default()),
+        Probe::new(ProbeOptions { snapshot }),
         totals,
         base,
     ));
@@ -216,12 +225,14 @@ fn run_on_this_thread(
     report.virtual_ms = it.event_loop.now();
     report.stopped_at_limit = it.event_loop.is_alive();
     let mut pacer = it.pacer.take().expect("the pacer is set above");
-    if !pacer.finished {
+    if !it.options.probe {
+        pacer.probe.capture(&it.heap);
+    } else if !pacer.finished {
         // The run stopped short of the work the pre-pass measured (an uncaught exception).
         pacer.probe.finish(&mut it.heap);
         pacer.times.push(report.virtual_ms);
     }
-    let probe = pacer.probe;
+    let mut probe = pacer.probe;
     report.events = probe.events.clone();
     let cps = &probe.checkpoints;
     report.checkpoints = cps
@@ -272,16 +283,17 @@ fn run_on_this_thread(
             )
         })
         .collect();
-    if let Some(f) = probe.findings {
-        report.retaining_paths = f
-            .retaining_paths
+    if let Some(f) = probe.findings.as_mut() {
+        f.retaining_paths = std::mem::take(&mut f.retaining_paths)
             .into_iter()
             .map(|p| name_accidental_global(&it, p))
             .collect();
-        report.three_snapshot = f.three_snapshot;
+        report.retaining_paths = f.retaining_paths.clone();
+        report.three_snapshot = f.three_snapshot.clone();
     }
     report.unhandled_rejections = it.unhandled_rejections;
     report.wall_ms = started.elapsed().as_secs_f64() * 1e3;
+    report.probe = Some(probe);
     report
 }
 

@@ -10,7 +10,7 @@
 use super::{Interp, R};
 use gclab::{Handle, TypeTag, Value};
 use oxc_ast::ast::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
 /// The names a scope declares.
@@ -185,7 +185,7 @@ impl<'a> Interp<'a> {
             return Rc::clone(l);
         }
         let mut uniq: Vec<Rc<str>> = Vec::new();
-        let mut index = HashMap::new();
+        let mut index = HashMap::default();
         for n in names() {
             if !index.contains_key(n) {
                 let rc: Rc<str> = n.into();
@@ -229,6 +229,69 @@ impl<'a> Interp<'a> {
             cur = self.heap.get(e, 0)?;
         }
         Ok(None)
+    }
+
+    /// Where identifier `id` lives ([`resolve`](Self::resolve)), remembering where its name
+    /// was found: an identifier's scope chain has the same shape at every evaluation (no
+    /// `with`, no `eval`), so next time it walks that many environments up and, if the one it
+    /// reaches has the remembered layout tag, takes the slot without looking the name up.
+    pub(crate) fn resolve_ident(
+        &mut self,
+        id: &'a IdentifierReference<'a>,
+    ) -> R<Option<(Handle, usize)>> {
+        let key = id as *const IdentifierReference<'a> as usize;
+        if let Some(&(hops, tag, slot)) = self.ident_cache.get(&key) {
+            let mut cur = self.env;
+            for _ in 0..hops {
+                match cur {
+                    Value::Ref(e) => cur = self.heap.get(e, 0)?,
+                    _ => break,
+                }
+            }
+            if let Value::Ref(e) = cur {
+                if self.heap.type_tag(e)? == tag {
+                    return Ok(Some((e, slot)));
+                }
+            }
+        }
+        let name = id.name.as_str();
+        let mut cur = self.env;
+        let mut hops = 0;
+        while let Value::Ref(e) = cur {
+            let tag = self.heap.type_tag(e)?;
+            if let Some(&i) = self.layout_of_tag.get(&tag).and_then(|l| l.index.get(name)) {
+                self.ident_cache.insert(key, (hops, tag, i + 1));
+                return Ok(Some((e, i + 1)));
+            }
+            cur = self.heap.get(e, 0)?;
+            hops += 1;
+        }
+        Ok(None)
+    }
+
+    /// Reads identifier `id` ([`lookup`](Self::lookup) through [`resolve_ident`](Self::resolve_ident)).
+    pub(crate) fn lookup_ident(&mut self, id: &'a IdentifierReference<'a>) -> R<Value> {
+        match self.resolve_ident(id)? {
+            Some((e, i)) => {
+                let v = self.heap.get(e, i)?;
+                self.check_initialised(id.name.as_str(), v)
+            }
+            None => self.lookup(id.name.as_str()),
+        }
+    }
+
+    /// Writes identifier `id` ([`assign_at`](Self::assign_at) through
+    /// [`resolve_ident`](Self::resolve_ident)).
+    pub(crate) fn assign_ident(&mut self, id: &'a IdentifierReference<'a>, v: Value) -> R<()> {
+        match self.resolve_ident(id)? {
+            Some((e, i)) => {
+                let old = self.heap.get(e, i)?;
+                self.check_initialised(id.name.as_str(), old)?;
+                self.heap.set(e, i, v)?;
+                Ok(())
+            }
+            None => self.assign_at(id.name.as_str(), v, id.span.start),
+        }
     }
 
     /// Marks the `let`/`const`/`class` names of `stmts` in the current environment as not

@@ -39,9 +39,15 @@ impl<'a> Interp<'a> {
             // Each top-level statement's temporaries live in a frame of their own, so what
             // the program keeps is held by the module context, not by a leftover temporary.
             let frame = self.heap.push_frame_static("(main)");
-            let r = self.exec(s);
-            self.heap.pop_frame(frame)?;
-            if let Flow::Return(_) = r? {
+            let r = match self.exec(s) {
+                Ok(flow) => {
+                    self.heap.pop_frame(frame)?;
+                    flow
+                }
+                // A thrown value leaves the statement's frame re-rooted in the one below.
+                Err(e) => return self.pop_frame_with(frame, Err(e)).map(|_| ()),
+            };
+            if let Flow::Return(_) = r {
                 break;
             }
         }

@@ -1,11 +1,13 @@
 //! `Map` and `Set`: insertion-ordered tables in the heap.
 //!
 //! Layout (tag `MAP` or `SET`): keys (`ELEMENTS`) at 3, values at 4, `used` entries at 5,
-//! `size` at 6. A deleted entry's key is the intrinsic hole object. Lookup is a linear scan
-//! over borrowed views (no handle per entry): fine for thousands of entries, not for
-//! millions — a hash index is future work.
+//! `size` at 6, the hash index at 7 (see [`super::hash_index`]; `undefined` while small). A
+//! deleted entry's key is the intrinsic hole object; when the entry store is full and at
+//! least half holes, it is compacted instead of grown. Lookup probes the index, comparing
+//! keys over borrowed views (no handle per entry), or scans a small collection.
 
 use super::arg;
+use super::hash_index::INDEX;
 use crate::js::object::atom;
 use crate::js::realm::tags::*;
 use crate::js::{Interp, R};
@@ -27,16 +29,21 @@ impl<'a> Interp<'a> {
             .get(m, 3)?
             .as_ref()
             .expect("collections have keys");
+        let index = match self.heap.get(m, INDEX)? {
+            Value::Ref(ix) => Some((ix, self.heap.slot_count(ix)?, self.key_hash(key)?)),
+            _ => None,
+        };
         let key_is_str = self.is_str(key);
-        let key_bytes: Option<Vec<u8>> = match key {
-            Value::Ref(h) if key_is_str => Some(self.heap.bytes(h)?.to_vec()),
+        let heap = &self.heap;
+        let key_bytes: Option<&[u8]> = match key {
+            Value::Ref(h) if key_is_str => Some(heap.bytes(h)?),
             _ => None,
         };
         let key_view = match key {
-            Value::Ref(h) => Some(self.heap.view(h)?),
+            Value::Ref(h) => Some(heap.view(h)?),
             _ => None,
         };
-        let kv = self.heap.view(keys)?;
+        let kv = heap.view(keys)?;
         let num = |v: &ViewValue<'_>| match v {
             ViewValue::Int(i) => Some(*i as f64),
             ViewValue::Float(f) => Some(*f),
@@ -47,28 +54,35 @@ impl<'a> Interp<'a> {
             Value::Float(f) => Some(f),
             _ => None,
         };
-        for i in 0..used {
-            let Some(x) = kv.get(i) else { break };
-            let eq = match (&x, key, kn) {
+        let eq_at = |i: usize| -> bool {
+            let Some(x) = kv.get(i) else { return false };
+            match (&x, key, kn) {
                 (_, _, Some(k)) => num(&x).is_some_and(|n| n == k || (n.is_nan() && k.is_nan())),
                 (ViewValue::Ref(r), Value::Ref(_), _) => {
                     let kvw = key_view.expect("reference key");
                     r.same(kvw)
-                        || (key_bytes
-                            .as_deref()
-                            .is_some_and(|b| r.type_tag() == STRING && r.bytes() == b))
+                        || key_bytes.is_some_and(|b| r.type_tag() == STRING && r.bytes() == b)
                 }
                 (ViewValue::Undefined, Value::Undefined, _) | (ViewValue::Null, Value::Null, _) => {
                     true
                 }
                 (ViewValue::Bool(a), Value::Bool(b), _) => *a == b,
                 _ => false,
-            };
-            if eq {
-                return Ok(Some(i));
+            }
+        };
+        let Some((ix, len, hash)) = index else {
+            return Ok((0..used).find(|&i| eq_at(i)));
+        };
+        let iv = heap.view(ix)?;
+        let mask = len - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            match iv.get(i) {
+                Some(ViewValue::Int(e)) if eq_at(e as usize) => return Ok(Some(e as usize)),
+                Some(ViewValue::Int(_)) => i = (i + 1) & mask,
+                _ => return Ok(None),
             }
         }
-        Ok(None)
     }
 
     fn collection_set(&mut self, m: Handle, key: Value, value: Value) -> R<()> {
@@ -77,20 +91,41 @@ impl<'a> Interp<'a> {
             self.heap.set(vals, i, value)?;
             return Ok(());
         }
-        let used = self.heap.get(m, 5)?.as_int().unwrap_or(0) as usize;
+        let mut used = self.heap.get(m, 5)?.as_int().unwrap_or(0) as usize;
         let keys = self.heap.get(m, 3)?.as_ref().expect("keys");
         let cap = self.heap.slot_count(keys)?;
         if used == cap {
-            let ncap = (cap * 2).max(8);
+            let size = self.heap.get(m, 6)?.as_int().unwrap_or(0) as usize;
+            // Mostly holes (a cache that evicts): compact in place; otherwise grow.
+            let ncap = if size * 2 <= cap {
+                cap
+            } else {
+                (cap * 2).max(8)
+            };
+            let hole = self.intr().hole.handle();
             for slot in [3, 4] {
                 let old = self.heap.get(m, slot)?.as_ref().expect("store");
                 let new = self.heap.alloc(ELEMENTS, ncap, 0)?;
+                let mut j = 0;
                 for i in 0..used {
+                    if let Value::Ref(k) = self.heap.get(keys, i)? {
+                        if self.heap.same_object(k, hole)? {
+                            continue;
+                        }
+                    }
                     let x = self.heap.get(old, i)?;
-                    self.heap.set(new, i, x)?;
+                    self.heap.set(new, j, x)?;
+                    j += 1;
                 }
                 self.heap.set(m, slot, new)?;
             }
+            used = size;
+            self.heap.set(m, 5, Value::Int(used as i32))?;
+            self.index_rebuild(m)?;
+        }
+        if let Value::Ref(ix) = self.heap.get(m, INDEX)? {
+            let h = self.key_hash(key)?;
+            self.index_insert(ix, h, used)?;
         }
         let keys = self.heap.get(m, 3)?.as_ref().expect("keys");
         let vals = self.heap.get(m, 4)?.as_ref().expect("values");
@@ -150,7 +185,7 @@ impl<'a> Interp<'a> {
     }
 
     fn new_collection(&mut self, tag: u16, proto: Value) -> R<Handle> {
-        let m = self.new_object_with(tag, 7, proto)?;
+        let m = self.new_object_with(tag, 8, proto)?;
         for slot in [3, 4] {
             let e = self.heap.alloc(ELEMENTS, 8, 0)?;
             self.heap.set(m, slot, e)?;
@@ -258,6 +293,7 @@ pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
             }
             it.heap.set(m, 5, Value::Int(0))?;
             it.heap.set(m, 6, Value::Int(0))?;
+            it.heap.set(m, INDEX, Value::Undefined)?;
             Ok(Value::Undefined)
         })?;
         it.method(p, for_each, |it, t, a, _c| {

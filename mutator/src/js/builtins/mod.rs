@@ -8,7 +8,12 @@
 
 mod array;
 mod collections;
+mod hash_index;
+mod json;
+mod math;
+mod process;
 pub(crate) mod promise;
+mod string;
 pub(crate) mod timers;
 mod weak;
 
@@ -16,7 +21,7 @@ use super::convert::{num, str_to_number};
 use super::object::{atom, Key};
 use super::realm::tags::*;
 use super::realm::NativeFn;
-use super::{Exc, Interp, R};
+use super::{Interp, R};
 use gclab::{Handle, Value};
 
 fn arg(args: &[Value], i: usize) -> Value {
@@ -422,168 +427,12 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
     array::install(it)?;
     collections::install(it)?;
     promise::install(it)?;
+    math::install(it)?;
+    json::install(it)?;
+    process::install(it)?;
+    process::install_outside(it)?;
     timers::install(it)?;
     weak::install(it)?;
-    install_math(it)?;
-    install_process(it)?;
     let _ = str_to_number;
-    Ok(())
-}
-
-fn install_math(it: &mut Interp<'_>) -> R<()> {
-    let math = it.new_object()?;
-    it.heap.set_global("Math", math)?;
-    // JSON is not implemented yet: a call is a clear error naming the call site, never a
-    // `JSON is not defined` a program could catch and carry on after.
-    let json = it.new_object()?;
-    it.method(json, "JSON.stringify", |it, _t, _a, _c| {
-        it.unsupported("JSON.stringify", it.call_site)
-    })?;
-    it.method(json, "JSON.parse", |it, _t, _a, _c| {
-        it.unsupported("JSON.parse", it.call_site)
-    })?;
-    it.heap.set_global("JSON", json)?;
-    it.set_named(math, "PI", Value::Float(std::f64::consts::PI))?;
-    it.set_named(math, "E", Value::Float(std::f64::consts::E))?;
-    macro_rules! unary {
-        ($name:literal, $f:expr) => {
-            it.method(math, $name, |it, _t, a, _c| {
-                let x = it.to_number(arg(a, 0))?;
-                let f: fn(f64) -> f64 = $f;
-                Ok(num(f(x)))
-            })?;
-        };
-    }
-    unary!("Math.floor", f64::floor);
-    unary!("Math.ceil", f64::ceil);
-    unary!("Math.round", |x| (x + 0.5).floor());
-    unary!("Math.abs", f64::abs);
-    unary!("Math.sqrt", f64::sqrt);
-    unary!("Math.trunc", f64::trunc);
-    unary!("Math.sign", |x| if x > 0.0 {
-        1.0
-    } else if x < 0.0 {
-        -1.0
-    } else {
-        x
-    });
-    unary!("Math.log", f64::ln);
-    unary!("Math.log2", f64::log2);
-    unary!("Math.log10", f64::log10);
-    unary!("Math.exp", f64::exp);
-    unary!("Math.sin", f64::sin);
-    unary!("Math.cos", f64::cos);
-    it.method(math, "Math.pow", |it, _t, a, _c| {
-        Ok(num(it.to_number(arg(a, 0))?.powf(it.to_number(arg(a, 1))?)))
-    })?;
-    it.method(math, "Math.max", |it, _t, a, _c| {
-        let mut m = f64::NEG_INFINITY;
-        for &x in a {
-            let x = it.to_number(x)?;
-            if x.is_nan() {
-                return Ok(Value::Float(f64::NAN));
-            }
-            if x > m {
-                m = x
-            }
-        }
-        Ok(num(m))
-    })?;
-    it.method(math, "Math.min", |it, _t, a, _c| {
-        let mut m = f64::INFINITY;
-        for &x in a {
-            let x = it.to_number(x)?;
-            if x.is_nan() {
-                return Ok(Value::Float(f64::NAN));
-            }
-            if x < m {
-                m = x
-            }
-        }
-        Ok(num(m))
-    })?;
-    it.method(math, "Math.random", |it, _t, _a, _c| {
-        // A deterministic xorshift: runs are reproducible.
-        let mut s = it.random_state;
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        it.random_state = s;
-        Ok(Value::Float((s >> 11) as f64 / (1u64 << 53) as f64))
-    })?;
-    Ok(())
-}
-
-fn install_process(it: &mut Interp<'_>) -> R<()> {
-    let process = it.new_object()?;
-    it.heap.set_global("process", process)?;
-    let argv0 = it.new_str("node")?;
-    let file = it.file.clone();
-    let argv1 = it.new_str(&file)?;
-    let argv = it.array_of(&[argv0, argv1])?;
-    it.set_named(process, "argv", Value::Ref(argv))?;
-    let env = it.new_object()?;
-    it.set_named(process, "env", Value::Ref(env))?;
-    let platform = it.new_str("linux")?;
-    it.set_named(process, "platform", platform)?;
-    it.method(process, "process.memoryUsage", |it, _t, _a, _c| {
-        let o = it.new_object()?;
-        let used = it.heap.occupied_bytes() as f64;
-        let total = it.heap.committed_bytes() as f64;
-        for (k, v) in [
-            ("rss", total),
-            ("heapTotal", total),
-            ("heapUsed", used),
-            ("external", 0.0),
-            ("arrayBuffers", 0.0),
-        ] {
-            it.set_named(o, k, num(v))?;
-        }
-        Ok(Value::Ref(o))
-    })?;
-    it.method(process, "process.exit", |it, _t, a, _c| {
-        let code = match arg(a, 0) {
-            Value::Undefined => 0,
-            v => it.to_number(v)? as i32,
-        };
-        Err(Exc::Exit(code))
-    })?;
-    it.method(process, "process.hrtime", |it, _t, _a, _c| {
-        let ms = it.event_loop.now();
-        let s = num((ms / 1000) as f64);
-        let ns = num(((ms % 1000) * 1_000_000) as f64);
-        Ok(Value::Ref(it.array_of(&[s, ns])?))
-    })?;
-    let modules = it.new_object()?;
-    it.heap.set_global("__modules", modules)?;
-    let req = it.native("require", |it, _t, a, _c| {
-        let name = it.to_str(arg(a, 0))?;
-        let short = name.strip_prefix("node:").unwrap_or(&name).to_string();
-        let m = it.heap.global("__modules").unwrap_or(Value::Undefined);
-        let v = it.get_named(m, &short)?;
-        if v == Value::Undefined {
-            let at = it.call_site;
-            return it.unsupported(
-                &format!("require('{name}') (only 'events' is built in)"),
-                at,
-            );
-        }
-        Ok(v)
-    })?;
-    it.heap.set_global("require", req)?;
-    let warn = it.native("__maxListenersWarning", |it, _t, a, _c| {
-        let name = it.to_str(arg(a, 0))?;
-        let n = it.to_str(arg(a, 1))?;
-        let max = it.to_str(arg(a, 2))?;
-        let class = it.to_str(arg(a, 3))?;
-        let _ = writeln!(
-            it.err,
-            "(node:{}) MaxListenersExceededWarning: Possible EventEmitter memory leak detected. {n} {name} listeners added to [{class}]. MaxListeners is {max}. Use emitter.setMaxListeners() to increase limit\n(Use `node --trace-warnings ...` to show where the warning was created)",
-            std::process::id()
-        );
-        Ok(Value::Undefined)
-    })?;
-    it.heap.set_global("__maxListenersWarning", warn)?;
-    use std::io::Write;
     Ok(())
 }

@@ -15,6 +15,9 @@ use gclab::{Handle, RootKind, Value};
 pub(crate) const JOB_CALLBACK: i32 = 0;
 pub(crate) const JOB_REACTION: i32 = 1;
 pub(crate) const JOB_THENABLE: i32 = 2;
+/// Slot 6 of a promise: `false` until a handler is attached (`true`), or this once its
+/// rejection was reported unhandled.
+pub(crate) const REPORTED: i32 = 2;
 
 impl<'a> Interp<'a> {
     pub(crate) fn new_promise(&mut self) -> R<Handle> {
@@ -105,6 +108,12 @@ impl<'a> Interp<'a> {
         self.heap.set(reaction, 0, on_f)?;
         self.heap.set(reaction, 1, on_r)?;
         self.heap.set(reaction, 2, derived)?;
+        if self.heap.get(p, 6)? == Value::Int(REPORTED) {
+            let root = self
+                .heap
+                .root(RootKind::Promise, "rejection handled late", p)?;
+            self.handled_late.push(root);
+        }
         self.heap.set(p, 6, Value::Bool(true))?;
         match self.heap.get(p, 3)?.as_int() {
             Some(0) => {

@@ -1,13 +1,68 @@
-//! The classic allocation benchmarks, on the same heap: the Benchmarks Game's
-//! `binary-trees` and Hans Boehm's `GCBench`. Both are healthy by construction (a
-//! long-lived tree plus many short-lived ones); their parameters are scaled down so a run
-//! fits the suite's time budget.
+//! The native workloads: the classic allocation benchmarks written against the heap directly,
+//! beside their JavaScript twins `scenarios/binary-trees.js` and `scenarios/gcbench.js` — the
+//! Benchmarks Game's `binary-trees` and Hans Boehm's `GCBench`. Both are healthy by
+//! construction (a long-lived tree plus many short-lived ones); their parameters are scaled
+//! down so a run fits the suite's time budget. They show the collector's cost without an
+//! interpreter in the way (compare their `alloc MB` per second with the twins').
+//!
+//! Each calls [`Probe::checkpoint`] at [`CHECKPOINTS`] evenly spaced points of its work and
+//! [`Probe::finish`] at the end with its roots alive.
 
-use super::Pacer;
 use crate::probe::Probe;
-use crate::runtime::tags;
 use crate::scenario::{Scenario, ScenarioError, ScenarioParams};
-use gclab::{Handle, Heap, HeapConfig, HeapError, Value};
+use gclab::{Handle, Heap, HeapConfig, HeapError, TypeTag, Value};
+
+/// Type tags of the native workloads' objects.
+mod tags {
+    use gclab::TypeTag;
+    /// `new TreeNode(left, right)` of binary-trees.
+    pub const TREE_NODE: TypeTag = 14;
+    /// GCBench's `Node` (left, right, i, j).
+    pub const GC_NODE: TypeTag = 16;
+    /// GCBench's array of doubles (raw bytes).
+    pub const BUFFER: TypeTag = 3;
+}
+
+/// A heap for a native workload, its types registered.
+fn heap(config: HeapConfig) -> Result<Heap, HeapError> {
+    let mut heap = Heap::with_config(config)?;
+    heap.register_type(tags::TREE_NODE, "TreeNode", &["left", "right"]);
+    heap.register_type(tags::GC_NODE, "Node", &["left", "right", "i", "j"]);
+    heap.register_type(tags::BUFFER, "Float64Array", &[]);
+    Ok(heap)
+}
+
+/// The native workloads, in the order `run all` uses.
+pub fn all() -> Vec<Box<dyn Scenario>> {
+    vec![Box::new(BinaryTrees), Box::new(GcBench)]
+}
+
+/// Number of checkpoints a workload takes before [`Probe::finish`] (which takes the last).
+pub const CHECKPOINTS: u64 = 16;
+
+/// Calls [`Probe::checkpoint`] each time the work done crosses another 1/16 of the total.
+#[derive(Debug)]
+struct Pacer {
+    total: u64,
+    next: u64,
+}
+
+impl Pacer {
+    fn new(total: u64) -> Pacer {
+        Pacer {
+            total: total.max(1),
+            next: 1,
+        }
+    }
+
+    /// Records progress (`done` units of work out of the total).
+    fn step(&mut self, done: u64, heap: &mut Heap, probe: &mut Probe) {
+        while self.next < CHECKPOINTS && done * CHECKPOINTS >= self.next * self.total {
+            probe.checkpoint(heap, self.next as f64 / CHECKPOINTS as f64);
+            self.next += 1;
+        }
+    }
+}
 
 /// The tree depth for a scale: `base + log2(scale)`, at least `min`.
 fn depth_for(base: u32, scale: f64, min: u32) -> u32 {
@@ -17,12 +72,7 @@ fn depth_for(base: u32, scale: f64, min: u32) -> u32 {
 
 /// A complete binary tree of `TreeNode`s, built bottom-up (`new TreeNode(left, right)`),
 /// returned as a local of the caller's frame.
-fn bottom_up(
-    heap: &mut Heap,
-    tag: gclab::TypeTag,
-    depth: u32,
-    slots: usize,
-) -> Result<Handle, HeapError> {
+fn bottom_up(heap: &mut Heap, tag: TypeTag, depth: u32, slots: usize) -> Result<Handle, HeapError> {
     let frame = heap.push_frame("bottomUpTree");
     let r = (|| {
         if depth == 0 {
@@ -55,7 +105,7 @@ fn check(heap: &mut Heap, node: Handle) -> Result<u64, HeapError> {
     })
 }
 
-/// `binary-trees`.
+/// `binary-trees-rs`.
 #[derive(Debug)]
 pub struct BinaryTrees;
 
@@ -68,7 +118,7 @@ impl BinaryTrees {
 
 impl Scenario for BinaryTrees {
     fn name(&self) -> &'static str {
-        "binary-trees"
+        "binary-trees-rs"
     }
     fn description(&self) -> &'static str {
         "the Benchmarks Game's binary-trees: a long-lived tree and many short-lived ones"
@@ -91,8 +141,8 @@ impl Scenario for BinaryTrees {
         params: &ScenarioParams,
         probe: &mut Probe,
     ) -> Result<(), ScenarioError> {
-        let mut rt = crate::runtime::Runtime::new(config)?;
-        let heap = &mut rt.heap;
+        let mut heap = heap(config)?;
+        let heap = &mut heap;
         const MIN: u32 = 4;
         let max = Self::max_depth(params.scale);
         let nodes = |d: u32| (1u64 << (d + 1)) - 1;
@@ -128,7 +178,7 @@ impl Scenario for BinaryTrees {
     }
 }
 
-/// `gcbench`.
+/// `gcbench-rs`.
 #[derive(Debug)]
 pub struct GcBench;
 
@@ -182,7 +232,7 @@ fn populate(heap: &mut Heap, depth: u32, node: Handle) -> Result<(), HeapError> 
 
 impl Scenario for GcBench {
     fn name(&self) -> &'static str {
-        "gcbench"
+        "gcbench-rs"
     }
     fn description(&self) -> &'static str {
         "Boehm's GCBench: top-down and bottom-up trees, a long-lived tree and a big array"
@@ -204,8 +254,8 @@ impl Scenario for GcBench {
         params: &ScenarioParams,
         probe: &mut Probe,
     ) -> Result<(), ScenarioError> {
-        let mut rt = crate::runtime::Runtime::new(config)?;
-        let heap = &mut rt.heap;
+        let mut heap = heap(config)?;
+        let heap = &mut heap;
         let p = Self::params(params.scale);
         let iters = |d: u32| 2 * tree_size(p.stretch) / tree_size(d);
         let depths: Vec<u32> = (p.min..=p.max).step_by(2).collect();
