@@ -94,6 +94,7 @@ mod error;
 mod heap;
 mod mem;
 pub mod object;
+pub mod pause;
 mod plan;
 pub mod roots;
 mod space;

@@ -6,7 +6,7 @@
 //! histogram, so creating one costs nothing for statistics.
 
 mod event;
-mod mmu;
+pub(crate) mod mmu;
 
 pub use event::{CollectionCause, CollectionKind, GcEvent, HeapUsage, SpaceUsage};
 
