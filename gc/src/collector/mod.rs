@@ -81,6 +81,7 @@ impl Heap {
             eprintln!("{}", event.trace_line());
         }
         self.stats.record(event);
+        self.plan.after_pause();
         std::mem::forget(guard);
     }
 }

@@ -151,6 +151,10 @@ pub(crate) trait PlanOps: Sized {
     fn remembered(&self) -> &[ObjPtr] {
         &[]
     }
+
+    /// Runs after a collection's pause has ended and its event is recorded: work the plan
+    /// wants done outside the pause (committing memory ahead of promotion).
+    fn after_pause(&mut self) {}
 }
 
 /// Declares the registered plans: `Variant => module::Type`, one line per plan. `Variant`
@@ -314,6 +318,12 @@ macro_rules! registry {
             pub fn remembered(&self) -> &[ObjPtr] {
                 match self {
                     $(ActivePlan::$variant(p) => p.remembered(),)*
+                }
+            }
+
+            pub fn after_pause(&mut self) {
+                match self {
+                    $(ActivePlan::$variant(p) => p.after_pause(),)*
                 }
             }
         }

@@ -24,10 +24,12 @@ use crate::config::HeapConfig;
 use crate::error::HeapError;
 use crate::heap::{Heap, SpaceKind};
 use crate::object::{Flags, ObjPtr};
+use crate::pause::nursery::NurseryModel;
 use crate::roots::RootTable;
 use crate::space::immix::{Defrag, ImmixSpace};
 use crate::space::{CopySpace, LargeObjectSpace, Space};
 use crate::stats::{CollectionCause, CollectionKind};
+use std::time::Instant;
 
 /// The gen-immix plan's spaces and remembered set.
 #[repr(C)] // the bump space first: see `ActivePlan`
@@ -37,6 +39,8 @@ pub(crate) struct GenImmix {
     large: LargeObjectSpace,
     /// Old and large objects that may hold references into the nursery.
     remset: Vec<ObjPtr>,
+    /// The scavenge pause model that sizes the nursery under a pause goal.
+    model: NurseryModel,
     /// The next major collection is an emergency defragmentation.
     emergency: bool,
 }
@@ -104,6 +108,7 @@ impl PlanOps for GenImmix {
             immix: ImmixSpace::new(config.max_heap).map_err(map_err)?,
             large: LargeObjectSpace::new(),
             remset: Vec::new(),
+            model: NurseryModel::new(config.pause_goal),
             emergency: false,
         })
     }
@@ -176,7 +181,13 @@ impl PlanOps for GenImmix {
         } = heap;
         let p = Self::get(plan);
         if kind == CollectionKind::Minor {
-            return p.scavenge(roots, age, false);
+            let used = p.nursery.used();
+            let age = p.model.promotion_age(age);
+            let start = Instant::now();
+            let work = p.scavenge(roots, age, false);
+            p.model
+                .record(used, work.copied + work.promoted, start.elapsed());
+            return work;
         }
         let defrag = if std::mem::take(&mut p.emergency) {
             Defrag::Emergency
@@ -209,8 +220,11 @@ impl PlanOps for GenImmix {
     }
 
     fn update_limits(&mut self, max_heap: u64, _major_threshold: u64) -> Option<(usize, usize)> {
-        let hard = max_heap.saturating_sub(self.old_and_large());
-        self.nursery.set_limit(hard as usize);
+        let hard = max_heap.saturating_sub(self.old_and_large()) as usize;
+        let soft = self
+            .model
+            .limit(self.nursery.current_range().1, self.nursery.used());
+        self.nursery.set_limit(hard.min(soft));
         Some(self.nursery.current_range())
     }
 
@@ -241,5 +255,15 @@ impl PlanOps for GenImmix {
 
     fn remembered(&self) -> &[ObjPtr] {
         &self.remset
+    }
+
+    /// Commits the old-space memory the next scavenge is predicted to promote into.
+    fn after_pause(&mut self) {
+        let n = self
+            .model
+            .pretouch_bytes(self.model.limit(self.nursery.current_range().1, 0));
+        if n > 0 {
+            self.immix.pretouch(n);
+        }
     }
 }

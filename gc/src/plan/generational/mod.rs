@@ -22,9 +22,11 @@ use crate::config::HeapConfig;
 use crate::error::HeapError;
 use crate::heap::{Heap, SpaceKind};
 use crate::object::ObjPtr;
+use crate::pause::nursery::NurseryModel;
 use crate::roots::RootTable;
 use crate::space::{CopySpace, LargeObjectSpace, OldSpace, Space};
 use crate::stats::{CollectionCause, CollectionKind};
+use std::time::Instant;
 
 /// The generational plan's spaces and remembered set.
 #[repr(C)] // the bump space first: see `ActivePlan`
@@ -34,6 +36,8 @@ pub(crate) struct Generational {
     large: LargeObjectSpace,
     /// Old and large objects that may hold references into the nursery.
     remset: Vec<ObjPtr>,
+    /// The scavenge pause model that sizes the nursery under a pause goal.
+    model: NurseryModel,
 }
 
 /// Address space reserved for a mark-sweep old space under a heap limit: the limit, half
@@ -89,6 +93,7 @@ impl PlanOps for Generational {
             old: OldSpace::new(old_reserve(config)).map_err(map_err)?,
             large: LargeObjectSpace::new(),
             remset: Vec::new(),
+            model: NurseryModel::new(config.pause_goal),
         })
     }
 
@@ -150,7 +155,13 @@ impl PlanOps for Generational {
         } = heap;
         let p = Self::get(plan);
         if kind == CollectionKind::Minor {
-            return p.scavenge(roots, age, false);
+            let used = p.nursery.used();
+            let age = p.model.promotion_age(age);
+            let start = Instant::now();
+            let work = p.scavenge(roots, age, false);
+            p.model
+                .record(used, work.copied + work.promoted, start.elapsed());
+            return work;
         }
         let young = p.nursery.current_range();
         let marked = mark_sweep(
@@ -175,8 +186,11 @@ impl PlanOps for Generational {
     }
 
     fn update_limits(&mut self, max_heap: u64, _major_threshold: u64) -> Option<(usize, usize)> {
-        let hard = max_heap.saturating_sub(self.old_and_large());
-        self.nursery.set_limit(hard as usize);
+        let hard = max_heap.saturating_sub(self.old_and_large()) as usize;
+        let soft = self
+            .model
+            .limit(self.nursery.current_range().1, self.nursery.used());
+        self.nursery.set_limit(hard.min(soft));
         Some(self.nursery.current_range())
     }
 
@@ -207,5 +221,15 @@ impl PlanOps for Generational {
 
     fn remembered(&self) -> &[ObjPtr] {
         &self.remset
+    }
+
+    /// Commits the old-space memory the next scavenge is predicted to promote into.
+    fn after_pause(&mut self) {
+        let n = self
+            .model
+            .pretouch_bytes(self.model.limit(self.nursery.current_range().1, 0));
+        if n > 0 {
+            self.old.pretouch(n);
+        }
     }
 }
