@@ -86,6 +86,13 @@
 //! objects instead of the old generation. A store that creates no old→young edge costs one
 //! tag check and one range check. The trade-off against a card table: a huge array with one
 //! young element is rescanned whole at each minor collection.
+//!
+//! ## Pause goal
+//!
+//! [`HeapConfig::pause_goal`] asks the generational plans for short pauses: the nursery is
+//! sized so a scavenge's predicted copy time fits the goal, and the old generation is marked
+//! incrementally, in slices paced by allocation, behind a snapshot-at-the-beginning barrier
+//! (see [`pause`]). Every slice is a [`GcEvent`] with its [`IncrementalPhase`].
 
 mod collector;
 pub mod config;
@@ -115,7 +122,8 @@ pub use heap::{Heap, SpaceKind, TypeInfo};
 pub use object::{object_size, TypeTag};
 pub use roots::{Frame, Handle, Persistent, RootKind, RootSource, RootVisitor, SourceId};
 pub use stats::{
-    CollectionCause, CollectionKind, GcEvent, HeapUsage, PauseSummary, SpaceUsage, Stats,
+    CollectionCause, CollectionKind, GcEvent, HeapUsage, IncrementalPhase, PauseSummary,
+    SpaceUsage, Stats,
 };
 pub use value::{Immediate, RawValue, Value};
 pub use verify::{VerifyError, VerifyReport};

@@ -124,6 +124,7 @@ fn event(
         },
         swept_bytes: before.old.bytes.saturating_sub(after.old.bytes),
         reclaimed_bytes: before.bytes() - after.bytes(),
+        incremental: None,
     }
 }
 

@@ -48,6 +48,24 @@ impl<'a> Marker<'a> {
         }
     }
 
+    /// A marker that continues an incremental cycle with the grey objects on `stack` (its
+    /// byte counts start from zero).
+    pub fn resume(
+        old: &'a mut OldSpace,
+        large: &'a mut LargeObjectSpace,
+        stack: Vec<ObjPtr>,
+    ) -> Self {
+        Marker {
+            old,
+            large,
+            stack,
+            young_lo: 0,
+            young_len: 0,
+            marked_bytes: 0,
+            marked_old_bytes: 0,
+        }
+    }
+
     /// Traces through the nursery objects in `[lo, lo + len)` too, marking them with their
     /// header flag. The caller must scavenge the nursery before the mutator runs again (the
     /// copies drop the flag; the marked originals are left behind in from-space).
@@ -126,6 +144,20 @@ impl<'a> Marker<'a> {
             // exactly once, here.
             unsafe { self.scan_marked(o) };
         }
+    }
+
+    /// Scans until the stack is empty or `budget` bytes were scanned by this call (an
+    /// incremental slice); returns whether the stack is empty.
+    pub fn drain_budget(&mut self, budget: u64) -> bool {
+        let stop = self.marked_bytes.saturating_add(budget);
+        while self.marked_bytes < stop {
+            let Some(o) = self.stack.pop() else {
+                return true;
+            };
+            // SAFETY: as in `drain`.
+            unsafe { self.scan_marked(o) };
+        }
+        self.stack.is_empty()
     }
 
     /// Gives the stack's storage back for reuse by the next collection.

@@ -11,7 +11,7 @@ pub(crate) mod scavenge;
 use crate::heap::Heap;
 use crate::object::{Flags, ObjPtr};
 use crate::plan::ActivePlan;
-use crate::stats::{CollectionCause, CollectionKind, GcEvent};
+use crate::stats::{CollectionCause, CollectionKind, GcEvent, IncrementalPhase};
 use std::time::Instant;
 
 impl Heap {
@@ -52,7 +52,10 @@ impl Heap {
         self.allocated_retired = allocated_before;
         let work = ActivePlan::collect(self, kind, cause);
         self.nursery_baseline = self.plan.bump_space().map_or(0, |y| y.used());
-        if kind == CollectionKind::Major {
+        let whole = work
+            .incremental
+            .is_none_or(|p| p == IncrementalPhase::MarkEnd);
+        if kind == CollectionKind::Major && whole {
             let live = self.plan.live_after_major();
             let grown = (live as f64 * self.config.major_growth) as u64;
             self.major_threshold = grown
@@ -76,6 +79,7 @@ impl Heap {
             marked_bytes: work.marked,
             swept_bytes: work.swept,
             reclaimed_bytes: before.bytes().saturating_sub(after.bytes()),
+            incremental: work.incremental,
         };
         if self.config.trace_gc {
             eprintln!("{}", event.trace_line());

@@ -8,7 +8,9 @@
 mod event;
 pub(crate) mod mmu;
 
-pub use event::{CollectionCause, CollectionKind, GcEvent, HeapUsage, SpaceUsage};
+pub use event::{
+    CollectionCause, CollectionKind, GcEvent, HeapUsage, IncrementalPhase, SpaceUsage,
+};
 
 use std::time::Duration;
 
@@ -168,6 +170,11 @@ impl GcEvent {
                 self.before.nursery.bytes,
                 self.after.nursery.bytes,
             ),
+            CollectionKind::Major if self.incremental.is_some() => (
+                "Mark-Sweep (incremental)",
+                self.before.old.bytes + self.before.large.bytes,
+                self.after.old.bytes + self.after.large.bytes,
+            ),
             CollectionKind::Major => (
                 "Mark-Sweep",
                 self.before.old.bytes + self.before.large.bytes,
@@ -212,6 +219,7 @@ mod tests {
             marked_bytes: 0,
             swept_bytes: 0,
             reclaimed_bytes: before - after,
+            incremental: None,
         }
     }
 

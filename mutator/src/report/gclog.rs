@@ -307,6 +307,7 @@ mod tests {
             marked_bytes: 4 << 20,
             swept_bytes: 0,
             reclaimed_bytes: before.bytes() - after.bytes(),
+            incremental: None,
         }
     }
 

@@ -15,6 +15,8 @@
 //! Invariant between collections: every old or large object holding a nursery reference is
 //! in the remembered set with its flag set (`verify` checks it).
 
+mod incremental;
+
 use super::common::mark_sweep;
 use super::{BarrierKind, Constraints, PlanOps, Work};
 use crate::collector::scavenge::Scavenger;
@@ -22,6 +24,7 @@ use crate::config::HeapConfig;
 use crate::error::HeapError;
 use crate::heap::{Heap, SpaceKind};
 use crate::object::ObjPtr;
+use crate::pause::incremental::{Cycle, IncState};
 use crate::pause::nursery::NurseryModel;
 use crate::roots::RootTable;
 use crate::space::{CopySpace, LargeObjectSpace, OldSpace, Space};
@@ -38,6 +41,8 @@ pub(crate) struct Generational {
     remset: Vec<ObjPtr>,
     /// The scavenge pause model that sizes the nursery under a pause goal.
     model: NurseryModel,
+    /// Incremental marking of the old space under a pause goal.
+    inc: IncState,
 }
 
 /// Address space reserved for a mark-sweep old space under a heap limit: the limit, half
@@ -53,6 +58,20 @@ pub(crate) fn map_err(e: std::io::Error) -> HeapError {
 }
 
 impl Generational {
+    /// A minor collection: the scavenge, measured for the pause models.
+    fn minor(&mut self, roots: &mut RootTable, promotion_age: u8) -> Work {
+        let used = self.nursery.used();
+        let age = self.model.promotion_age(promotion_age);
+        let start = Instant::now();
+        let work = self.scavenge(roots, age, false);
+        let survived = work.copied + work.promoted;
+        self.model.record(used, survived, start.elapsed());
+        if let Some(p) = &mut self.inc.pacing {
+            p.record_scavenge(used, work.promoted);
+        }
+        work
+    }
+
     /// Scavenges the nursery from the roots and the remembered set; with `promote_all` every
     /// survivor goes to the old space (if it fits).
     fn scavenge(&mut self, roots: &mut RootTable, promotion_age: u8, promote_all: bool) -> Work {
@@ -94,6 +113,7 @@ impl PlanOps for Generational {
             large: LargeObjectSpace::new(),
             remset: Vec::new(),
             model: NurseryModel::new(config.pause_goal),
+            inc: IncState::new(config.pause_goal),
         })
     }
 
@@ -118,9 +138,24 @@ impl PlanOps for Generational {
     }
 
     fn alloc_slow(heap: &mut Heap, size: usize) -> Result<*mut u8, HeapError> {
+        let p = Self::get(&mut heap.plan);
+        if p.inc.wants_step(p.nursery.used()) {
+            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
+            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+                return Ok(p);
+            }
+        }
         heap.collect_with(CollectionKind::Minor, CollectionCause::NurseryFull);
         if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
             return Ok(p);
+        }
+        // The scavenge may have scheduled a cycle's start at once.
+        let p = Self::get(&mut heap.plan);
+        if p.inc.wants_step(p.nursery.used()) {
+            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
+            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+                return Ok(p);
+            }
         }
         heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
         Self::get(&mut heap.plan)
@@ -135,7 +170,10 @@ impl PlanOps for Generational {
         cause: CollectionCause,
         major_threshold: u64,
     ) -> (CollectionKind, CollectionCause) {
-        if kind == CollectionKind::Minor && self.old_and_large() > major_threshold {
+        if kind == CollectionKind::Minor && self.inc.cycle == Cycle::Done {
+            // The scavenge ends the done cycle, in the same pause.
+            (CollectionKind::Major, CollectionCause::Incremental)
+        } else if kind == CollectionKind::Minor && self.old_and_large() > major_threshold {
             // The old generation is past its threshold (the last minor collection's
             // promotion, or direct old allocation): this minor collection becomes a major
             // one that keeps the nursery's survivors young.
@@ -151,17 +189,31 @@ impl PlanOps for Generational {
             plan,
             roots,
             mark_stack,
+            satb,
+            satb_active,
+            major_threshold,
             ..
         } = heap;
         let p = Self::get(plan);
-        if kind == CollectionKind::Minor {
-            let used = p.nursery.used();
-            let age = p.model.promotion_age(age);
-            let start = Instant::now();
-            let work = p.scavenge(roots, age, false);
-            p.model
-                .record(used, work.copied + work.promoted, start.elapsed());
+        if cause == CollectionCause::Incremental {
+            let work = match p.inc.cycle {
+                Cycle::Idle | Cycle::StartPending => p.mark_start(roots, satb, satb_active),
+                Cycle::Marking => p.mark_slice(satb, satb_active),
+                Cycle::Done => return p.mark_final(roots, age),
+            };
+            let old = p.old_and_large();
+            p.inc.schedule(p.nursery.used(), old, *major_threshold);
             return work;
+        }
+        if kind == CollectionKind::Minor {
+            let work = p.minor(roots, age);
+            let old = p.old_and_large();
+            p.inc
+                .after_scavenge(p.nursery.used(), old, p.inc.live, *major_threshold);
+            return work;
+        }
+        if p.inc.active() {
+            p.mark_abort(satb, satb_active);
         }
         let young = p.nursery.current_range();
         let marked = mark_sweep(
@@ -174,6 +226,7 @@ impl PlanOps for Generational {
         );
         let promote_all = cause != CollectionCause::OldThreshold;
         let moved = p.scavenge(roots, age, promote_all);
+        p.inc.live = p.old_and_large();
         Work {
             marked: marked.marked,
             swept: marked.swept,
@@ -190,7 +243,8 @@ impl PlanOps for Generational {
         let soft = self
             .model
             .limit(self.nursery.current_range().1, self.nursery.used());
-        self.nursery.set_limit(hard.min(soft));
+        let slice = self.inc.nursery_limit().unwrap_or(usize::MAX);
+        self.nursery.set_limit(hard.min(soft).min(slice));
         Some(self.nursery.current_range())
     }
 
@@ -221,6 +275,14 @@ impl PlanOps for Generational {
 
     fn remembered(&self) -> &[ObjPtr] {
         &self.remset
+    }
+
+    fn incremental(&self) -> bool {
+        self.inc.active()
+    }
+
+    fn violation(&self) -> Option<String> {
+        self.inc.violation.clone()
     }
 
     /// Commits the old-space memory the next scavenge is predicted to promote into.

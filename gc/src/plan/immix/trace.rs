@@ -56,6 +56,25 @@ impl<'a> ImmixTracer<'a> {
         }
     }
 
+    /// A tracer that continues an incremental cycle with the grey objects on `stack` (no
+    /// nursery range; its byte counts start from zero).
+    pub fn resume(
+        immix: &'a mut ImmixSpace,
+        large: &'a mut LargeObjectSpace,
+        stack: Vec<ObjPtr>,
+    ) -> Self {
+        ImmixTracer {
+            immix,
+            large,
+            stack,
+            young_lo: 0,
+            young_len: 0,
+            marked_bytes: 0,
+            marked_immix_bytes: 0,
+            evacuated_bytes: 0,
+        }
+    }
+
     /// Marks (or evacuates) what `v` references and returns the value the slot holding `v`
     /// must hold now.
     #[inline(always)]
@@ -163,6 +182,20 @@ impl<'a> ImmixTracer<'a> {
             // and is scanned exactly once, here.
             unsafe { self.scan(o) };
         }
+    }
+
+    /// Scans until the stack is empty or `budget` bytes were scanned by this call (an
+    /// incremental slice); returns whether the stack is empty.
+    pub fn drain_budget(&mut self, budget: u64) -> bool {
+        let stop = self.marked_bytes.saturating_add(budget);
+        while self.marked_bytes < stop {
+            let Some(o) = self.stack.pop() else {
+                return true;
+            };
+            // SAFETY: as in `drain`.
+            unsafe { self.scan(o) };
+        }
+        self.stack.is_empty()
     }
 
     /// Gives the stack's storage back for reuse by the next collection.

@@ -60,11 +60,6 @@ impl ImmixSpace {
         self.marking = true;
     }
 
-    /// Whether an incremental marking cycle is in progress.
-    pub fn is_marking(&self) -> bool {
-        self.marking
-    }
-
     /// Marks a new object allocated during an incremental cycle (its mark bit and its lines),
     /// so that the release ending the cycle keeps it.
     #[inline]
@@ -83,8 +78,13 @@ impl ImmixSpace {
         self.marking = false;
     }
 
-    /// Ends the cycle's bookkeeping (called by the release that ends it).
+    /// Ends the cycle's bookkeeping (called by the release that ends it, before it rebuilds
+    /// the block lists): the allocators, which kept bumping through the cycle, forget their
+    /// blocks, which may become recyclable — a hole the allocator still held would otherwise
+    /// be handed out twice.
     pub(super) fn end_marking(&mut self) {
-        self.marking = false;
+        if std::mem::take(&mut self.marking) {
+            self.reset_allocators();
+        }
     }
 }

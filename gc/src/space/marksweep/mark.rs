@@ -46,6 +46,7 @@ impl OldSpace {
     }
 
     /// Bytes allocated black in the current cycle (the sweep adds them to the marked bytes).
+    #[cfg(test)]
     pub fn black_bytes(&self) -> u64 {
         self.black_bytes
     }
