@@ -45,6 +45,17 @@ fn child(cfg: &str, workload: &str) {
     let wall = start.elapsed();
     assert_eq!(sum, w.expected_checksum(), "checksum");
     let s = heap.stats();
+    if std::env::var_os("PAUSE_GOAL_ALL").is_some() {
+        for e in s.events().iter().take(3000) {
+            eprintln!(
+                "{} {:?} promoted {} marked {}",
+                e.trace_line(),
+                e.incremental,
+                e.promoted_bytes,
+                e.marked_bytes
+            );
+        }
+    }
     if std::env::var_os("PAUSE_GOAL_TRACE").is_some() {
         for e in s
             .events()

@@ -130,9 +130,10 @@ impl IncState {
         matches!(self.cycle, Cycle::StartPending | Cycle::Marking).then_some(self.next_slice_at)
     }
 
-    /// Whether the allocation slow path, with the nursery at `used`, should run a step.
-    pub fn wants_step(&self, used: usize) -> bool {
-        matches!(self.cycle, Cycle::StartPending | Cycle::Marking) && used >= self.next_slice_at
+    /// Whether the allocation slow path should run a step before an allocation that would
+    /// fill the nursery to `needed` bytes (past the slice point).
+    pub fn wants_step(&self, needed: usize) -> bool {
+        matches!(self.cycle, Cycle::StartPending | Cycle::Marking) && needed > self.next_slice_at
     }
 
     /// Begins a cycle over `work` bytes of old and large objects.

@@ -190,7 +190,7 @@ impl PlanOps for GenImmix {
 
     fn alloc_slow(heap: &mut Heap, size: usize) -> Result<*mut u8, HeapError> {
         let p = Self::get(&mut heap.plan);
-        if p.inc.wants_step(p.nursery.used()) {
+        if p.inc.wants_step(p.nursery.used() + size) {
             heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
             if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
                 return Ok(p);
@@ -202,7 +202,7 @@ impl PlanOps for GenImmix {
         }
         // The scavenge may have scheduled a cycle's start at once.
         let p = Self::get(&mut heap.plan);
-        if p.inc.wants_step(p.nursery.used()) {
+        if p.inc.wants_step(p.nursery.used() + size) {
             heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
             if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
                 return Ok(p);
@@ -244,6 +244,10 @@ impl PlanOps for GenImmix {
         if kind == CollectionKind::Minor && self.inc.cycle == Cycle::Done {
             // The scavenge ends the done cycle, in the same pause.
             (CollectionKind::Major, CollectionCause::Incremental)
+        } else if kind == CollectionKind::Minor && self.inc.pacing.is_some() {
+            // Under a pause goal the threshold starts (or hurries) a marking cycle instead
+            // of a stop-the-world major collection; only the heap limit forces one.
+            (kind, cause)
         } else if kind == CollectionKind::Minor && self.old_and_large() > major_threshold {
             (CollectionKind::Major, CollectionCause::OldThreshold)
         } else {
