@@ -753,6 +753,21 @@ mod tests {
     }
 
     #[test]
+    fn incremental_steps_are_drawn_apart_from_major_collections() {
+        let mut events: Vec<_> = (0..6)
+            .map(|i| event(i, CollectionKind::Major, (i + 1) << 20, 300))
+            .collect();
+        for e in &mut events[1..5] {
+            e.incremental = Some(gclab::IncrementalPhase::MarkSlice);
+        }
+        let layout = Layout::new(&events);
+        assert_eq!(layout.slice_pauses.len(), 4);
+        assert_eq!(layout.major_pauses.len(), 2);
+        let svg = render_svg_to_string(&events, "slices").unwrap();
+        assert!(svg.contains("incremental marking step"));
+    }
+
+    #[test]
     fn small_logs_are_drawn_exactly_and_start_at_the_origin() {
         let events: Vec<_> = (0..10)
             .map(|i| event(i, CollectionKind::Minor, (i + 1) << 20, 50))
