@@ -7,11 +7,15 @@ use std::time::Duration;
 
 const NODE: u16 = 1;
 
+/// List length and rounds (smaller under Miri, which is slow).
+const LIST: usize = if cfg!(miri) { 500 } else { 20_000 };
+const ROUNDS: usize = if cfg!(miri) { 20 } else { 400 };
+
 fn heap(plan: Plan) -> Heap {
     let cfg = HeapConfig {
-        nursery_size: 64 * 1024,
-        max_heap: 64 << 20,
-        min_major_threshold: 512 * 1024,
+        nursery_size: if cfg!(miri) { 8 * 1024 } else { 64 * 1024 },
+        max_heap: if cfg!(miri) { 2 << 20 } else { 64 << 20 },
+        min_major_threshold: if cfg!(miri) { 16 * 1024 } else { 512 * 1024 },
         pause_goal: Some(Duration::from_micros(10)),
         ..HeapConfig::for_plan(plan)
     };
@@ -59,7 +63,7 @@ fn run(plan: Plan) {
     let root = h.root(RootKind::Timer, "list", Value::Ref(head)).unwrap();
     let f = h.push_frame("build");
     let tail = h.local(Value::Ref(head)).unwrap();
-    for _ in 0..20_000 {
+    for _ in 0..LIST {
         let n = h.alloc(NODE, 2, 0).unwrap();
         h.set(tail, 0, Value::Ref(n)).unwrap();
         h.set_local(tail, Value::Ref(n)).unwrap();
@@ -69,14 +73,14 @@ fn run(plan: Plan) {
     // A cache whose entries live 64 rounds: old-generation garbage for the cycles to find.
     let cache = h.alloc(NODE, 64, 0).unwrap();
     let cache_root = h.root(RootKind::Timer, "cache", Value::Ref(cache)).unwrap();
-    let mut expected = 20_001;
+    let mut expected = LIST + 1;
     let mut released = None;
-    for round in 0..400usize {
+    for round in 0..ROUNDS {
         let f = h.push_frame("round");
         // Garbage, so that scavenges, promotion and slices keep coming; a chain that lives
         // for 64 rounds in the cache.
         let chain = h.alloc(NODE, 2, 8).unwrap();
-        for _ in 0..200 {
+        for _ in 0..LIST / 100 {
             let g = h.alloc(NODE, 2, 8).unwrap();
             verify_new(&mut h, &mut seen);
             h.set(g, 1, Value::Int(round as i32)).unwrap();
