@@ -4,14 +4,14 @@
 //! A cycle, under a pause goal:
 //!
 //! 1. **Start pending.** After a scavenge the old generation passed the start threshold
-//!    ([`Pacing::start_at`]); the nursery's limit is lowered so that the next allocation
+//!    (`Pacing::start_at`, see [`super::pacing`]); the nursery's limit is lowered so that the next allocation
 //!    reaches the slow path.
 //! 2. **Start** (its own pause, phase [`IncrementalPhase::MarkStart`](crate::stats::IncrementalPhase::MarkStart)): the old space starts
 //!    allocating black and stops allocating into recyclable holes; the roots and the
 //!    references held by every nursery object are marked grey; the deletion barrier
 //!    ([`super::satb`]) is switched on; the large objects that exist are noted.
 //! 3. **Slices** (phase [`IncrementalPhase::MarkSlice`](crate::stats::IncrementalPhase::MarkSlice)), each after the mutator allocated
-//!    the [`Pacing::interval`]: drain the barrier's log, then scan grey objects until the
+//!    the pacing interval (see [`super::pacing`]): drain the barrier's log, then scan grey objects until the
 //!    slice's byte budget is spent. Scavenges run in between as usual and promote black.
 //!    When a slice leaves no grey object and an empty log, every object reachable at the
 //!    start is marked: the cycle is *done* and the barrier is switched off.

@@ -14,10 +14,10 @@
 //! Invariant: with no goal nothing here runs, and every plan collects exactly as it would
 //! without this module.
 
-pub(crate) mod incremental;
-pub(crate) mod nursery;
-pub(crate) mod pacing;
-pub(crate) mod satb;
+pub mod incremental;
+pub mod nursery;
+pub mod pacing;
+pub mod satb;
 
 use crate::heap::Heap;
 use crate::stats::GcEvent;
