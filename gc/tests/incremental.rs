@@ -149,12 +149,19 @@ fn run(plan: Plan) {
             eprintln!("{} {:?}", e.trace_line(), e.incremental);
         }
     }
+    // Natively the scenario runs several cycles of several slices; Miri's heap is small
+    // enough for one cycle that may end in one slice.
+    let (min_starts, min_slices) = if cfg!(miri) {
+        (1, ends)
+    } else {
+        (2, 2 * ends + 1)
+    };
     assert!(
-        starts >= 2 && ends >= 1,
+        starts >= min_starts && ends >= 1,
         "{plan}: {starts} starts, {ends} ends"
     );
     assert!(
-        slices > 2 * ends,
+        slices >= min_slices,
         "{plan}: {slices} slices for {ends} cycles"
     );
     assert_eq!(
