@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 pub use crate::plan::Plan;
 
@@ -96,7 +97,24 @@ pub struct HeapConfig {
     /// positive number when [`HeapConfig::default`] runs: that stresses every heap a program
     /// or test suite makes without changing its code.
     pub gc_interval: Option<u32>,
+    /// Pause-time goal: the collector plans its work so that no pause exceeds it (see
+    /// [`crate::pause`]): the nursery is sized so that a scavenge's predicted copy time fits,
+    /// and the old generation is marked in slices of at most this length between mutator
+    /// steps instead of in one pause. Pauses longer than the goal are counted
+    /// ([`Heap::pauses_over_goal`](crate::Heap::pauses_over_goal)). Only the generational
+    /// plans (`generational`, `gen-immix`) change their collections for it; the others just
+    /// count.
+    ///
+    /// `None` (the default: throughput first, whole-heap marking in one pause) unless the
+    /// environment variable `GCLAB_PAUSE_GOAL_MS` holds a positive number of milliseconds
+    /// when [`HeapConfig::default`] runs, which runs a whole test suite incrementally.
+    pub pause_goal: Option<Duration>,
 }
+
+/// The shortest accepted pause goal.
+pub const MIN_PAUSE_GOAL: Duration = Duration::from_micros(10);
+/// The longest accepted pause goal.
+pub const MAX_PAUSE_GOAL: Duration = Duration::from_secs(60);
 
 impl Default for HeapConfig {
     fn default() -> Self {
@@ -113,6 +131,11 @@ impl Default for HeapConfig {
                 .ok()
                 .and_then(|v| v.trim().parse().ok())
                 .filter(|&n| n > 0),
+            pause_goal: std::env::var("GCLAB_PAUSE_GOAL_MS")
+                .ok()
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|&ms| ms.is_finite() && ms > 0.0)
+                .map(|ms| Duration::from_secs_f64(ms / 1e3).clamp(MIN_PAUSE_GOAL, MAX_PAUSE_GOAL)),
         }
     }
 }
@@ -165,6 +188,13 @@ impl HeapConfig {
         }
         if self.gc_interval == Some(0) {
             return Err("gc_interval must be at least 1 (or None)".into());
+        }
+        if let Some(goal) = self.pause_goal {
+            if !(MIN_PAUSE_GOAL..=MAX_PAUSE_GOAL).contains(&goal) {
+                return Err(format!(
+                    "pause_goal must be between {MIN_PAUSE_GOAL:?} and {MAX_PAUSE_GOAL:?} (got {goal:?})"
+                ));
+            }
         }
         if !self.major_growth.is_finite() || self.major_growth <= 1.0 {
             return Err(format!(

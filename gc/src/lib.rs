@@ -100,6 +100,13 @@
 //! objects instead of the old generation. A store that creates no old→young edge costs one
 //! tag check and one range check. The trade-off against a card table: a huge array with one
 //! young element is rescanned whole at each minor collection.
+//!
+//! ## Pause goal
+//!
+//! [`HeapConfig::pause_goal`] asks the generational plans for short pauses: the nursery is
+//! sized so a scavenge's predicted copy time fits the goal, and the old generation is marked
+//! incrementally, in slices paced by allocation, behind a snapshot-at-the-beginning barrier
+//! (see [`pause`]). Every slice is a [`GcEvent`] with its [`IncrementalPhase`].
 
 mod collector;
 pub mod config;
@@ -109,6 +116,7 @@ mod error;
 mod heap;
 mod mem;
 pub mod object;
+pub mod pause;
 mod plan;
 pub mod roots;
 mod space;
@@ -132,7 +140,8 @@ pub use roots::{
     Frame, GlobalId, Handle, Persistent, RootKind, RootSource, RootStack, RootVisitor, SourceId,
 };
 pub use stats::{
-    CollectionCause, CollectionKind, GcEvent, HeapUsage, PauseSummary, SpaceUsage, Stats,
+    CollectionCause, CollectionKind, GcEvent, HeapUsage, IncrementalPhase, PauseSummary,
+    SpaceUsage, Stats,
 };
 pub use trace::SlotLayout;
 pub use value::{Immediate, RawValue, Value};

@@ -246,7 +246,12 @@ fn old_to_young_stores_after_promotion_are_remembered() {
         );
     }
     // Default promotion age 2: a young object referenced from old survives two scavenges.
-    let mut h2 = heap(Plan::Generational);
+    // (No pause goal: under one, a nursery that survives whole promotes at age 1.)
+    let mut h2 = {
+        let mut cfg = heap(Plan::Generational).config().clone();
+        cfg.pause_goal = None;
+        Heap::with_config(cfg).unwrap()
+    };
     let g = h2.push_frame("age");
     let holder = h2.alloc(NODE, 1, 0).unwrap();
     collect_and_verify(&mut h2, CollectionKind::Minor);
@@ -543,6 +548,8 @@ fn threshold_major_traces_the_nursery_in_place_and_is_exact() {
     cfg.min_major_threshold = 64 * 1024;
     // Pins which collections the triggers choose: forced ones would change them.
     cfg.gc_interval = None;
+    // Under a pause goal the threshold starts an incremental cycle instead.
+    cfg.pause_goal = None;
     let mut h = Heap::with_config(cfg).unwrap();
     let f = h.push_frame("test");
 

@@ -67,6 +67,10 @@ struct RunArgs {
     /// Size of each nursery semispace (e.g. 4M, 512K, 1048576).
     #[arg(long, value_parser = parse_size)]
     nursery: Option<usize>,
+    /// Pause-time goal in milliseconds (e.g. 1 or 0.5): bounded scavenges and incremental
+    /// marking under the generational plans; pauses over it are counted in the report.
+    #[arg(long, value_name = "MS", value_parser = parse_goal)]
+    pause_goal: Option<std::time::Duration>,
     /// Maximum heap size (e.g. 512M, 2G).
     #[arg(long, value_parser = parse_size)]
     max_heap: Option<usize>,
@@ -92,6 +96,17 @@ struct RunArgs {
     /// Write every collection as JSON lines to FILE.
     #[arg(long, value_name = "FILE")]
     gc_log: Option<PathBuf>,
+}
+
+fn parse_goal(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(ms) if ms > 0.0 && ms.is_finite() && ms <= 60_000.0 => {
+            Ok(std::time::Duration::from_secs_f64(ms / 1e3))
+        }
+        _ => Err(format!(
+            "`{s}` is not a pause goal in milliseconds (a number above 0, at most 60000)"
+        )),
+    }
 }
 
 fn parse_scale(s: &str) -> Result<f64, String> {
@@ -155,6 +170,9 @@ fn run_js(args: &RunArgs) -> ExitCode {
         config.max_heap = m;
     }
     config.trace_gc = args.trace_gc;
+    if args.pause_goal.is_some() {
+        config.pause_goal = args.pause_goal;
+    }
     if let Err(e) = gclab::Heap::with_config(config.clone()) {
         eprintln!("mutator: {e}");
         return ExitCode::from(2);
@@ -224,6 +242,9 @@ fn run(args: RunArgs) -> ExitCode {
         config.max_heap = m;
     }
     config.trace_gc = args.trace_gc;
+    if args.pause_goal.is_some() {
+        config.pause_goal = args.pause_goal;
+    }
     if let Err(e) = gclab::Heap::with_config(config.clone()) {
         eprintln!("mutator: {e}");
         return ExitCode::from(2);

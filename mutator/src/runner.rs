@@ -100,6 +100,12 @@ pub struct RunReport {
     pub wall_ms: f64,
     /// Why the run stopped early, if it did (e.g. `OutOfMemory` with its figures).
     pub error: Option<String>,
+    /// Minimum mutator utilisation over the run at 1, 10 and 100 ms windows.
+    pub mmu: [f64; 3],
+    /// The pause goal (ms), if the run had one.
+    pub pause_goal_ms: Option<f64>,
+    /// Pauses (collections or slices, checkpoints included) longer than the goal.
+    pub pauses_over_goal: u64,
     /// Every collection of the run (not serialised in the one-line JSON).
     #[serde(skip)]
     pub events: Vec<GcEvent>,
@@ -293,6 +299,18 @@ fn report(
         three_snapshot: probe.findings.map(|f| f.three_snapshot).unwrap_or_default(),
         wall_ms,
         error,
+        mmu: gclab::pause::MMU_WINDOWS.map(|w| {
+            gclab::pause::mmu(
+                &probe.events,
+                w,
+                std::time::Duration::from_secs_f64(wall_ms / 1e3),
+            )
+        }),
+        pause_goal_ms: opts.config.pause_goal.map(|g| g.as_secs_f64() * 1e3),
+        pauses_over_goal: opts
+            .config
+            .pause_goal
+            .map_or(0, |g| gclab::pause::over_goal(&probe.events, g)),
         events: probe.events,
     }
 }
@@ -401,6 +419,16 @@ pub fn table_row(r: &RunReport) -> String {
         for g in &r.three_snapshot {
             out.push_str(&format!("\n    new and still alive: {g}"));
         }
+    }
+    out.push_str(&format!(
+        "\n    mmu: {:.2} (1 ms) {:.2} (10 ms) {:.2} (100 ms)",
+        r.mmu[0], r.mmu[1], r.mmu[2]
+    ));
+    if let Some(goal) = r.pause_goal_ms {
+        out.push_str(&format!(
+            "; pause goal {goal} ms, {} pauses over it",
+            r.pauses_over_goal
+        ));
     }
     if let Some(e) = &r.error {
         out.push_str(&format!("\n    error: {e}"));

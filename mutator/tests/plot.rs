@@ -121,6 +121,7 @@ fn event(
         swept_bytes: before.bytes_of("old").saturating_sub(after.bytes_of("old")),
         reclaimed_bytes: before.bytes() - after.bytes(),
         phases: PhaseTimes::default(),
+        incremental: None,
     }
 }
 

@@ -31,6 +31,10 @@ pub(crate) struct Marker<'a> {
     pub marked_old_bytes: u64,
     /// Weak slots and ephemerons deferred until the closure is complete.
     weak: WeakRefs,
+    /// Trace weak and ephemeron slots as strong: set for incremental slices, whose weak lists
+    /// would not outlive the slice. A cycle then clears no weak reference (conservative); the
+    /// next scavenge or stop-the-world major collection does.
+    weak_as_strong: bool,
 }
 
 impl<'a> Marker<'a> {
@@ -49,6 +53,27 @@ impl<'a> Marker<'a> {
             marked_bytes: 0,
             marked_old_bytes: 0,
             weak: WeakRefs::default(),
+            weak_as_strong: false,
+        }
+    }
+
+    /// A marker that continues an incremental cycle with the grey objects on `stack` (its
+    /// byte counts start from zero).
+    pub fn resume(
+        old: &'a mut OldSpace,
+        large: &'a mut LargeObjectSpace,
+        stack: Vec<ObjPtr>,
+    ) -> Self {
+        Marker {
+            old,
+            large,
+            stack,
+            young_lo: 0,
+            young_len: 0,
+            marked_bytes: 0,
+            marked_old_bytes: 0,
+            weak: WeakRefs::default(),
+            weak_as_strong: true,
         }
     }
 
@@ -118,7 +143,10 @@ impl<'a> Marker<'a> {
         // SAFETY: the caller's contract.
         unsafe {
             trace::scan(o, h, |slot, kind| {
-                if kind == SlotKind::Strong || weak::defer(self, slot, kind).is_some() {
+                if kind == SlotKind::Strong
+                    || self.weak_as_strong
+                    || weak::defer(self, slot, kind).is_some()
+                {
                     self.mark_value(slot.load())
                 }
             })
@@ -153,6 +181,20 @@ impl<'a> Marker<'a> {
         } else {
             true
         }
+    }
+
+    /// Scans until the stack is empty or `budget` bytes were scanned by this call (an
+    /// incremental slice); returns whether the stack is empty.
+    pub fn drain_budget(&mut self, budget: u64) -> bool {
+        let stop = self.marked_bytes.saturating_add(budget);
+        while self.marked_bytes < stop {
+            let Some(o) = self.stack.pop() else {
+                return true;
+            };
+            // SAFETY: as in `drain`.
+            unsafe { self.scan_marked(o) };
+        }
+        self.stack.is_empty()
     }
 
     /// Gives the stack's storage back for reuse by the next collection.

@@ -11,7 +11,7 @@ pub(crate) mod scavenge;
 use crate::heap::Heap;
 use crate::object::{Flags, ObjPtr};
 use crate::plan::ActivePlan;
-use crate::stats::{CollectionCause, CollectionKind, GcEvent, Phase};
+use crate::stats::{CollectionCause, CollectionKind, GcEvent, IncrementalPhase, Phase};
 use std::time::Instant;
 
 impl Heap {
@@ -56,7 +56,10 @@ impl Heap {
         let work = ActivePlan::collect(self, kind, cause);
         self.process_weak_tables();
         self.nursery_baseline = self.plan.bump_space().map_or(0, |y| y.used());
-        if kind == CollectionKind::Major {
+        let whole = work
+            .incremental
+            .is_none_or(|p| p == IncrementalPhase::MarkEnd);
+        if kind == CollectionKind::Major && whole {
             let live = self.plan.live_after_major();
             let grown = (live as f64 * self.config.major_growth) as u64;
             self.major_threshold = grown
@@ -83,11 +86,13 @@ impl Heap {
             swept_bytes: work.swept,
             reclaimed_bytes: before.bytes().saturating_sub(after.bytes()),
             phases,
+            incremental: work.incremental,
         };
         if self.config.trace_gc {
             eprintln!("{}", event.trace_line());
         }
         self.stats.record(event);
+        self.plan.after_pause();
         std::mem::forget(guard);
     }
 }

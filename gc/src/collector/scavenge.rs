@@ -56,6 +56,13 @@ pub(crate) trait PromotionTarget {
     fn alloc(&mut self, size: usize) -> Option<*mut u8>;
 }
 
+impl<T: PromotionTarget + ?Sized> PromotionTarget for &mut T {
+    #[inline(always)]
+    fn alloc(&mut self, size: usize) -> Option<*mut u8> {
+        (**self).alloc(size)
+    }
+}
+
 impl PromotionTarget for OldSpace {
     #[inline(always)]
     fn alloc(&mut self, size: usize) -> Option<*mut u8> {

@@ -121,7 +121,10 @@ impl Heap {
         // SAFETY: `o` is live (resolved from a root).
         let o = unsafe { Self::in_bounds(o, index)? };
         // SAFETY: `index` is in bounds; `raw` is an immediate or a live reference from a root.
-        unsafe { o.set_slot(index, raw) };
+        unsafe {
+            self.satb_barrier(o, index);
+            o.set_slot(index, raw);
+        }
         self.write_barrier(o, raw);
         Ok(())
     }

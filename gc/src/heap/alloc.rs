@@ -187,6 +187,15 @@ impl Heap {
             return;
         }
         self.stress_countdown = self.config.gc_interval.unwrap_or(1);
+        if self.plan.incremental() {
+            // A marking cycle is in progress: a step at every forced point (a forced major
+            // collection would abandon the cycle every fourth time).
+            self.collect_with(CollectionKind::Major, CollectionCause::Incremental);
+            if let Err(e) = self.verify() {
+                panic!("stress mode: the heap failed verification after an incremental step: {e}");
+            }
+            return;
+        }
         self.stress_count += 1;
         let kind = if self.stress_count % 4 == 0 {
             CollectionKind::Major

@@ -89,6 +89,10 @@ pub struct Heap {
     pub(crate) epoch: Instant,
     /// The collections' scratch: the mark stack's storage and the phase clock.
     pub(crate) mark_stack: Scratch,
+    /// An incremental marking cycle needs the deletion barrier ([`crate::pause::satb`]).
+    pub(crate) satb_active: bool,
+    /// The deletion barrier's log: old values of overwritten slots, drained by the slices.
+    pub(crate) satb: Vec<RawValue>,
     /// Objects larger than this go to the large-object space (the plan's threshold).
     large_threshold: usize,
     /// The largest object the inlined fast path allocates: `large_threshold`, or 0 in stress
@@ -143,6 +147,8 @@ impl Heap {
             barrier_ref_lo: 0,
             epoch: Instant::now(),
             mark_stack: Scratch::default(),
+            satb_active: false,
+            satb: Vec::new(),
             large_threshold,
             fast_max: if stress > 0 { 0 } else { large_threshold },
             stress_countdown: stress,

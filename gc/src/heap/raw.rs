@@ -60,7 +60,8 @@ impl Heap {
     }
 
     /// Stores through a raw reference **without** the write barrier (V8's `SKIP_WRITE_BARRIER`):
-    /// for stores the embedder knows cannot create an old→young edge.
+    /// for stores the embedder knows cannot create an old→young edge. (The deletion barrier
+    /// of an incremental marking cycle still runs: skipping it could free a live object.)
     ///
     /// # Safety
     /// As [`set_raw`](Self::set_raw), and in addition: `obj` is in the nursery, or `value` is
@@ -77,8 +78,11 @@ impl Heap {
         // SAFETY: the caller guarantees `obj` is live if it is a reference.
         let o = unsafe { Self::raw_slot_of(obj, index)? };
         // SAFETY: `raw_slot_of` checked `index`; the caller guarantees `value` is valid and
-        // needs no barrier.
-        unsafe { o.set_slot(index, value) };
+        // needs no generational barrier.
+        unsafe {
+            self.satb_barrier(o, index);
+            o.set_slot(index, value);
+        }
         Ok(())
     }
 

@@ -58,8 +58,12 @@ impl Heap {
     /// passed its threshold or the limit would be passed; fail if it still would.
     pub(crate) fn make_room(&mut self, size: usize) -> Result<(), HeapError> {
         let c = self.plan.constraints();
+        // Under a pause goal a plan with a nursery starts an incremental cycle at the next
+        // scavenge instead (see `crate::pause::pacing`).
+        let incremental = c.needs_nursery && self.config.pause_goal.is_some();
         if c.collects
             && c.old_threshold
+            && !incremental
             && self.plan.old_and_large() + size as u64 > self.major_threshold
         {
             self.collect_with(CollectionKind::Major, CollectionCause::OldThreshold);

@@ -28,7 +28,7 @@ use crate::error::HeapError;
 use crate::heap::{Heap, SpaceKind};
 use crate::object::ObjPtr;
 use crate::space::{CopySpace, LargeObjectSpace, Space};
-use crate::stats::{CollectionCause, CollectionKind};
+use crate::stats::{CollectionCause, CollectionKind, IncrementalPhase};
 
 /// The write barrier a plan needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +73,8 @@ pub(crate) struct Work {
     pub promoted: u64,
     pub marked: u64,
     pub swept: u64,
+    /// The incremental marking step this pause ran, if any.
+    pub incremental: Option<IncrementalPhase>,
 }
 
 /// A plan's interface to the heap. Methods taking `heap` may collect (through
@@ -151,6 +153,21 @@ pub(crate) trait PlanOps: Sized {
     fn remembered(&self) -> &[ObjPtr] {
         &[]
     }
+
+    /// Whether an incremental marking cycle is in progress or pending (stress mode then runs
+    /// a step instead of forcing a collection).
+    fn incremental(&self) -> bool {
+        false
+    }
+
+    /// A problem the plan found in its own collections that `verify` should report.
+    fn violation(&self) -> Option<String> {
+        None
+    }
+
+    /// Runs after a collection's pause has ended and its event is recorded: work the plan
+    /// wants done outside the pause (committing memory ahead of promotion).
+    fn after_pause(&mut self) {}
 }
 
 /// Declares the registered plans: `Variant => module::Type`, one line per plan. `Variant`
@@ -314,6 +331,24 @@ macro_rules! registry {
             pub fn remembered(&self) -> &[ObjPtr] {
                 match self {
                     $(ActivePlan::$variant(p) => p.remembered(),)*
+                }
+            }
+
+            pub fn incremental(&self) -> bool {
+                match self {
+                    $(ActivePlan::$variant(p) => p.incremental(),)*
+                }
+            }
+
+            pub fn violation(&self) -> Option<String> {
+                match self {
+                    $(ActivePlan::$variant(p) => p.violation(),)*
+                }
+            }
+
+            pub fn after_pause(&mut self) {
+                match self {
+                    $(ActivePlan::$variant(p) => p.after_pause(),)*
                 }
             }
         }

@@ -123,7 +123,7 @@ impl Space for OldSpace {
 
     fn check(&self) -> Result<(), String> {
         self.check_blocks()?;
-        if self.any_marked() {
+        if self.any_marked() && !self.is_marking() {
             return Err("old-space mark bits set outside a collection".into());
         }
         Ok(())

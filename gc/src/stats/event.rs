@@ -38,6 +38,30 @@ pub enum CollectionCause {
     Requested,
     /// Stress mode forced it ([`HeapConfig::gc_interval`](crate::HeapConfig::gc_interval)).
     Stress,
+    /// A step of incremental marking, paced by allocation (see [`IncrementalPhase`]).
+    Incremental,
+}
+
+/// Which step of an incremental marking cycle a pause ran (see `gclab::pause`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IncrementalPhase {
+    /// The cycle's start: roots and nursery references marked grey, barrier on.
+    MarkStart,
+    /// One bounded slice of marking.
+    MarkSlice,
+    /// The cycle's end: a scavenge, the rest of the closure, the sweep.
+    MarkEnd,
+}
+
+impl fmt::Display for IncrementalPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IncrementalPhase::MarkStart => "mark start",
+            IncrementalPhase::MarkSlice => "mark slice",
+            IncrementalPhase::MarkEnd => "mark end",
+        })
+    }
 }
 
 impl fmt::Display for CollectionCause {
@@ -48,6 +72,7 @@ impl fmt::Display for CollectionCause {
             CollectionCause::HeapLimit => "heap limit",
             CollectionCause::Requested => "requested",
             CollectionCause::Stress => "stress",
+            CollectionCause::Incremental => "incremental marking",
         })
     }
 }
@@ -87,6 +112,9 @@ pub struct GcEvent {
     /// Wall time of each phase; they add up to `pause`.
     #[serde(default)]
     pub phases: PhaseTimes,
+    /// The step of an incremental marking cycle this pause ran (`None`: a whole collection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<IncrementalPhase>,
 }
 
 impl GcEvent {

@@ -7,7 +7,7 @@ use std::time::Duration;
 /// The utilisation of a window is lowest when the window starts at a pause's start or ends at
 /// a pause's end, so those are the only candidates evaluated; each candidate's pause time is
 /// found with binary search over prefix sums, O(n log n) overall.
-pub(super) fn mmu(pauses: &[(Duration, Duration)], window: Duration, elapsed: Duration) -> f64 {
+pub(crate) fn mmu(pauses: &[(Duration, Duration)], window: Duration, elapsed: Duration) -> f64 {
     let total = elapsed.max(pauses.last().map_or(Duration::ZERO, |p| p.1));
     if total.is_zero() {
         return 1.0;

@@ -6,11 +6,11 @@
 //! histogram, so creating one costs nothing for statistics.
 
 mod event;
-mod mmu;
+pub(crate) mod mmu;
 mod phase;
 mod usage;
 
-pub use event::{CollectionCause, CollectionKind, GcEvent};
+pub use event::{CollectionCause, CollectionKind, GcEvent, IncrementalPhase};
 pub(crate) use phase::PhaseClock;
 pub use phase::{Phase, PhaseTimes};
 pub use usage::{HeapUsage, SpaceEntry, SpaceName, SpaceUsage, MAX_SPACES};
@@ -188,6 +188,7 @@ impl GcEvent {
         };
         let name = match self.kind {
             CollectionKind::Minor => "Scavenge",
+            CollectionKind::Major if self.incremental.is_some() => "Mark-Sweep (incremental)",
             CollectionKind::Major => "Mark-Sweep",
         };
         let mut line = format!(
@@ -252,6 +253,7 @@ mod tests {
             swept_bytes: 0,
             reclaimed_bytes: before - after,
             phases: PhaseTimes::default(),
+            incremental: None,
         }
     }
 

@@ -64,6 +64,8 @@ pub struct JsRunReport {
     /// The probe of the measured run (events, checkpoints, findings), for the suite's table.
     #[serde(skip)]
     pub probe: Option<Probe>,
+    /// Minimum mutator utilisation at 1, 10 and 100 ms windows.
+    pub mmu: [f64; 3],
 }
 
 /// Reads and runs `path`.
@@ -293,6 +295,13 @@ fn run_on_this_thread(
     }
     report.unhandled_rejections = it.unhandled_rejections;
     report.wall_ms = started.elapsed().as_secs_f64() * 1e3;
+    report.mmu = gclab::pause::MMU_WINDOWS.map(|w| {
+        gclab::pause::mmu(
+            &probe.events,
+            w,
+            std::time::Duration::from_secs_f64(report.wall_ms / 1e3),
+        )
+    });
     report.probe = Some(probe);
     report
 }
@@ -315,6 +324,10 @@ impl JsRunReport {
         s += &format!(
             "collections: {} minor, {} major; pauses {:.3} ms total, {:.3} ms max; reclaim {:.1}%; allocated {:.2} MB\n",
             self.minor, self.major, self.pause_total_ms, self.pause_max_ms, self.reclaim_rate * 100.0, mb(self.allocated_bytes)
+        );
+        s += &format!(
+            "mmu: {:.2} (1 ms) {:.2} (10 ms) {:.2} (100 ms)\n",
+            self.mmu[0], self.mmu[1], self.mmu[2]
         );
         let lives: Vec<String> = self
             .checkpoints

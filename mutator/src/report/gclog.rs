@@ -309,6 +309,7 @@ mod tests {
                 weak: Duration::ZERO,
                 release: Duration::from_micros(200),
             },
+            incremental: None,
         }
     }
 

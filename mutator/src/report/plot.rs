@@ -74,6 +74,8 @@ const OTHER: [RGBColor; 3] = [
 const OUTLINE: RGBColor = RGBColor(42, 140, 125);
 const MINOR: RGBColor = RGBColor(31, 119, 180);
 const MAJOR: RGBColor = RGBColor(214, 39, 40);
+/// Incremental marking steps (start, slices, end).
+const SLICE: RGBColor = RGBColor(255, 127, 14);
 const GRID: RGBColor = RGBColor(225, 225, 225);
 const NOTE: RGBColor = RGBColor(110, 110, 110);
 
@@ -266,6 +268,8 @@ struct Layout {
     major_after: Vec<(f64, f64)>,
     minor_pauses: Vec<(f64, f64)>,
     major_pauses: Vec<(f64, f64)>,
+    /// Pauses of incremental marking steps (drawn apart from whole major collections).
+    slice_pauses: Vec<(f64, f64)>,
     /// Whether pauses are drawn as dots (too many for bars to stay apart) or as bars.
     pause_dots: bool,
     /// Whether events were dropped for drawing.
@@ -348,7 +352,8 @@ impl Layout {
         };
         let any = |_: &GcEvent| true;
         let is_minor = |e: &GcEvent| e.kind == CollectionKind::Minor;
-        let is_major = |e: &GcEvent| e.kind == CollectionKind::Major;
+        let is_major = |e: &GcEvent| e.kind == CollectionKind::Major && e.incremental.is_none();
+        let is_slice = |e: &GcEvent| e.incremental.is_some();
 
         // The sawtooth: peaks and troughs per bucket, plus both ends.
         let mut shape = pick(&any, &|_, e| e.before.bytes() as f64);
@@ -378,6 +383,7 @@ impl Layout {
         let longest = |_: usize, e: &GcEvent| pause_ms(e);
         let minor_pauses = points(pick(&is_minor, &longest), &pause_ms);
         let major_pauses = points(pick(&is_major, &longest), &pause_ms);
+        let slice_pauses = points(pick(&is_slice, &longest), &pause_ms);
         let minor_x = minor_pauses.iter().map(|&(x, _)| x).collect();
         // Score by position so each bucket keeps its last major collection.
         let major_after = points(pick(&is_major, &|i, _| i as f64), &|e| mb(e.after.bytes()));
@@ -420,9 +426,11 @@ impl Layout {
             occupancy,
             minor_x,
             major_after,
-            pause_dots: minor_pauses.len() + major_pauses.len() > MAX_PAUSE_BARS,
+            pause_dots: minor_pauses.len() + major_pauses.len() + slice_pauses.len()
+                > MAX_PAUSE_BARS,
             minor_pauses,
             major_pauses,
+            slice_pauses,
             decimated: decimate,
             ranges,
             summary,
@@ -549,11 +557,16 @@ fn draw_chart<DB: DrawingBackend>(
             [
                 (Swatch::Dot(MINOR, 2), "minor GC pause"),
                 (Swatch::Dot(MAJOR, 3), "major GC pause"),
+                (Swatch::Dot(SLICE, 2), "incremental marking step"),
             ]
         } else {
             [
                 (Swatch::Line(MINOR.stroke_width(2)), "minor GC pause"),
                 (Swatch::Line(MAJOR.stroke_width(3)), "major GC pause"),
+                (
+                    Swatch::Line(SLICE.stroke_width(2)),
+                    "incremental marking step",
+                ),
             ]
         },
     )?;
@@ -712,6 +725,9 @@ fn draw_pause_panel<DB: DrawingBackend>(
         chart
             .draw_series(dots(&layout.major_pauses, 3, MAJOR))
             .map_err(draw_err)?;
+        chart
+            .draw_series(dots(&layout.slice_pauses, 2, SLICE))
+            .map_err(draw_err)?;
     } else {
         let bars = |points: &[(f64, f64)], style: ShapeStyle| {
             points
@@ -724,6 +740,9 @@ fn draw_pause_panel<DB: DrawingBackend>(
             .map_err(draw_err)?;
         chart
             .draw_series(bars(&layout.major_pauses, MAJOR.stroke_width(3)))
+            .map_err(draw_err)?;
+        chart
+            .draw_series(bars(&layout.slice_pauses, SLICE.stroke_width(2)))
             .map_err(draw_err)?;
     }
 
@@ -771,7 +790,23 @@ mod tests {
             swept_bytes: 0,
             reclaimed_bytes: before.bytes() - after.bytes(),
             phases: Default::default(),
+            incremental: None,
         }
+    }
+
+    #[test]
+    fn incremental_steps_are_drawn_apart_from_major_collections() {
+        let mut events: Vec<_> = (0..6)
+            .map(|i| event(i, CollectionKind::Major, (i + 1) << 20, 300))
+            .collect();
+        for e in &mut events[1..5] {
+            e.incremental = Some(gclab::IncrementalPhase::MarkSlice);
+        }
+        let layout = Layout::new(&events);
+        assert_eq!(layout.slice_pauses.len(), 4);
+        assert_eq!(layout.major_pauses.len(), 2);
+        let svg = render_svg_to_string(&events, "slices").unwrap();
+        assert!(svg.contains("incremental marking step"));
     }
 
     #[test]

@@ -16,18 +16,24 @@
 //! Invariant between collections: every old or large object holding a nursery reference is
 //! in the remembered set with its flag set (`verify` checks it).
 
+mod incremental;
+
 use super::generational::map_err;
 use super::immix::{alloc_with_defrag, immix_collect};
 use super::{BarrierKind, Constraints, PlanOps, Work};
+use crate::collector::scavenge::PromotionTarget;
 use crate::collector::scavenge::Scavenger;
 use crate::config::HeapConfig;
 use crate::error::HeapError;
 use crate::heap::{Heap, SpaceKind};
 use crate::object::{Flags, ObjPtr};
+use crate::pause::incremental::{Cycle, IncState};
+use crate::pause::nursery::NurseryModel;
 use crate::roots::RootTable;
 use crate::space::immix::{Defrag, ImmixSpace};
 use crate::space::{CopySpace, LargeObjectSpace, Space};
 use crate::stats::{CollectionCause, CollectionKind, Phase, PhaseClock};
+use std::time::Instant;
 
 /// The gen-immix plan's spaces and remembered set.
 #[repr(C)] // the bump space first: see `ActivePlan`
@@ -37,6 +43,10 @@ pub(crate) struct GenImmix {
     large: LargeObjectSpace,
     /// Old and large objects that may hold references into the nursery.
     remset: Vec<ObjPtr>,
+    /// The scavenge pause model that sizes the nursery under a pause goal.
+    model: NurseryModel,
+    /// Incremental marking of the Immix space under a pause goal.
+    inc: IncState,
     /// The next major collection is an emergency defragmentation.
     emergency: bool,
 }
@@ -51,27 +61,78 @@ impl GenImmix {
         promotion_age: u8,
         promote_all: bool,
     ) -> Work {
-        let mut sc = Scavenger::promoting_into(
-            &mut self.nursery,
-            Some(&mut self.immix),
-            &mut self.large,
-            promotion_age,
-            promote_all,
-            false,
-        );
-        roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
-        let remset = std::mem::take(&mut self.remset);
-        sc.scan_remembered(remset, &mut self.remset);
-        clock.lap(Phase::Roots);
-        sc.drain(&mut self.remset);
-        clock.lap(Phase::Closure);
-        let work = Work {
-            copied: sc.copied_bytes,
-            promoted: sc.promoted_bytes,
-            ..Work::default()
+        let work = if self.inc.black() {
+            let black = incremental::Black {
+                immix: &mut self.immix,
+                bytes: &mut self.inc.black,
+            };
+            scavenge_into(
+                &mut self.nursery,
+                black,
+                &mut self.large,
+                &mut self.remset,
+                roots,
+                clock,
+                (promotion_age, promote_all),
+            )
+        } else {
+            scavenge_into(
+                &mut self.nursery,
+                &mut self.immix,
+                &mut self.large,
+                &mut self.remset,
+                roots,
+                clock,
+                (promotion_age, promote_all),
+            )
         };
         self.nursery.flip();
         work
+    }
+
+    /// A minor collection: the scavenge, measured for the pause models.
+    fn minor(&mut self, roots: &mut RootTable, clock: &mut PhaseClock, promotion_age: u8) -> Work {
+        let used = self.nursery.used();
+        let age = self.model.promotion_age(promotion_age);
+        let start = Instant::now();
+        let work = self.scavenge(roots, clock, age, false);
+        let survived = work.copied + work.promoted;
+        self.model.record(used, survived, start.elapsed());
+        if let Some(p) = &mut self.inc.pacing {
+            p.record_scavenge(used, work.promoted);
+        }
+        work
+    }
+}
+
+/// Scavenges `nursery` from the roots and the remembered set, promoting into `old`.
+fn scavenge_into<O: PromotionTarget>(
+    nursery: &mut CopySpace,
+    mut old: O,
+    large: &mut LargeObjectSpace,
+    remset: &mut Vec<ObjPtr>,
+    roots: &mut RootTable,
+    clock: &mut PhaseClock,
+    (promotion_age, promote_all): (u8, bool),
+) -> Work {
+    let mut sc = Scavenger::promoting_into(
+        nursery,
+        Some(&mut old),
+        large,
+        promotion_age,
+        promote_all,
+        false,
+    );
+    roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
+    let old_set = std::mem::take(remset);
+    sc.scan_remembered(old_set, remset);
+    clock.lap(Phase::Roots);
+    sc.drain(remset);
+    clock.lap(Phase::Closure);
+    Work {
+        copied: sc.copied_bytes,
+        promoted: sc.promoted_bytes,
+        ..Work::default()
     }
 }
 
@@ -112,6 +173,8 @@ impl PlanOps for GenImmix {
             immix: ImmixSpace::new(config.max_heap).map_err(map_err)?,
             large: LargeObjectSpace::new(),
             remset: Vec::new(),
+            model: NurseryModel::new(config.pause_goal),
+            inc: IncState::new(config.pause_goal),
             emergency: false,
         })
     }
@@ -137,9 +200,24 @@ impl PlanOps for GenImmix {
     }
 
     fn alloc_slow(heap: &mut Heap, size: usize) -> Result<*mut u8, HeapError> {
+        let p = Self::get(&mut heap.plan);
+        if p.inc.wants_step(p.nursery.used() + size) {
+            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
+            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+                return Ok(p);
+            }
+        }
         heap.collect_with(CollectionKind::Minor, CollectionCause::NurseryFull);
         if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
             return Ok(p);
+        }
+        // The scavenge may have scheduled a cycle's start at once.
+        let p = Self::get(&mut heap.plan);
+        if p.inc.wants_step(p.nursery.used() + size) {
+            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
+            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+                return Ok(p);
+            }
         }
         heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
         if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
@@ -153,12 +231,19 @@ impl PlanOps for GenImmix {
                 return Ok(p);
             }
         }
-        alloc_with_defrag(
+        let p = alloc_with_defrag(
             heap,
             size,
             |h| &mut Self::get(&mut h.plan).immix,
             |h| Self::get(&mut h.plan).emergency = true,
-        )
+        )?;
+        // Allocated directly in the Immix space: black if a cycle is marking.
+        let plan = Self::get(&mut heap.plan);
+        if plan.inc.black() {
+            plan.immix.blacken(p as usize, size);
+            plan.inc.black += size as u64;
+        }
+        Ok(p)
     }
 
     fn collection_for(
@@ -167,7 +252,14 @@ impl PlanOps for GenImmix {
         cause: CollectionCause,
         major_threshold: u64,
     ) -> (CollectionKind, CollectionCause) {
-        if kind == CollectionKind::Minor && self.old_and_large() > major_threshold {
+        if kind == CollectionKind::Minor && self.inc.cycle == Cycle::Done {
+            // The scavenge ends the done cycle, in the same pause.
+            (CollectionKind::Major, CollectionCause::Incremental)
+        } else if kind == CollectionKind::Minor && self.inc.pacing.is_some() {
+            // Under a pause goal the threshold starts (or hurries) a marking cycle instead
+            // of a stop-the-world major collection; only the heap limit forces one.
+            (kind, cause)
+        } else if kind == CollectionKind::Minor && self.old_and_large() > major_threshold {
             (CollectionKind::Major, CollectionCause::OldThreshold)
         } else {
             (kind, cause)
@@ -180,11 +272,31 @@ impl PlanOps for GenImmix {
             plan,
             roots,
             mark_stack,
+            satb,
+            satb_active,
+            major_threshold,
             ..
         } = heap;
         let p = Self::get(plan);
+        if cause == CollectionCause::Incremental {
+            let work = match p.inc.cycle {
+                Cycle::Idle | Cycle::StartPending => p.mark_start(roots, satb, satb_active),
+                Cycle::Marking => p.mark_slice(satb, satb_active),
+                Cycle::Done => return p.mark_final(roots, &mut mark_stack.clock, age),
+            };
+            let old = p.old_and_large();
+            p.inc.schedule(p.nursery.used(), old, *major_threshold);
+            return work;
+        }
         if kind == CollectionKind::Minor {
-            return p.scavenge(roots, &mut mark_stack.clock, age, false);
+            let work = p.minor(roots, &mut mark_stack.clock, age);
+            let old = p.old_and_large();
+            p.inc
+                .after_scavenge(p.nursery.used(), old, p.inc.live, *major_threshold);
+            return work;
+        }
+        if p.inc.active() {
+            p.mark_abort(satb, satb_active);
         }
         let defrag = if std::mem::take(&mut p.emergency) {
             Defrag::Emergency
@@ -204,6 +316,7 @@ impl PlanOps for GenImmix {
         );
         let promote_all = cause != CollectionCause::OldThreshold;
         let moved = p.scavenge(roots, &mut mark_stack.clock, age, promote_all);
+        p.inc.live = p.old_and_large();
         Work {
             marked: marked.marked,
             swept: marked.swept,
@@ -217,8 +330,12 @@ impl PlanOps for GenImmix {
     }
 
     fn update_limits(&mut self, max_heap: u64, _major_threshold: u64) -> Option<(usize, usize)> {
-        let hard = max_heap.saturating_sub(self.old_and_large());
-        self.nursery.set_limit(hard as usize);
+        let hard = max_heap.saturating_sub(self.old_and_large()) as usize;
+        let soft = self
+            .model
+            .limit(self.nursery.current_range().1, self.nursery.used());
+        let slice = self.inc.nursery_limit().unwrap_or(usize::MAX);
+        self.nursery.set_limit(hard.min(soft).min(slice));
         Some(self.nursery.current_range())
     }
 
@@ -249,5 +366,23 @@ impl PlanOps for GenImmix {
 
     fn remembered(&self) -> &[ObjPtr] {
         &self.remset
+    }
+
+    fn incremental(&self) -> bool {
+        self.inc.active()
+    }
+
+    fn violation(&self) -> Option<String> {
+        self.inc.violation.clone()
+    }
+
+    /// Commits the old-space memory the next scavenge is predicted to promote into.
+    fn after_pause(&mut self) {
+        let n = self
+            .model
+            .pretouch_bytes(self.model.limit(self.nursery.current_range().1, 0));
+        if n > 0 {
+            self.immix.pretouch(n);
+        }
     }
 }

@@ -15,6 +15,8 @@
 //! Invariant between collections: every old or large object holding a nursery reference is
 //! in the remembered set with its flag set (`verify` checks it).
 
+mod incremental;
+
 use super::common::mark_sweep;
 use super::{BarrierKind, Constraints, PlanOps, Work};
 use crate::collector::scavenge::Scavenger;
@@ -22,9 +24,12 @@ use crate::config::HeapConfig;
 use crate::error::HeapError;
 use crate::heap::{Heap, SpaceKind};
 use crate::object::ObjPtr;
+use crate::pause::incremental::{Cycle, IncState};
+use crate::pause::nursery::NurseryModel;
 use crate::roots::RootTable;
 use crate::space::{CopySpace, LargeObjectSpace, OldSpace, Space};
 use crate::stats::{CollectionCause, CollectionKind, Phase, PhaseClock};
+use std::time::Instant;
 
 /// The generational plan's spaces and remembered set.
 #[repr(C)] // the bump space first: see `ActivePlan`
@@ -34,6 +39,10 @@ pub(crate) struct Generational {
     large: LargeObjectSpace,
     /// Old and large objects that may hold references into the nursery.
     remset: Vec<ObjPtr>,
+    /// The scavenge pause model that sizes the nursery under a pause goal.
+    model: NurseryModel,
+    /// Incremental marking of the old space under a pause goal.
+    inc: IncState,
 }
 
 /// Address space reserved for a mark-sweep old space under a heap limit: the limit, half
@@ -49,6 +58,20 @@ pub(crate) fn map_err(e: std::io::Error) -> HeapError {
 }
 
 impl Generational {
+    /// A minor collection: the scavenge, measured for the pause models.
+    fn minor(&mut self, roots: &mut RootTable, clock: &mut PhaseClock, promotion_age: u8) -> Work {
+        let used = self.nursery.used();
+        let age = self.model.promotion_age(promotion_age);
+        let start = Instant::now();
+        let work = self.scavenge(roots, clock, age, false);
+        let survived = work.copied + work.promoted;
+        self.model.record(used, survived, start.elapsed());
+        if let Some(p) = &mut self.inc.pacing {
+            p.record_scavenge(used, work.promoted);
+        }
+        work
+    }
+
     /// Scavenges the nursery from the roots and the remembered set; with `promote_all` every
     /// survivor goes to the old space (if it fits).
     fn scavenge(
@@ -97,6 +120,8 @@ impl PlanOps for Generational {
             old: OldSpace::new(old_reserve(config)).map_err(map_err)?,
             large: LargeObjectSpace::new(),
             remset: Vec::new(),
+            model: NurseryModel::new(config.pause_goal),
+            inc: IncState::new(config.pause_goal),
         })
     }
 
@@ -121,9 +146,24 @@ impl PlanOps for Generational {
     }
 
     fn alloc_slow(heap: &mut Heap, size: usize) -> Result<*mut u8, HeapError> {
+        let p = Self::get(&mut heap.plan);
+        if p.inc.wants_step(p.nursery.used() + size) {
+            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
+            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+                return Ok(p);
+            }
+        }
         heap.collect_with(CollectionKind::Minor, CollectionCause::NurseryFull);
         if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
             return Ok(p);
+        }
+        // The scavenge may have scheduled a cycle's start at once.
+        let p = Self::get(&mut heap.plan);
+        if p.inc.wants_step(p.nursery.used() + size) {
+            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
+            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+                return Ok(p);
+            }
         }
         heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
         Self::get(&mut heap.plan)
@@ -138,7 +178,14 @@ impl PlanOps for Generational {
         cause: CollectionCause,
         major_threshold: u64,
     ) -> (CollectionKind, CollectionCause) {
-        if kind == CollectionKind::Minor && self.old_and_large() > major_threshold {
+        if kind == CollectionKind::Minor && self.inc.cycle == Cycle::Done {
+            // The scavenge ends the done cycle, in the same pause.
+            (CollectionKind::Major, CollectionCause::Incremental)
+        } else if kind == CollectionKind::Minor && self.inc.pacing.is_some() {
+            // Under a pause goal the threshold starts (or hurries) a marking cycle instead
+            // of a stop-the-world major collection; only the heap limit forces one.
+            (kind, cause)
+        } else if kind == CollectionKind::Minor && self.old_and_large() > major_threshold {
             // The old generation is past its threshold (the last minor collection's
             // promotion, or direct old allocation): this minor collection becomes a major
             // one that keeps the nursery's survivors young.
@@ -154,11 +201,31 @@ impl PlanOps for Generational {
             plan,
             roots,
             mark_stack,
+            satb,
+            satb_active,
+            major_threshold,
             ..
         } = heap;
         let p = Self::get(plan);
+        if cause == CollectionCause::Incremental {
+            let work = match p.inc.cycle {
+                Cycle::Idle | Cycle::StartPending => p.mark_start(roots, satb, satb_active),
+                Cycle::Marking => p.mark_slice(satb, satb_active),
+                Cycle::Done => return p.mark_final(roots, &mut mark_stack.clock, age),
+            };
+            let old = p.old_and_large();
+            p.inc.schedule(p.nursery.used(), old, *major_threshold);
+            return work;
+        }
         if kind == CollectionKind::Minor {
-            return p.scavenge(roots, &mut mark_stack.clock, age, false);
+            let work = p.minor(roots, &mut mark_stack.clock, age);
+            let old = p.old_and_large();
+            p.inc
+                .after_scavenge(p.nursery.used(), old, p.inc.live, *major_threshold);
+            return work;
+        }
+        if p.inc.active() {
+            p.mark_abort(satb, satb_active);
         }
         let young = p.nursery.current_range();
         let marked = mark_sweep(
@@ -171,6 +238,7 @@ impl PlanOps for Generational {
         );
         let promote_all = cause != CollectionCause::OldThreshold;
         let moved = p.scavenge(roots, &mut mark_stack.clock, age, promote_all);
+        p.inc.live = p.old_and_large();
         Work {
             marked: marked.marked,
             swept: marked.swept,
@@ -183,8 +251,12 @@ impl PlanOps for Generational {
     }
 
     fn update_limits(&mut self, max_heap: u64, _major_threshold: u64) -> Option<(usize, usize)> {
-        let hard = max_heap.saturating_sub(self.old_and_large());
-        self.nursery.set_limit(hard as usize);
+        let hard = max_heap.saturating_sub(self.old_and_large()) as usize;
+        let soft = self
+            .model
+            .limit(self.nursery.current_range().1, self.nursery.used());
+        let slice = self.inc.nursery_limit().unwrap_or(usize::MAX);
+        self.nursery.set_limit(hard.min(soft).min(slice));
         Some(self.nursery.current_range())
     }
 
@@ -215,5 +287,23 @@ impl PlanOps for Generational {
 
     fn remembered(&self) -> &[ObjPtr] {
         &self.remset
+    }
+
+    fn incremental(&self) -> bool {
+        self.inc.active()
+    }
+
+    fn violation(&self) -> Option<String> {
+        self.inc.violation.clone()
+    }
+
+    /// Commits the old-space memory the next scavenge is predicted to promote into.
+    fn after_pause(&mut self) {
+        let n = self
+            .model
+            .pretouch_bytes(self.model.limit(self.nursery.current_range().1, 0));
+        if n > 0 {
+            self.old.pretouch(n);
+        }
     }
 }

@@ -36,6 +36,10 @@ pub(crate) struct ImmixTracer<'a> {
     pub evacuated_bytes: u64,
     /// Weak slots and ephemerons deferred until the closure is complete.
     weak: WeakRefs,
+    /// Trace weak and ephemeron slots as strong: set for incremental slices, whose weak lists
+    /// would not outlive the slice. A cycle then clears no weak reference (conservative); the
+    /// next scavenge or stop-the-world major collection does.
+    weak_as_strong: bool,
 }
 
 impl<'a> ImmixTracer<'a> {
@@ -57,6 +61,28 @@ impl<'a> ImmixTracer<'a> {
             marked_immix_bytes: 0,
             evacuated_bytes: 0,
             weak: WeakRefs::default(),
+            weak_as_strong: false,
+        }
+    }
+
+    /// A tracer that continues an incremental cycle with the grey objects on `stack` (no
+    /// nursery range; its byte counts start from zero).
+    pub fn resume(
+        immix: &'a mut ImmixSpace,
+        large: &'a mut LargeObjectSpace,
+        stack: Vec<ObjPtr>,
+    ) -> Self {
+        ImmixTracer {
+            immix,
+            large,
+            stack,
+            young_lo: 0,
+            young_len: 0,
+            marked_bytes: 0,
+            marked_immix_bytes: 0,
+            evacuated_bytes: 0,
+            weak: WeakRefs::default(),
+            weak_as_strong: true,
         }
     }
 
@@ -149,7 +175,10 @@ impl<'a> ImmixTracer<'a> {
         // SAFETY: `o` is live with header `h`; the collector owns the heap while it scans.
         unsafe {
             trace::scan(o, h, |slot, kind| {
-                if kind == SlotKind::Strong || weak::defer(self, slot, kind).is_some() {
+                if kind == SlotKind::Strong
+                    || self.weak_as_strong
+                    || weak::defer(self, slot, kind).is_some()
+                {
                     let v = slot.load();
                     let n = self.trace(v);
                     if n.bits() != v.bits() {
@@ -174,6 +203,20 @@ impl<'a> ImmixTracer<'a> {
             }
         }
         weak::clear(self);
+    }
+
+    /// Scans until the stack is empty or `budget` bytes were scanned by this call (an
+    /// incremental slice); returns whether the stack is empty.
+    pub fn drain_budget(&mut self, budget: u64) -> bool {
+        let stop = self.marked_bytes.saturating_add(budget);
+        while self.marked_bytes < stop {
+            let Some(o) = self.stack.pop() else {
+                return true;
+            };
+            // SAFETY: as in `drain`.
+            unsafe { self.scan(o) };
+        }
+        self.stack.is_empty()
     }
 
     /// Gives the stack's storage back for reuse by the next collection.

@@ -113,6 +113,7 @@ impl ImmixSpace {
     /// size, summed by the tracer), poisons the others in debug builds, clears the marks and
     /// rebuilds the block lists from the line marks. Returns (bytes freed, objects freed).
     pub fn release(&mut self, marked_bytes: u64) -> (u64, u64) {
+        self.end_marking();
         let base = self.base;
         let mut live_objects = 0u64;
         let mut empty = Vec::new();

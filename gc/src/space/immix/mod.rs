@@ -28,6 +28,7 @@
 mod alloc;
 pub(crate) mod block;
 mod collect;
+mod incremental;
 
 pub(crate) use collect::Defrag;
 
@@ -67,6 +68,8 @@ pub(crate) struct ImmixSpace {
     bytes: u64,
     objects: u64,
     blocks_in_use: usize,
+    /// An incremental marking cycle is in progress (see [`incremental`]).
+    marking: bool,
 }
 
 impl std::fmt::Debug for ImmixSpace {
@@ -104,6 +107,7 @@ impl ImmixSpace {
             bytes: 0,
             objects: 0,
             blocks_in_use: 0,
+            marking: false,
         })
     }
 
@@ -172,7 +176,7 @@ impl ImmixSpace {
         let mut in_use = 0;
         let mut objects = 0u64;
         for (b, block) in self.blocks.iter().enumerate() {
-            if block.mark.iter().any(|&w| w != 0) || block.candidate {
+            if (block.mark.iter().any(|&w| w != 0) && !self.marking) || block.candidate {
                 return Err(format!("block {b} has marks outside a collection"));
             }
             let count: u64 = block.alloc.iter().map(|w| w.count_ones() as u64).sum();

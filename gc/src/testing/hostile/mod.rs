@@ -201,6 +201,13 @@ pub fn decode_hostile(data: &[u8]) -> HostileCase {
         major_growth: growth(&mut r),
         gc_interval: [None, Some(0), Some(1), Some(3), Some(u32::MAX)][r.u8() as usize % 5],
         trace_gc: false,
+        pause_goal: [
+            None,
+            Some(std::time::Duration::ZERO),
+            Some(std::time::Duration::from_micros(100)),
+            Some(std::time::Duration::from_millis(1)),
+            Some(std::time::Duration::MAX),
+        ][r.u8() as usize % 5],
     };
     let mut steps = Vec::new();
     while !r.done() && steps.len() < MAX_STEPS {

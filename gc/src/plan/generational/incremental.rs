@@ -1,0 +1,138 @@
+//! The generational plan's incremental marking of its mark-sweep old space: the cycle's
+//! start, slices, final pause and abandonment (the state machine is
+//! [`crate::pause::incremental`]).
+//!
+//! Invariant: while a cycle is in progress the old space allocates black (its own
+//! `marking` flag), so promotion during the cycle needs nothing from the scavenger.
+
+use super::Generational;
+use crate::collector::mark::Marker;
+use crate::object::{Flags, ObjPtr};
+use crate::pause::incremental::{check_marked, clear_large_marks, scan_nursery, Cycle};
+use crate::plan::Work;
+use crate::roots::RootTable;
+use crate::stats::{IncrementalPhase, PhaseClock};
+use crate::value::RawValue;
+use std::time::Instant;
+
+impl Generational {
+    /// Starts a cycle: black allocation, roots and nursery references grey, barrier on.
+    pub(super) fn mark_start(
+        &mut self,
+        roots: &mut RootTable,
+        satb: &mut Vec<RawValue>,
+        satb_active: &mut bool,
+    ) -> Work {
+        let work = self.old.bytes() + self.large.bytes();
+        self.inc.begin(work, &self.large);
+        self.old.start_marking();
+        let mut m = Marker::resume(
+            &mut self.old,
+            &mut self.large,
+            std::mem::take(&mut self.inc.stack),
+        );
+        roots.for_each_slot_mut(&mut |slot| m.mark_value(*slot));
+        scan_nursery(&self.nursery, |v| m.mark_value(v));
+        self.inc.stack = m.into_stack();
+        satb.clear();
+        *satb_active = true;
+        Work {
+            incremental: Some(IncrementalPhase::MarkStart),
+            ..Work::default()
+        }
+    }
+
+    /// One slice: the barrier's log, then grey objects up to the budget. Ends marking (the
+    /// cycle is done, the barrier off) when nothing grey is left.
+    pub(super) fn mark_slice(&mut self, satb: &mut Vec<RawValue>, satb_active: &mut bool) -> Work {
+        let start = Instant::now();
+        let budget = self.inc.pacing.as_ref().map_or(u64::MAX, |p| p.budget());
+        let mut m = Marker::resume(
+            &mut self.old,
+            &mut self.large,
+            std::mem::take(&mut self.inc.stack),
+        );
+        for v in satb.drain(..) {
+            m.mark_value(v);
+        }
+        let empty = m.drain_budget(budget);
+        let (scanned, scanned_old) = (m.marked_bytes, m.marked_old_bytes);
+        self.inc.stack = m.into_stack();
+        self.inc.marked += scanned;
+        self.inc.marked_old += scanned_old;
+        if empty {
+            self.inc.cycle = Cycle::Done;
+            *satb_active = false;
+        }
+        if let Some(p) = &mut self.inc.pacing {
+            p.record_slice(scanned, start.elapsed());
+        }
+        Work {
+            marked: scanned,
+            incremental: Some(IncrementalPhase::MarkSlice),
+            ..Work::default()
+        }
+    }
+
+    /// The final pause, in place of a scavenge: the scavenge, the large objects allocated
+    /// during the cycle, the remembered set, (weak processing: after the closure, before the
+    /// sweep), the sweep.
+    pub(super) fn mark_final(
+        &mut self,
+        roots: &mut RootTable,
+        clock: &mut PhaseClock,
+        promotion_age: u8,
+    ) -> Work {
+        let moved = self.minor(roots, clock, promotion_age);
+        debug_assert!(
+            self.inc.stack.is_empty(),
+            "the final pause follows a done cycle"
+        );
+        self.inc.blacken_new_large(&mut self.large);
+        if cfg!(debug_assertions) {
+            let (old, large) = (&self.old, &self.large);
+            self.inc.violation = self.inc.violation.take().or_else(|| {
+                check_marked(roots, |v| {
+                    if old.in_range(v.addr()) {
+                        Some(old.is_marked(v.addr()))
+                    } else if large.contains(v.addr()) {
+                        // SAFETY: `v` is a reachable, so live, large object.
+                        Some(unsafe { ObjPtr::from_value(v).has_flag(Flags::MARKED) })
+                    } else {
+                        None
+                    }
+                })
+            });
+        }
+        let (old, large) = (&self.old, &self.large);
+        self.remset.retain(|o| {
+            if old.in_range(o.addr()) {
+                old.is_marked(o.addr())
+            } else {
+                // SAFETY: remembered large objects are live until the sweep below.
+                large.contains(o.addr()) && unsafe { o.has_flag(Flags::MARKED) }
+            }
+        });
+        // Weak references are processed here: the closure is complete, nothing is freed yet.
+        let (old_swept, _) = self.old.sweep(self.inc.marked_old);
+        let (large_swept, _) = self.large.sweep();
+        let marked = self.inc.marked;
+        self.inc.reset();
+        self.inc.live = self.old.bytes() + self.large.bytes();
+        Work {
+            marked,
+            swept: old_swept + large_swept,
+            incremental: Some(IncrementalPhase::MarkEnd),
+            ..moved
+        }
+    }
+
+    /// Abandons a cycle for a stop-the-world collection.
+    pub(super) fn mark_abort(&mut self, satb: &mut Vec<RawValue>, satb_active: &mut bool) {
+        self.old.abort_marking();
+        clear_large_marks(&self.large);
+        self.inc.reset();
+        satb.clear();
+        *satb_active = false;
+    }
+}

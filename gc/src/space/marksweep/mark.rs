@@ -1,0 +1,63 @@
+//! Mark bits of the mark-sweep space, and its side of an incremental marking cycle.
+//!
+//! Invariant: outside a collection every mark bit is clear, except during an incremental
+//! cycle (between [`OldSpace::start_marking`] and the sweep or [`OldSpace::abort_marking`]),
+//! when exactly the cells marked by the tracer or allocated since the cycle began are marked.
+
+use super::block::{bit, NO_CLASS};
+use super::{OldSpace, BLOCK_SHIFT, BLOCK_SIZE};
+
+impl OldSpace {
+    /// Sets the mark bit; returns whether it was clear.
+    #[inline(always)]
+    pub fn mark(&mut self, addr: usize) -> bool {
+        let off = addr - self.base();
+        let block = &mut self.blocks[off >> BLOCK_SHIFT];
+        let i = block.cell_of(off & (BLOCK_SIZE - 1));
+        let word = &mut block.mark[i / 64];
+        let bit = 1 << (i % 64);
+        let was = *word & bit != 0;
+        *word |= bit;
+        !was
+    }
+
+    #[inline]
+    pub fn is_marked(&self, addr: usize) -> bool {
+        let (b, i) = self.locate(addr);
+        bit(&self.blocks[b].mark, i)
+    }
+
+    /// Whether any mark bit is set (for `verify`).
+    pub fn any_marked(&self) -> bool {
+        self.blocks.iter().any(|b| b.mark.iter().any(|&w| w != 0))
+    }
+
+    /// Starts an incremental marking cycle: from now on cells are allocated marked (*black*),
+    /// so the sweep that ends the cycle keeps them. The mark bits must be clear.
+    pub fn start_marking(&mut self) {
+        debug_assert!(!self.any_marked(), "marking starts with clear mark bits");
+        self.marking = true;
+        self.black_bytes = 0;
+    }
+
+    /// Whether an incremental marking cycle is in progress.
+    pub fn is_marking(&self) -> bool {
+        self.marking
+    }
+
+    /// Bytes allocated black in the current cycle (the sweep adds them to the marked bytes).
+    #[cfg(test)]
+    pub fn black_bytes(&self) -> u64 {
+        self.black_bytes
+    }
+
+    /// Abandons an incremental cycle: clears every mark bit and allocates white again (a
+    /// stop-the-world collection then marks from scratch).
+    pub fn abort_marking(&mut self) {
+        for block in self.blocks.iter_mut().filter(|b| b.class != NO_CLASS) {
+            block.mark.fill(0);
+        }
+        self.marking = false;
+        self.black_bytes = 0;
+    }
+}
