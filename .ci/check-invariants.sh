@@ -32,6 +32,10 @@ step() {
 props() {
     CARGO_TARGET_DIR="$TARGET_BASE" cargo test -p gclab --features testing \
         --test prop_reachability --test prop_hostile --test prop_weak -- --test-threads=2
+    # The same reachability and weak suites with a 50 µs pause goal, so the generational
+    # plans mark their old generation incrementally between the mutator's operations.
+    GCLAB_PAUSE_GOAL_MS=0.05 CARGO_TARGET_DIR="$TARGET_BASE" cargo test -p gclab \
+        --features testing --test prop_reachability --test prop_weak -- --test-threads=2
     # Regression tests for bugs the suites found.
     local regress=()
     for f in gc/tests/regress_*.rs; do

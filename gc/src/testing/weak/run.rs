@@ -115,9 +115,13 @@ impl Run {
     fn sync(&mut self) -> Result<(), String> {
         let events = self.heap.stats().events();
         if events.len() > self.events {
-            let full = events[self.events..]
+            // A stop-the-world major collection, not followed by an incremental marking step
+            // (a cycle keeps floating garbage and treats weak slots as strong).
+            let new = &events[self.events..];
+            let full = new
                 .iter()
-                .any(|e| e.kind == CollectionKind::Major);
+                .rposition(|e| e.kind == CollectionKind::Major && e.incremental.is_none())
+                .is_some_and(|i| new[i..].iter().all(|e| e.incremental.is_none()));
             self.events = events.len();
             self.check(full)
                 .map_err(|m| format!("(full: {full}) {m}"))?;
