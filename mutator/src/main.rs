@@ -32,7 +32,7 @@ enum Command {
     /// List the scenarios with a one-line description each.
     List,
     /// Run a scenario, or `all`.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Show what a scenario models and the JavaScript it stands for.
     Explain {
         /// Scenario name.
@@ -368,7 +368,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Some(Command::Run(args)) => run(args),
+        Some(Command::Run(args)) => run(*args),
         Some(Command::Explain { scenario }) => match suite::find(&scenario) {
             Some(s) => {
                 let kind = match s.expected() {
