@@ -5,6 +5,8 @@
 pub mod builtins;
 #[path = "eval.rs"]
 pub mod eval;
+#[path = "host.rs"]
+pub mod host;
 #[path = "machine.rs"]
 pub mod machine;
 #[path = "reader.rs"]
