@@ -434,6 +434,11 @@ fn show_obj(s: &mut String, o: ObjRef<'_>, display: bool) {
     }
 }
 
+/// Every builtin's name, indexed by id.
+pub fn builtin_names() -> &'static [&'static str] {
+    BUILTINS
+}
+
 /// The builtins' names, by id (for the builtin module).
 pub fn builtin_name(id: usize) -> &'static str {
     BUILTINS[id]
