@@ -121,9 +121,48 @@ pub fn implementations() -> Vec<Impl> {
     ]
 }
 
-/// The registered implementation called `name`, if any.
+/// binary-trees in the `lisp` example's language, one row per interpreter mode
+/// ([`peers::lisp`]). Not in [`implementations`] (an interpreter takes tens of seconds on the
+/// default workloads): `compare --lisp` or `--impl lisp-raw` selects them.
+pub fn lisp_implementations() -> Vec<Impl> {
+    vec![
+        Impl {
+            name: "lisp-safe",
+            summary:
+                "the lisp example interpreting binary-trees, safe RootStack operations (gen-immix)",
+            run: peers::lisp::safe,
+        },
+        Impl {
+            name: "lisp-raw",
+            summary:
+                "the lisp example interpreting binary-trees, raw path over a RootStack (gen-immix)",
+            run: peers::lisp::raw,
+        },
+        Impl {
+            name: "lisp-shim",
+            summary:
+                "the lisp example interpreting binary-trees, raw path over a hand-made root source",
+            run: peers::lisp::shim,
+        },
+        Impl {
+            name: "lisp-box",
+            summary: "the lisp example's evaluator over Rc values, no gclab heap",
+            run: peers::lisp::boxed,
+        },
+    ]
+}
+
+/// Whether `imp` runs `workload` (the Lisp rows run binary-trees only).
+pub fn runs(imp: &Impl, workload: &Workload) -> bool {
+    !imp.name.starts_with("lisp-") || peers::lisp::runs(workload)
+}
+
+/// The registered implementation called `name`, if any (the Lisp rows included).
 pub fn find_implementation(name: &str) -> Option<Impl> {
-    implementations().into_iter().find(|imp| imp.name == name)
+    implementations()
+        .into_iter()
+        .chain(lisp_implementations())
+        .find(|imp| imp.name == name)
 }
 
 #[cfg(test)]
@@ -140,5 +179,9 @@ mod tests {
         assert!(find_implementation(BOX).is_some());
         assert!(find_implementation(BUMPALO).is_some());
         assert!(find_implementation("no-such-peer").is_none());
+        assert!(find_implementation("lisp-raw").is_some());
+        assert!(implementations()
+            .iter()
+            .all(|i| !i.name.starts_with("lisp-")));
     }
 }

@@ -38,6 +38,15 @@ fn child_mode_prints_one_checked_sample() {
 }
 
 #[test]
+fn a_lisp_row_runs_binary_trees_in_a_child() {
+    let out = compare(&["--child", "lisp-raw", "binary-trees-8"]);
+    assert!(out.status.success());
+    let sample: Sample = serde_json::from_slice(&out.stdout).expect("one JSON sample");
+    let w = Workload::from_name("binary-trees-8").unwrap();
+    assert_eq!(sample.checksum, w.expected_checksum());
+}
+
+#[test]
 fn quick_json_run_reports_medians_and_ratios() {
     let v = json(&[
         "--quick", "--only", "gcbench", "--impl", "box", "--impl", "bumpalo", "--json",

@@ -1,7 +1,8 @@
 //! The `lisp` example (gc/examples/lisp): every script under `scripts/` prints what its `.out`
 //! file says, on each of the three machines (safe stack operations, raw path over a root
 //! stack, raw path over the hand-made shim), and the collecting scripts also under every plan
-//! with a small nursery, so they cross many collections. Cost: about 2 s on an idle machine.
+//! with a small nursery, so they cross many collections; the core scripts also in `box` mode
+//! (no heap). Cost: about 2 s on an idle machine.
 
 #[path = "../examples/lisp/lisp.rs"]
 #[allow(dead_code)]
@@ -33,7 +34,7 @@ fn run(src: String, mode: Mode, config: HeapConfig) -> String {
 
 #[test]
 fn every_script_prints_its_expected_output_on_every_machine() {
-    for name in ["basics", "overflow", "leak", "binary-trees"] {
+    for name in ["basics", "overflow", "leak", "weak", "binary-trees"] {
         let (src, want) = script(name);
         for mode in [Mode::Safe, Mode::Raw, Mode::Shim] {
             let got = run(src.clone(), mode, HeapConfig::default());
@@ -43,13 +44,32 @@ fn every_script_prints_its_expected_output_on_every_machine() {
 }
 
 #[test]
+fn the_box_mode_prints_what_the_heap_machines_print() {
+    // The same evaluator over `Rc` values and no gclab objects: the comparison point for
+    // the timings, so it must compute the same things.
+    for name in ["basics", "overflow", "binary-trees"] {
+        let (src, want) = script(name);
+        assert_eq!(run(src, Mode::Box, HeapConfig::default()), want, "{name}");
+    }
+    let got = lisp::run_script("(car 5) (1 2) (string->symbol \"a\")", Mode::Box).unwrap();
+    assert_eq!(
+        got,
+        "error: car: 5 is not a pair\nerror: 1 is not a procedure\n\
+         error: string->symbol: not available in box mode\n"
+    );
+}
+
+#[test]
 fn scripts_survive_many_collections_under_every_plan() {
     for plan in Plan::ALL {
         let config = HeapConfig {
             nursery_size: 64 << 10,
             ..HeapConfig::for_plan(plan)
         };
-        for name in ["basics", "binary-trees"] {
+        for name in ["basics", "weak", "binary-trees"] {
+            if name == "weak" && plan == Plan::NoGc {
+                continue; // never collects: nothing is let go or closed
+            }
             let (src, want) = script(name);
             for mode in [Mode::Safe, Mode::Raw] {
                 let got = run(src.clone(), mode, config.clone());

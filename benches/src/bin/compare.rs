@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p gclab-benches --bin compare -- [--quick] [--reps N] [--only WORKLOAD]
-//!                                                       [--impl NAME]... [--json]
+//!                                                       [--impl NAME]... [--lisp] [--json]
 //! ```
 //!
 //! The parent re-executes itself as `compare --child IMPL WORKLOAD` for each run; the child runs
@@ -19,7 +19,8 @@ use clap::Parser;
 use gclab_benches::measure::{peak_rss_kib, Sample};
 use gclab_benches::report::{predict_secs, Budget, Cell, Report, Status};
 use gclab_benches::{
-    find_implementation, implementations, Impl, Workload, BOX, BUMPALO, GCLAB_BASELINE,
+    find_implementation, implementations, lisp_implementations, runs, Impl, Workload, BOX, BUMPALO,
+    GCLAB_BASELINE,
 };
 
 /// Extra seconds a running child may use past the deadline before it is killed.
@@ -44,6 +45,10 @@ struct Args {
     /// Only these implementations (repeatable); baselines are not added automatically.
     #[arg(long = "impl", value_name = "NAME")]
     impls: Vec<String>,
+    /// Also run binary-trees in the lisp example's language, in each interpreter mode
+    /// (`lisp-safe`, `lisp-raw`, `lisp-shim`, `lisp-box`; binary-trees workloads only).
+    #[arg(long)]
+    lisp: bool,
     /// Print JSON on stdout (the table then goes to stderr).
     #[arg(long)]
     json: bool,
@@ -124,15 +129,25 @@ fn select_workloads(args: &Args) -> Result<Vec<Workload>, String> {
 }
 
 fn select_impls(args: &Args) -> Result<Vec<Impl>, String> {
-    if args.impls.is_empty() {
-        return Ok(implementations());
+    let mut impls = if args.impls.is_empty() {
+        implementations()
+    } else {
+        args.impls
+            .iter()
+            .map(|name| {
+                find_implementation(name).ok_or_else(|| format!("unknown implementation {name:?}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    if args.lisp {
+        let chosen: Vec<&str> = impls.iter().map(|i| i.name).collect();
+        let more: Vec<Impl> = lisp_implementations()
+            .into_iter()
+            .filter(|l| !chosen.contains(&l.name))
+            .collect();
+        impls.extend(more);
     }
-    args.impls
-        .iter()
-        .map(|name| {
-            find_implementation(name).ok_or_else(|| format!("unknown implementation {name:?}"))
-        })
-        .collect()
+    Ok(impls)
 }
 
 /// What the parent learned from one child.
@@ -214,7 +229,7 @@ fn run_parent(args: &Args) -> Result<Report, String> {
 
     for workload in &workloads {
         let expected = workload.expected_checksum();
-        for imp in &impls {
+        for imp in impls.iter().filter(|imp| runs(imp, workload)) {
             let mut cell = Cell {
                 workload: workload.to_string(),
                 implementation: imp.name.to_string(),

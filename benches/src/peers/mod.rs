@@ -10,6 +10,7 @@ pub mod bump;
 pub mod dumpster;
 pub mod gc_arena;
 pub mod gclab;
+pub mod lisp;
 pub mod rc;
 pub mod rust_gc;
 
@@ -32,6 +33,20 @@ mod tests {
         for imp in implementations() {
             assert_eq!((imp.run)(&workload), expected, "{} on {workload}", imp.name);
         }
+    }
+
+    #[test]
+    fn the_lisp_rows_agree_on_binary_trees_and_skip_gcbench() {
+        let w = Workload::BinaryTrees { max_depth: 8 };
+        for imp in crate::lisp_implementations() {
+            assert_eq!((imp.run)(&w), w.expected_checksum(), "{}", imp.name);
+            assert!(crate::runs(&imp, &w));
+            assert!(!crate::runs(&imp, &Workload::GcBench(TINY_GCBENCH)));
+        }
+        assert!(crate::runs(
+            &find_implementation("box").unwrap(),
+            &Workload::GcBench(TINY_GCBENCH)
+        ));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The builtin procedures. Each reads its `n` arguments at stack indices `fi + 1 ..` and
 //! pushes one result.
 
-use super::eval::{builtin_name, Error, Interp, PAIR, STR};
+use super::eval::{builtin_name, Error, Interp, LOG, PAIR, STR, SYM};
 use super::machine::Machine;
 use gclab::{Immediate, RawValue};
 
@@ -177,6 +177,57 @@ impl<M: Machine> Interp<M> {
                 self.collect();
                 let n = self.m.heap().usage().objects();
                 int(n as i32)(&mut self.m)
+            }
+            "string->symbol" => {
+                arity(1)?;
+                let name = self.bytes_of(name, fi + 1)?;
+                self.intern(&name)
+            }
+            "symbol->string" => {
+                arity(1)?;
+                let bytes = match self.m.view(fi + 1) {
+                    Ok(o) if o.type_tag() == SYM => o.bytes().to_vec(),
+                    _ => {
+                        return Err(format!(
+                            "{name}: {} is not a symbol",
+                            self.show(fi + 1, false)
+                        ))
+                    }
+                };
+                self.new_string(&bytes)
+            }
+            "symbol?" => {
+                arity(1)?;
+                let r = self.tag_of(fi + 1) == Some(SYM);
+                self.m.push_imm(Immediate::Bool(r));
+                Ok(())
+            }
+            "interned-count" => {
+                arity(0)?;
+                let n = self.interned_count()?;
+                int(n as i32)(&mut self.m)
+            }
+            "open-log" => {
+                arity(1)?;
+                let file = String::from_utf8_lossy(&self.bytes_of(name, fi + 1)?).into_owned();
+                self.open_log(fi + 1, file)
+            }
+            "log-write!" => {
+                arity(2)?;
+                if self.tag_of(fi + 1) != Some(LOG) {
+                    return Err(format!("{name}: {} is not a log", self.show(fi + 1, false)));
+                }
+                self.bytes_of(name, fi + 2)?;
+                self.log_write(fi + 1)
+            }
+            "closed-count" => {
+                arity(0)?;
+                let n = self.closed_count();
+                int(n as i32)(&mut self.m)
+            }
+            "closed-logs" => {
+                arity(0)?;
+                self.closed_logs()
             }
             other => Err(format!("unknown builtin {other}")),
         }

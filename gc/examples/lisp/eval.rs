@@ -6,9 +6,10 @@
 //! tail recursion run in constant stack; other calls nest at most `max_depth` deep, past
 //! which the program gets a `stack overflow` error instead of the process crashing.
 
+use super::host::ClosedLogs;
 use super::machine::Machine;
 use super::reader::{read_all, Compiler, Datum, Expr, Lambda};
-use gclab::{CollectionKind, HeapError, Immediate, ObjRef, RawValue, ViewValue};
+use gclab::{CollectionKind, GlobalId, HeapError, Immediate, ObjRef, RawValue, ViewValue};
 use std::rc::Rc;
 
 pub const PAIR: u16 = 1;
@@ -16,11 +17,14 @@ pub const STR: u16 = 2;
 pub const CLOSURE: u16 = 3;
 pub const ENV: u16 = 4;
 pub const PRIM: u16 = 5;
+pub const SYM: u16 = 6;
+pub const LOG: u16 = 7;
+pub const SYMTAB: u16 = 8;
 
 /// A run-time error, as the program's user reads it.
 pub type Error = String;
 
-fn heap_err(e: HeapError) -> Error {
+pub(crate) fn heap_err(e: HeapError) -> Error {
     format!("heap: {e}")
 }
 
@@ -53,6 +57,14 @@ const BUILTINS: &[&str] = &[
     "why-alive",
     "gc",
     "heap-objects",
+    "string->symbol",
+    "symbol->string",
+    "symbol?",
+    "interned-count",
+    "open-log",
+    "log-write!",
+    "closed-count",
+    "closed-logs",
 ];
 
 /// An interpreter over a machine.
@@ -63,6 +75,10 @@ pub struct Interp<M: Machine> {
     pub max_depth: usize,
     /// What `display` and `newline` wrote since the caller last took it.
     pub out: String,
+    /// The hidden global holding the weak symbol table (see the `host` module).
+    pub(crate) symbols: GlobalId,
+    /// The logs closed so far, as their `Drop` recorded them.
+    pub(crate) closed: ClosedLogs,
 }
 
 impl<M: Machine> Interp<M> {
@@ -73,6 +89,10 @@ impl<M: Machine> Interp<M> {
         h.register_type(CLOSURE, "Closure", &["env", "code"]);
         h.register_type(ENV, "Env", &["parent"]);
         h.register_type(PRIM, "Builtin", &["id"]);
+        h.register_type(SYM, "Symbol", &[]);
+        h.register_type(LOG, "Log", &["name"]);
+        h.register_type(SYMTAB, "SymbolTable", &[]);
+        let symbols = h.global_id(" symbols");
         m.push_imm(Immediate::Null); // slot 0: the top-level environment
         for (id, name) in BUILTINS.iter().enumerate() {
             let g = m.heap().global_id(name);
@@ -88,6 +108,8 @@ impl<M: Machine> Interp<M> {
             depth: 0,
             max_depth: 10_000,
             out: String::new(),
+            symbols,
+            closed: ClosedLogs::default(),
         })
     }
 
@@ -308,7 +330,8 @@ impl<M: Machine> Interp<M> {
         match d {
             Datum::Int(i) => self.m.push_imm(Immediate::Int(*i)),
             Datum::Bool(b) => self.m.push_imm(Immediate::Bool(*b)),
-            Datum::Str(s) | Datum::Sym(s) => self.new_string(s.as_bytes())?,
+            Datum::Str(s) => self.new_string(s.as_bytes())?,
+            Datum::Sym(s) => self.intern(s.as_bytes())?,
             Datum::List(items) => {
                 self.m.push_imm(Immediate::Null);
                 for item in items.iter().rev() {
@@ -394,6 +417,12 @@ fn show_obj(s: &mut String, o: ObjRef<'_>, display: bool) {
             }
             s.push(')');
         }
+        SYM => s.push_str(&String::from_utf8_lossy(o.bytes())),
+        LOG => {
+            s.push_str("#<log ");
+            show_value(s, o.get(0).expect("name"), false);
+            s.push('>');
+        }
         CLOSURE => s.push_str("#<procedure>"),
         PRIM => match o.get(0) {
             Some(ViewValue::Int(id)) => {
@@ -403,6 +432,11 @@ fn show_obj(s: &mut String, o: ObjRef<'_>, display: bool) {
         },
         tag => s.push_str(&format!("#<object {tag}>")),
     }
+}
+
+/// Every builtin's name, indexed by id.
+pub fn builtin_names() -> &'static [&'static str] {
+    BUILTINS
 }
 
 /// The builtins' names, by id (for the builtin module).

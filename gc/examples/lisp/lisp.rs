@@ -1,10 +1,14 @@
 //! A small Scheme embedding gclab: the modules shared by the `lisp` example's runner and its
 //! test (`gc/tests/example_lisp.rs`).
 
+#[path = "boxed.rs"]
+pub mod boxed;
 #[path = "builtins.rs"]
 pub mod builtins;
 #[path = "eval.rs"]
 pub mod eval;
+#[path = "host.rs"]
+pub mod host;
 #[path = "machine.rs"]
 pub mod machine;
 #[path = "reader.rs"]
@@ -18,6 +22,8 @@ pub enum Mode {
     Safe,
     Raw,
     Shim,
+    /// No gclab heap: the same evaluator over `Rc` values (see [`boxed`]).
+    Box,
 }
 
 impl Mode {
@@ -26,6 +32,7 @@ impl Mode {
             "safe" => Some(Mode::Safe),
             "raw" => Some(Mode::Raw),
             "shim" => Some(Mode::Shim),
+            "box" => Some(Mode::Box),
             _ => None,
         }
     }
@@ -39,7 +46,7 @@ pub fn run_script(src: &str, mode: Mode) -> Result<String, String> {
 
 /// Runs `src` on a heap built from `config`.
 pub fn run_with(src: &str, mode: Mode, config: HeapConfig, echo: bool) -> Result<String, String> {
-    let heap = Heap::with_config(config).map_err(|e| e.to_string())?;
+    let mut heap = Heap::with_config(config).map_err(|e| e.to_string())?;
     fn go<M: machine::Machine>(m: M, src: &str, echo: bool) -> Result<String, String> {
         let mut it = eval::Interp::new(m)?;
         it.run(src, echo)?;
@@ -49,5 +56,11 @@ pub fn run_with(src: &str, mode: Mode, config: HeapConfig, echo: bool) -> Result
         Mode::Safe => go(machine::Safe::new(heap), src, echo),
         Mode::Raw => go(machine::raw(heap), src, echo),
         Mode::Shim => go(machine::shim(heap), src, echo),
+        Mode::Box => {
+            // The heap only names globals for the compiler; no object is allocated in it.
+            let mut it = boxed::BoxInterp::new(&mut heap);
+            it.run(&mut heap, src, echo)?;
+            Ok(it.out)
+        }
     }
 }

@@ -46,6 +46,8 @@ pub trait Machine {
     fn set_global(&mut self, g: GlobalId, i: usize) -> R<()>;
     /// A handle (a local in the heap's current frame) to the object at `i`.
     fn handle(&mut self, i: usize) -> R<Handle>;
+    /// Pushes the object a handle names.
+    fn push_handle(&mut self, h: Handle) -> R<()>;
 
     fn top(&self) -> usize {
         self.len() - 1
@@ -129,6 +131,10 @@ impl Machine for Safe {
     #[inline]
     fn handle(&mut self, i: usize) -> R<Handle> {
         self.heap.stack_handle(&self.stack, i)
+    }
+    #[inline]
+    fn push_handle(&mut self, h: Handle) -> R<()> {
+        self.heap.stack_push(&mut self.stack, h)
     }
 }
 
@@ -328,5 +334,12 @@ impl<S: RawStack> Machine for Raw<S> {
         }
         // SAFETY: the word is on the stack, so valid and live.
         Ok(unsafe { self.heap.root_raw(w) })
+    }
+    #[inline]
+    fn push_handle(&mut self, h: Handle) -> R<()> {
+        let w = self.heap.raw(h)?;
+        // SAFETY: the word of a live handle of this heap, read with no collection since.
+        unsafe { self.stack.push(w) };
+        Ok(())
     }
 }

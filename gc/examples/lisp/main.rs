@@ -1,7 +1,8 @@
 //! `lisp`: a small Scheme on gclab — a script runner and a REPL.
 //!
 //! ```text
-//! cargo run --release -p gclab --example lisp -- [--mode safe|raw|shim] [script.scm…] [-e EXPR…]
+//! cargo run --release -p gclab --example lisp -- [--mode safe|raw|shim|box] \
+//!     [script.scm…] [-e EXPR…]
 //! ```
 //!
 //! Scripts run in order, then each `-e` expression (e.g. `-e '(display (binary-trees 16))'`).
@@ -37,8 +38,9 @@ fn run() -> Result<(), String> {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--mode" => {
-                let m = args.next().ok_or("--mode needs safe, raw or shim")?;
-                mode = Mode::parse(&m).ok_or(format!("unknown mode {m:?}: safe, raw or shim"))?;
+                let m = args.next().ok_or("--mode needs safe, raw, shim or box")?;
+                mode =
+                    Mode::parse(&m).ok_or(format!("unknown mode {m:?}: safe, raw, shim or box"))?;
             }
             "-e" => {
                 exprs.push_str(&args.next().ok_or("-e needs an expression")?);
@@ -67,6 +69,7 @@ fn repl(mode: Mode) -> Result<(), String> {
         Mode::Safe => repl_on(Interp::new(machine::Safe::new(heap))?),
         Mode::Raw => repl_on(Interp::new(machine::raw(heap))?),
         Mode::Shim => repl_on(Interp::new(machine::shim(heap))?),
+        Mode::Box => Err("box mode runs scripts only (no REPL)".into()),
     }
 }
 

@@ -1,0 +1,35 @@
+; Symbols are interned in a weak table; logs own a Rust resource closed on collection.
+(define fruit 'apple)
+(display (eq? fruit 'apple)) (newline)                       ; one symbol per name
+(display (eq? fruit (string->symbol "apple"))) (newline)
+(define (make-symbols i n)
+  (if (< i n)
+      (begin (string->symbol (string-append "tmp-" (number->string i)))
+             (make-symbols (+ i 1) n))
+      'made))
+(make-symbols 0 1000)
+(define kept (string->symbol "tmp-7"))
+(gc)
+; Only the symbols something still references are left in the table.
+(display (interned-count)) (newline)
+(display (list fruit kept (symbol? kept) (symbol->string kept))) (newline)
+(display (eq? kept (string->symbol "tmp-7"))) (newline)
+
+(define main-log (open-log "main"))
+(log-write! main-log "started")
+(define (scratch i n)
+  (if (< i n)
+      (let ((log (open-log (string-append "scratch-" (number->string i)))))
+        (log-write! log "one line")
+        (scratch (+ i 1) n))
+      'done))
+(scratch 0 3)
+(display main-log) (newline)
+(gc)
+(display (closed-count)) (newline)                           ; the three scratch logs
+(log-write! main-log "still open")
+(set! main-log '())
+(gc)
+(display (closed-count)) (newline)
+(display (closed-logs)) (newline)                            ; name:lines written
+(log-write! 'apple "x")
