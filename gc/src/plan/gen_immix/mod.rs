@@ -17,6 +17,7 @@
 //! in the remembered set with its flag set (`verify` checks it).
 
 mod incremental;
+mod pretenure;
 
 use super::generational::map_err;
 use super::immix::{alloc_with_defrag, immix_collect};
@@ -49,6 +50,11 @@ pub(crate) struct GenImmix {
     inc: IncState,
     /// The next major collection is an emergency defragmentation.
     emergency: bool,
+    /// Bytes left in the open pretenuring window (0: none open), and bytes allocated in it.
+    pretenure: usize,
+    pretenured: usize,
+    /// A pretenuring window closed: the nursery's limit must be restored.
+    relimit: bool,
 }
 
 impl GenImmix {
@@ -87,6 +93,7 @@ impl GenImmix {
             )
         };
         self.nursery.flip();
+        self.model.survivors = self.nursery.used();
         work
     }
 
@@ -174,8 +181,11 @@ impl PlanOps for GenImmix {
             large: LargeObjectSpace::new(),
             remset: Vec::new(),
             model: NurseryModel::new(config.pause_goal),
-            inc: IncState::new(config.pause_goal),
+            inc: IncState::new(config.pause_goal, config.max_heap as u64),
             emergency: false,
+            pretenure: 0,
+            pretenured: 0,
+            relimit: false,
         })
     }
 
@@ -199,35 +209,39 @@ impl PlanOps for GenImmix {
             .min(self.nursery.current_range().1)
     }
 
+    /// Objects go directly to the Immix space while a pretenuring window is open.
+    #[inline(always)]
+    fn alloc_direct(&mut self, size: usize, limit: u64) -> Option<*mut u8> {
+        if self.pretenure == 0 {
+            return None;
+        }
+        self.pretenure_alloc(size, limit)
+    }
+
     fn alloc_slow(heap: &mut Heap, size: usize) -> Result<*mut u8, HeapError> {
-        let p = Self::get(&mut heap.plan);
-        if p.inc.wants_step(p.nursery.used() + size) {
-            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
-            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
-                return Ok(p);
-            }
+        if let Some(p) = Self::after_pretenure_window(heap, size) {
+            return Ok(p);
+        }
+        if let Some(p) = Self::step(heap, size) {
+            return Ok(p);
         }
         heap.collect_with(CollectionKind::Minor, CollectionCause::NurseryFull);
-        if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+        if let Some(p) = Self::alloc_young(heap, size) {
             return Ok(p);
         }
         // The scavenge may have scheduled a cycle's start at once.
-        let p = Self::get(&mut heap.plan);
-        if p.inc.wants_step(p.nursery.used() + size) {
-            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
-            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
-                return Ok(p);
-            }
+        if let Some(p) = Self::step(heap, size) {
+            return Ok(p);
         }
         heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
-        if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+        if let Some(p) = Self::alloc_young(heap, size) {
             return Ok(p);
         }
         // The nursery keeps survivors the Immix space could not take: make room there.
         if Self::get(&mut heap.plan).nursery.used() > 0 {
             Self::get(&mut heap.plan).emergency = true;
             heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
-            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
+            if let Some(p) = Self::alloc_young(heap, size) {
                 return Ok(p);
             }
         }
@@ -278,6 +292,7 @@ impl PlanOps for GenImmix {
             ..
         } = heap;
         let p = Self::get(plan);
+        p.inc.pause_began();
         if cause == CollectionCause::Incremental {
             let work = match p.inc.cycle {
                 Cycle::Idle | Cycle::StartPending => p.mark_start(roots, satb, satb_active),
@@ -290,6 +305,7 @@ impl PlanOps for GenImmix {
         }
         if kind == CollectionKind::Minor {
             let work = p.minor(roots, &mut mark_stack.clock, age);
+            p.open_pretenure_window();
             let old = p.old_and_large();
             p.inc
                 .after_scavenge(p.nursery.used(), old, p.inc.live, *major_threshold);
@@ -331,10 +347,14 @@ impl PlanOps for GenImmix {
 
     fn update_limits(&mut self, max_heap: u64, _major_threshold: u64) -> Option<(usize, usize)> {
         let hard = max_heap.saturating_sub(self.old_and_large()) as usize;
-        let soft = self
-            .model
-            .limit(self.nursery.current_range().1, self.nursery.used());
+        let soft = self.model.limit(self.nursery.current_range().1);
         let slice = self.inc.nursery_limit().unwrap_or(usize::MAX);
+        // An open pretenuring window sends every allocation to the slow path.
+        let slice = if self.pretenure > 0 {
+            self.nursery.used()
+        } else {
+            slice
+        };
         self.nursery.set_limit(hard.min(soft).min(slice));
         Some(self.nursery.current_range())
     }
@@ -376,11 +396,13 @@ impl PlanOps for GenImmix {
         self.inc.violation.clone()
     }
 
-    /// Commits the old-space memory the next scavenge is predicted to promote into.
+    /// Records the pause for the MMU guard; commits the old-space memory the next scavenge is
+    /// predicted to promote into.
     fn after_pause(&mut self) {
+        self.inc.pause_ended();
         let n = self
             .model
-            .pretouch_bytes(self.model.limit(self.nursery.current_range().1, 0));
+            .pretouch_bytes(self.model.limit(self.nursery.current_range().1));
         if n > 0 {
             self.immix.pretouch(n);
         }
