@@ -97,6 +97,17 @@ impl GenImmix {
         work
     }
 
+    /// Commits the Immix memory the next scavenge is predicted to promote into (outside a
+    /// pause: after one, or when a pretenuring window that used the committed blocks closes).
+    fn pretouch(&mut self) {
+        let n = self
+            .model
+            .pretouch_bytes(self.model.limit(self.nursery.current_range().1));
+        if n > 0 {
+            self.immix.pretouch(n);
+        }
+    }
+
     /// A minor collection: the scavenge, measured for the pause models.
     fn minor(&mut self, roots: &mut RootTable, clock: &mut PhaseClock, promotion_age: u8) -> Work {
         let used = self.nursery.used();
@@ -400,11 +411,6 @@ impl PlanOps for GenImmix {
     /// predicted to promote into.
     fn after_pause(&mut self) {
         self.inc.pause_ended();
-        let n = self
-            .model
-            .pretouch_bytes(self.model.limit(self.nursery.current_range().1));
-        if n > 0 {
-            self.immix.pretouch(n);
-        }
+        self.pretouch();
     }
 }

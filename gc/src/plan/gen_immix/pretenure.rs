@@ -5,8 +5,9 @@
 //! While a window is open the nursery's limit is its fill, so every allocation leaves the
 //! bump fast path for [`GenImmix::pretenure_alloc`] (the plan's direct allocation). The
 //! window closes when its bytes are spent or the old space refuses an object; the nursery's
-//! limit is then restored and the window's bytes count as allocation towards the next
-//! marking slice.
+//! limit is then restored, the window's bytes count as allocation towards the next
+//! marking slice, and the memory the next scavenge promotes into is committed again (the
+//! window used the blocks committed after the last pause).
 //!
 //! Invariant: an object allocated here during a marking cycle is black (marked, with its
 //! lines, and counted in `inc.black`), like one promoted during the cycle; the write barrier
@@ -54,6 +55,8 @@ impl GenImmix {
             self.pretenure = 0;
             self.inc.advance(std::mem::take(&mut self.pretenured));
             self.relimit = true;
+            // The window allocated into the blocks committed for the next scavenge.
+            self.pretouch();
         }
         None
     }
