@@ -182,11 +182,6 @@ impl IncState {
         self.urgent || self.guard.allows(Instant::now(), p.goal().mul_f64(SAFETY))
     }
 
-    /// Counts `bytes` allocated outside the nursery (pretenured) towards the next slice.
-    pub fn advance(&mut self, bytes: usize) {
-        self.next_slice_at = self.next_slice_at.saturating_sub(bytes);
-    }
-
     /// Puts the due slice off until `MIN_INTERVAL` more nursery bytes past `used`.
     pub fn defer(&mut self, used: usize) {
         self.next_slice_at = used + MIN_INTERVAL;

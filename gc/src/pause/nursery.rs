@@ -29,14 +29,6 @@
 //! however low the measured rate: a burst that follows a quiet stretch copies what the
 //! nursery holds, not what the average predicts, so it is the worst case that must fit.
 //!
-//! **Pretenuring.** When a scavenge finds most of the nursery alive (at least
-//! [`PRETENURE_SURVIVAL`]), the program is building long-lived data, and copying it costs a
-//! pause per nursery of allocation however the nursery is sized (the mutator's utilisation
-//! is `1 / (1 + a·c)` for allocation rate `a` and copy cost `c`). The plan then allocates
-//! the next [`PRETENURE_WINDOW`] nursery limits' worth of objects directly in the old space
-//! (black during a marking cycle), as V8 pretenures allocation sites whose objects survive;
-//! the scavenge after the window samples the survival rate again.
-//!
 //! **Memory promoted into.** After the collection, outside its pause, the plan asks its old
 //! space to commit and touch `s × n_max` bytes of empty blocks (twice that, for the
 //! estimate's error), so the next scavenge's promotion does not page-fault inside its pause.
@@ -54,12 +46,6 @@ pub const MIN_NURSERY_ROOM: usize = 64 * 1024;
 
 /// The least survival rate the nursery's limit assumes (the worst case must fit the goal).
 pub const WORST_SURVIVAL: f64 = 0.25;
-
-/// Survival rate of one scavenge at which the next objects are pretenured.
-pub const PRETENURE_SURVIVAL: f64 = 0.8;
-
-/// How many nursery limits' worth of allocation a pretenuring window lasts.
-pub const PRETENURE_WINDOW: usize = 4;
 
 /// Survival rate above which survivors are promoted at their first scavenge.
 pub const EARLY_PROMOTION: f64 = 0.5;
@@ -83,8 +69,6 @@ pub(crate) struct NurseryModel {
     /// Nanoseconds per scavenge regardless of survivors.
     fixed_ns: f64,
     samples: u64,
-    /// The last scavenge's survival rate.
-    last: f64,
     /// Bytes the nursery's survivors held after the last scavenge (the limit leaves room
     /// above them).
     pub survivors: usize,
@@ -101,7 +85,6 @@ impl NurseryModel {
             ns_per_byte: 1.0,
             fixed_ns: 20_000.0,
             samples: 0,
-            last: 0.0,
             survivors: 0,
         }
     }
@@ -122,7 +105,6 @@ impl NurseryModel {
             }
         };
         self.survival = mix(self.survival, s.clamp(0.0, 1.0));
-        self.last = s.clamp(0.0, 1.0);
         self.survival_hi = (self.survival_hi * HI_DECAY).max(s.clamp(0.0, 1.0));
         // The per-byte cost is learnt from scavenges that copied enough for it to dominate;
         // the fixed part from what the per-byte cost does not explain.
@@ -165,17 +147,6 @@ impl NurseryModel {
             1
         } else {
             configured
-        }
-    }
-
-    /// Bytes to allocate directly in the old space after the last scavenge: a window of
-    /// [`PRETENURE_WINDOW`] nursery limits when it found at least [`PRETENURE_SURVIVAL`] of
-    /// the nursery alive, else 0 (always 0 without a goal).
-    pub fn pretenure_bytes(&self, capacity: usize) -> usize {
-        if self.goal.is_some() && self.last >= PRETENURE_SURVIVAL {
-            PRETENURE_WINDOW * self.limit(capacity)
-        } else {
-            0
         }
     }
 
@@ -230,19 +201,6 @@ mod tests {
         assert!(sparse > full * 3, "{sparse} vs {full}");
         assert!(sparse <= cap + cap / 10, "{sparse} vs {cap}");
         assert_eq!(m.promotion_age(2), 2);
-    }
-
-    #[test]
-    fn a_burst_opens_a_pretenuring_window() {
-        let mut m = NurseryModel::new(Some(Duration::from_millis(1)));
-        m.record(4 << 20, 400 << 10, Duration::from_micros(420));
-        assert_eq!(m.pretenure_bytes(16 << 20), 0, "10 % survived");
-        m.record(1 << 20, 1 << 20, Duration::from_millis(1));
-        assert_eq!(
-            m.pretenure_bytes(16 << 20),
-            PRETENURE_WINDOW * m.limit(16 << 20)
-        );
-        assert_eq!(NurseryModel::new(None).pretenure_bytes(16 << 20), 0);
     }
 
     #[test]

@@ -17,7 +17,6 @@
 //! in the remembered set with its flag set (`verify` checks it).
 
 mod incremental;
-mod pretenure;
 
 use super::generational::map_err;
 use super::immix::{alloc_with_defrag, immix_collect};
@@ -50,11 +49,6 @@ pub(crate) struct GenImmix {
     inc: IncState,
     /// The next major collection is an emergency defragmentation.
     emergency: bool,
-    /// Bytes left in the open pretenuring window (0: none open), and bytes allocated in it.
-    pretenure: usize,
-    pretenured: usize,
-    /// A pretenuring window closed: the nursery's limit must be restored.
-    relimit: bool,
 }
 
 impl GenImmix {
@@ -97,8 +91,8 @@ impl GenImmix {
         work
     }
 
-    /// Commits the Immix memory the next scavenge is predicted to promote into (outside a
-    /// pause: after one, or when a pretenuring window that used the committed blocks closes).
+    /// Commits the Immix memory the next scavenge is predicted to promote into (after a
+    /// pause, outside it).
     fn pretouch(&mut self) {
         let n = self
             .model
@@ -194,9 +188,6 @@ impl PlanOps for GenImmix {
             model: NurseryModel::new(config.pause_goal),
             inc: IncState::new(config.pause_goal, config.max_heap as u64),
             emergency: false,
-            pretenure: 0,
-            pretenured: 0,
-            relimit: false,
         })
     }
 
@@ -220,24 +211,12 @@ impl PlanOps for GenImmix {
             .min(self.nursery.current_range().1)
     }
 
-    /// Objects go directly to the Immix space while a pretenuring window is open.
-    #[inline(always)]
-    fn alloc_direct(&mut self, size: usize, limit: u64) -> Option<*mut u8> {
-        if self.pretenure == 0 {
-            return None;
-        }
-        self.pretenure_alloc(size, limit)
-    }
-
     fn alloc_slow(heap: &mut Heap, size: usize) -> Result<*mut u8, HeapError> {
-        if let Some(p) = Self::after_pretenure_window(heap, size) {
-            return Ok(p);
-        }
         if let Some(p) = Self::step(heap, size) {
             return Ok(p);
         }
         heap.collect_with(CollectionKind::Minor, CollectionCause::NurseryFull);
-        if let Some(p) = Self::alloc_young(heap, size) {
+        if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
             return Ok(p);
         }
         // The scavenge may have scheduled a cycle's start at once.
@@ -245,14 +224,14 @@ impl PlanOps for GenImmix {
             return Ok(p);
         }
         heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
-        if let Some(p) = Self::alloc_young(heap, size) {
+        if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
             return Ok(p);
         }
         // The nursery keeps survivors the Immix space could not take: make room there.
         if Self::get(&mut heap.plan).nursery.used() > 0 {
             Self::get(&mut heap.plan).emergency = true;
             heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
-            if let Some(p) = Self::alloc_young(heap, size) {
+            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
                 return Ok(p);
             }
         }
@@ -316,7 +295,6 @@ impl PlanOps for GenImmix {
         }
         if kind == CollectionKind::Minor {
             let work = p.minor(roots, &mut mark_stack.clock, age);
-            p.open_pretenure_window();
             let old = p.old_and_large();
             p.inc
                 .after_scavenge(p.nursery.used(), old, p.inc.live, *major_threshold);
@@ -360,12 +338,6 @@ impl PlanOps for GenImmix {
         let hard = max_heap.saturating_sub(self.old_and_large()) as usize;
         let soft = self.model.limit(self.nursery.current_range().1);
         let slice = self.inc.nursery_limit().unwrap_or(usize::MAX);
-        // An open pretenuring window sends every allocation to the slow path.
-        let slice = if self.pretenure > 0 {
-            self.nursery.used()
-        } else {
-            slice
-        };
         self.nursery.set_limit(hard.min(soft).min(slice));
         Some(self.nursery.current_range())
     }
