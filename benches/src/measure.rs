@@ -11,6 +11,20 @@ pub struct Sample {
     pub peak_rss_kib: u64,
     /// The checksum the implementation returned.
     pub checksum: u64,
+    /// The collector's pauses, for implementations that record them (gclab's plans).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pauses: Option<PauseFigures>,
+}
+
+/// The pause figures of one run of a collector that records its pauses.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PauseFigures {
+    /// The longest pause, in milliseconds.
+    pub max_ms: f64,
+    /// The 99th percentile pause, in milliseconds.
+    pub p99_ms: f64,
+    /// Minimum mutator utilisation over 10 ms windows (0 to 1).
+    pub mmu10: f64,
 }
 
 /// The calling process's peak resident set size in KiB, from `/proc/self/status`.
@@ -74,8 +88,20 @@ mod tests {
             secs: 1.25,
             peak_rss_kib: 4096,
             checksum: 42,
+            pauses: None,
         };
         let text = serde_json::to_string(&s).unwrap();
+        assert!(!text.contains("pauses"), "{text}");
         assert_eq!(serde_json::from_str::<Sample>(&text).unwrap(), s);
+        let with = Sample {
+            pauses: Some(PauseFigures {
+                max_ms: 0.9,
+                p99_ms: 0.5,
+                mmu10: 0.75,
+            }),
+            ..s
+        };
+        let text = serde_json::to_string(&with).unwrap();
+        assert_eq!(serde_json::from_str::<Sample>(&text).unwrap(), with);
     }
 }

@@ -129,6 +129,19 @@ impl Cell {
         median(&self.samples.iter().map(|s| s.secs).collect::<Vec<_>>())
     }
 
+    /// The median over the runs of one pause figure (`None` when no run recorded pauses).
+    pub fn median_pause(
+        &self,
+        figure: impl Fn(&crate::measure::PauseFigures) -> f64,
+    ) -> Option<f64> {
+        let v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter_map(|s| s.pauses.as_ref().map(&figure))
+            .collect();
+        median(&v)
+    }
+
     /// The median peak RSS over the completed runs, in MiB.
     pub fn median_rss_mib(&self) -> Option<f64> {
         let mib: Vec<f64> = self
@@ -200,6 +213,7 @@ impl Report {
         for b in &self.baselines {
             header.push(format!("RSS/{b}"));
         }
+        header.extend(["max pause ms".into(), "p99 ms".into(), "MMU 10ms".into()]);
         let mut rows = vec![header];
         let mut notes = Vec::new();
         for cell in &self.cells {
@@ -214,6 +228,9 @@ impl Report {
                 self.baselines.iter().map(|b| self.ratio(cell, b)).collect();
             row.extend(ratios.iter().map(|r| fmt_opt(r.map(|r| r.time), 2)));
             row.extend(ratios.iter().map(|r| fmt_opt(r.map(|r| r.rss), 2)));
+            row.push(fmt_opt(cell.median_pause(|p| p.max_ms), 3));
+            row.push(fmt_opt(cell.median_pause(|p| p.p99_ms), 3));
+            row.push(fmt_opt(cell.median_pause(|p| p.mmu10), 3));
             if cell.status != Status::Ok {
                 notes.push(format!(
                     "{} / {}: {}",
@@ -347,6 +364,7 @@ mod tests {
             secs,
             peak_rss_kib: mib * 1024,
             checksum: 7,
+            pauses: None,
         }
     }
 
@@ -417,10 +435,29 @@ mod tests {
         let fields: Vec<&str> = slow_row.split_whitespace().collect();
         assert_eq!(
             fields,
-            ["bt", "slow", "2", "6.000", "50", "3.00", "12.00", "0.50", "0.05"]
+            ["bt", "slow", "2", "6.000", "50", "3.00", "12.00", "0.50", "0.05", "-", "-", "-"]
         );
         assert!(text.contains("skipped (budget: predicted 120 s per run)"));
         assert!(text.lines().next().unwrap().contains("time/bumpalo"));
+    }
+
+    #[test]
+    fn table_shows_the_pause_figures_of_collectors_that_record_them() {
+        let mut r = report();
+        let with = |max_ms| Sample {
+            pauses: Some(crate::measure::PauseFigures {
+                max_ms,
+                p99_ms: 0.5,
+                mmu10: 0.8,
+            }),
+            ..sample(1.0, 10)
+        };
+        r.cells[0].samples = vec![with(0.9), with(2.0), with(1.0)];
+        r.cells[0].status = Status::Ok;
+        let text = r.table();
+        assert!(text.lines().next().unwrap().ends_with("MMU 10ms"));
+        let row: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
+        assert_eq!(row[row.len() - 3..], ["1.000", "0.500", "0.800"]);
     }
 
     #[test]

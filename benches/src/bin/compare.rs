@@ -3,7 +3,13 @@
 //! ```text
 //! cargo run --release -p gclab-benches --bin compare -- [--quick] [--reps N] [--only WORKLOAD]
 //!                                                       [--impl NAME]... [--lisp] [--json]
+//!                                                       [--pause-goal MS]
 //! ```
+//!
+//! gclab's rows also show the longest pause, the 99th percentile pause and the minimum mutator
+//! utilisation over 10 ms windows (medians over the runs); `--pause-goal MS` runs every gclab
+//! plan with that pause goal (`HeapConfig::pause_goal`), so the pause targets and the wall-time
+//! ratios to the peers come from one invocation.
 //!
 //! The parent re-executes itself as `compare --child IMPL WORKLOAD` for each run; the child runs
 //! the workload once, reads its own peak RSS (`VmHWM`) and prints one JSON [`Sample`] line. The
@@ -58,6 +64,9 @@ struct Args {
     /// Seconds after which no new run starts.
     #[arg(long, default_value_t = Budget::DEFAULT.deadline_secs)]
     deadline_secs: f64,
+    /// Run gclab's plans with this pause goal, in milliseconds (default: none).
+    #[arg(long, value_name = "MS")]
+    pause_goal: Option<f64>,
     /// Internal: run IMPL on WORKLOAD once in this process and print a sample.
     #[arg(long, hide = true, num_args = 2, value_names = ["IMPL", "WORKLOAD"])]
     child: Option<Vec<String>>,
@@ -65,6 +74,14 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let goal = match args.pause_goal.map(pause_goal).transpose() {
+        Ok(goal) => goal,
+        Err(message) => {
+            eprintln!("compare: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    gclab_benches::peers::gclab::set_pause_goal(goal);
     if let Some(child) = &args.child {
         return run_child(&child[0], &child[1]);
     }
@@ -89,6 +106,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// The pause goal of `--pause-goal MS`: positive and finite, at most a minute.
+fn pause_goal(ms: f64) -> Result<Duration, String> {
+    if ms.is_finite() && ms > 0.0 && ms <= 60_000.0 {
+        Ok(Duration::from_secs_f64(ms / 1e3))
+    } else {
+        Err(format!(
+            "--pause-goal {ms}: expected milliseconds in (0, 60000]"
+        ))
+    }
+}
+
 fn run_child(imp: &str, workload: &str) -> ExitCode {
     let (Some(imp), Some(workload)) = (find_implementation(imp), Workload::from_name(workload))
     else {
@@ -102,6 +130,7 @@ fn run_child(imp: &str, workload: &str) -> ExitCode {
         secs,
         peak_rss_kib: peak_rss_kib().unwrap_or(0),
         checksum,
+        pauses: gclab_benches::peers::gclab::take_pause_figures(),
     };
     println!(
         "{}",
@@ -157,7 +186,12 @@ enum Outcome {
     Failed(String),
 }
 
-fn spawn_child(imp: &str, workload: &Workload, timeout: Duration) -> Outcome {
+fn spawn_child(
+    imp: &str,
+    workload: &Workload,
+    timeout: Duration,
+    pause_goal: Option<f64>,
+) -> Outcome {
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => return Outcome::Failed(format!("cannot find own executable: {e}")),
@@ -167,6 +201,7 @@ fn spawn_child(imp: &str, workload: &Workload, timeout: Duration) -> Outcome {
         .arg("--child")
         .arg(imp)
         .arg(workload.to_string())
+        .args(pause_goal.map(|ms| format!("--pause-goal={ms}")))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -261,7 +296,12 @@ fn run_parent(args: &Args) -> Result<Report, String> {
                     .max(MIN_TIMEOUT_SECS);
                 eprint!("{workload} / {} run {}: ", imp.name, cell.samples.len() + 1);
                 let started = Instant::now();
-                let outcome = spawn_child(imp.name, workload, Duration::from_secs_f64(timeout));
+                let outcome = spawn_child(
+                    imp.name,
+                    workload,
+                    Duration::from_secs_f64(timeout),
+                    args.pause_goal,
+                );
                 spent += started.elapsed().as_secs_f64();
                 match outcome {
                     Outcome::Sample(s) if s.checksum != expected => {

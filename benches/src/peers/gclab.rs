@@ -5,8 +5,28 @@
 //! Failures of the heap (out of memory) abort the run with a message: the workloads are
 //! sized to fit the default 2 GiB limit.
 
+use crate::measure::PauseFigures;
 use crate::workload::{binary_trees, gcbench, Workload};
 use gclab::{Handle, Heap, HeapConfig, ObjRef, Plan, Value};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The pause goal the `gclab-*` implementations run with (`None`: each plan's default).
+static PAUSE_GOAL: Mutex<Option<Duration>> = Mutex::new(None);
+
+/// The pause figures of the last `gclab-*` run in this process.
+static LAST_PAUSES: Mutex<Option<PauseFigures>> = Mutex::new(None);
+
+/// Sets the pause goal of the following `gclab-*` runs in this process.
+pub fn set_pause_goal(goal: Option<Duration>) {
+    *PAUSE_GOAL.lock().unwrap_or_else(|e| e.into_inner()) = goal;
+}
+
+/// The pause figures of the last `gclab-*` run in this process (taken: a second call
+/// returns `None`).
+pub fn take_pause_figures() -> Option<PauseFigures> {
+    LAST_PAUSES.lock().unwrap_or_else(|e| e.into_inner()).take()
+}
 
 const TREE: u16 = 1;
 const NODE: u16 = 2;
@@ -46,7 +66,21 @@ pub fn run_with(config: HeapConfig, workload: &Workload) -> (u64, Heap) {
 }
 
 fn run_plan(plan: Plan, workload: &Workload) -> u64 {
-    run_with(HeapConfig::for_plan(plan), workload).0
+    let mut config = HeapConfig::for_plan(plan);
+    if let Some(goal) = *PAUSE_GOAL.lock().unwrap_or_else(|e| e.into_inner()) {
+        config.pause_goal = Some(goal);
+    }
+    let start = Instant::now();
+    let (sum, heap) = run_with(config, workload);
+    let elapsed = start.elapsed();
+    let stats = heap.stats();
+    let all = stats.pauses(None);
+    *LAST_PAUSES.lock().unwrap_or_else(|e| e.into_inner()) = Some(PauseFigures {
+        max_ms: all.max.as_secs_f64() * 1e3,
+        p99_ms: all.p99.as_secs_f64() * 1e3,
+        mmu10: gclab::pause::mmu(stats.events(), Duration::from_millis(10), elapsed),
+    });
+    sum
 }
 
 /// `gclab-generational`.

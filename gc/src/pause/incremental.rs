@@ -11,7 +11,8 @@
 //!    references held by every nursery object are marked grey; the deletion barrier
 //!    ([`super::satb`]) is switched on; the large objects that exist are noted.
 //! 3. **Slices** (phase [`IncrementalPhase::MarkSlice`](crate::stats::IncrementalPhase::MarkSlice)), each after the mutator allocated
-//!    the pacing interval (see [`super::pacing`]): drain the barrier's log, then scan grey objects until the
+//!    the pacing interval (see [`super::pacing`]) and the MMU guard allows it (see
+//!    [`super::mmu_guard`]; otherwise it is put off by a little allocation): drain the barrier's log, then scan grey objects until the
 //!    slice's byte budget is spent. Scavenges run in between as usual and promote black.
 //!    When a slice leaves no grey object and an empty log, every object reachable at the
 //!    start is marked: the cycle is *done* and the barrier is switched off.
@@ -29,13 +30,19 @@
 //! Invariant (checked in debug builds at the final pause, reported by `verify`): when the
 //! cycle is done, every old or large object reachable from the roots is marked.
 
-use super::pacing::Pacing;
+use super::mmu_guard::MmuGuard;
+use super::pacing::{Pacing, MIN_INTERVAL, SAFETY};
 use crate::object::ObjPtr;
 use crate::roots::RootTable;
 use crate::space::{CopySpace, LargeObjectSpace};
 use crate::trace;
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// Slices run without waiting for the MMU guard once the old generation is within
+/// `1 / URGENT` of the heap limit (and past its threshold): the threshold is soft under a
+/// goal, the heap limit is not.
+pub const URGENT: u64 = 4;
 
 /// Where a cycle is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,10 +81,19 @@ pub(crate) struct IncState {
     /// A reachable old or large object the cycle missed (debug builds check at the final
     /// pause; `verify` reports it).
     pub violation: Option<String>,
+    /// The recent pauses, which decide whether a slice may run now.
+    guard: MmuGuard,
+    /// When the pause in progress began.
+    began: Option<Instant>,
+    /// The old generation is near the heap limit (see [`URGENT`]): slices run without
+    /// waiting for the guard.
+    urgent: bool,
+    /// The heap limit.
+    max_heap: u64,
 }
 
 impl IncState {
-    pub fn new(goal: Option<Duration>) -> IncState {
+    pub fn new(goal: Option<Duration>, max_heap: u64) -> IncState {
         IncState {
             cycle: Cycle::Idle,
             pacing: goal.map(Pacing::new),
@@ -90,6 +106,10 @@ impl IncState {
             next_slice_at: 0,
             live: 0,
             violation: None,
+            guard: MmuGuard::default(),
+            began: None,
+            urgent: false,
+            max_heap,
         }
     }
 
@@ -121,6 +141,8 @@ impl IncState {
     pub fn schedule(&mut self, used: usize, old: u64, threshold: u64) {
         if let Some(p) = &self.pacing {
             let left = self.work.saturating_sub(self.marked).max(1);
+            self.urgent =
+                old >= threshold.max(self.max_heap.saturating_sub(self.max_heap / URGENT));
             self.next_slice_at = used + p.interval(left, threshold.saturating_sub(old));
         }
     }
@@ -134,6 +156,35 @@ impl IncState {
     /// fill the nursery to `needed` bytes (past the slice point).
     pub fn wants_step(&self, needed: usize) -> bool {
         matches!(self.cycle, Cycle::StartPending | Cycle::Marking) && needed > self.next_slice_at
+    }
+
+    /// Notes that a pause (any collection or slice) begins.
+    pub fn pause_began(&mut self) {
+        if self.pacing.is_some() {
+            self.began = Some(Instant::now());
+        }
+    }
+
+    /// Notes that the pause in progress ended (outside its measured part).
+    pub fn pause_ended(&mut self) {
+        if let Some(began) = self.began.take() {
+            let now = Instant::now();
+            self.guard.record(now, now - began);
+        }
+    }
+
+    /// Whether a slice (or a cycle's start) due now may run: the window's utilisation allows
+    /// a slice of the planned length, or the old generation is near the heap limit.
+    pub fn slice_allowed(&mut self) -> bool {
+        let Some(p) = &self.pacing else {
+            return true;
+        };
+        self.urgent || self.guard.allows(Instant::now(), p.goal().mul_f64(SAFETY))
+    }
+
+    /// Puts the due slice off until `MIN_INTERVAL` more nursery bytes past `used`.
+    pub fn defer(&mut self, used: usize) {
+        self.next_slice_at = used + MIN_INTERVAL;
     }
 
     /// Begins a cycle over `work` bytes of old and large objects.

@@ -9,12 +9,15 @@
 //!   copy budget are promoted early; and the old-space memory a scavenge will promote into is
 //!   committed after the collection, outside the pause.
 //! - **Incremental old-generation marking** ([`incremental`]): marking runs in slices paced
-//!   by allocation ([`pacing`]), with a snapshot-at-the-beginning barrier ([`satb`]).
+//!   by allocation ([`pacing`]), with a snapshot-at-the-beginning barrier ([`satb`]); a
+//!   slice runs only when the mutator's utilisation over the last 10 ms stays at its target
+//!   ([`mmu_guard`]).
 //!
 //! Invariant: with no goal nothing here runs, and every plan collects exactly as it would
 //! without this module.
 
 pub mod incremental;
+pub mod mmu_guard;
 pub mod nursery;
 pub mod pacing;
 pub mod satb;

@@ -25,6 +25,10 @@
 //! first scavenge (a promotion age of 1), as HotSpot's adaptive tenuring lowers its threshold
 //! when survivors overflow.
 //!
+//! **Worst case.** The limit assumes at least [`WORST_SURVIVAL`] of the nursery survives,
+//! however low the measured rate: a burst that follows a quiet stretch copies what the
+//! nursery holds, not what the average predicts, so it is the worst case that must fit.
+//!
 //! **Memory promoted into.** After the collection, outside its pause, the plan asks its old
 //! space to commit and touch `s × n_max` bytes of empty blocks (twice that, for the
 //! estimate's error), so the next scavenge's promotion does not page-fault inside its pause.
@@ -39,6 +43,9 @@ pub const SAFETY: f64 = 0.6;
 
 /// The nursery never shrinks below this much room for new objects (bytes).
 pub const MIN_NURSERY_ROOM: usize = 64 * 1024;
+
+/// The least survival rate the nursery's limit assumes (the worst case must fit the goal).
+pub const WORST_SURVIVAL: f64 = 0.25;
 
 /// Survival rate above which survivors are promoted at their first scavenge.
 pub const EARLY_PROMOTION: f64 = 0.5;
@@ -62,6 +69,9 @@ pub(crate) struct NurseryModel {
     /// Nanoseconds per scavenge regardless of survivors.
     fixed_ns: f64,
     samples: u64,
+    /// Bytes the nursery's survivors held after the last scavenge (the limit leaves room
+    /// above them).
+    pub survivors: usize,
 }
 
 impl NurseryModel {
@@ -75,6 +85,7 @@ impl NurseryModel {
             ns_per_byte: 1.0,
             fixed_ns: 20_000.0,
             samples: 0,
+            survivors: 0,
         }
     }
 
@@ -115,13 +126,16 @@ impl NurseryModel {
     }
 
     /// The nursery's allocation limit (bytes used at which it is scavenged), at most
-    /// `capacity`, with at least [`MIN_NURSERY_ROOM`] above the `used` bytes survivors hold.
-    pub fn limit(&self, capacity: usize, used: usize) -> usize {
+    /// `capacity`, with at least [`MIN_NURSERY_ROOM`] above the bytes the survivors of the
+    /// last scavenge hold (not above the current fill: the limit must not move as the
+    /// nursery fills).
+    pub fn limit(&self, capacity: usize) -> usize {
+        let used = self.survivors;
         let Some(goal) = self.goal else {
             return capacity;
         };
         let budget = (goal.as_nanos() as f64 * SAFETY - self.fixed_ns).max(0.0);
-        let s = self.survival.max(self.survival_hi).max(0.01);
+        let s = self.survival.max(self.survival_hi).max(WORST_SURVIVAL);
         let n = budget / (s * self.ns_per_byte.max(1e-3));
         let n = if n.is_finite() { n as usize } else { capacity };
         n.max(used + MIN_NURSERY_ROOM).min(capacity)
@@ -152,7 +166,7 @@ mod tests {
     #[test]
     fn no_goal_changes_nothing() {
         let m = NurseryModel::new(None);
-        assert_eq!(m.limit(1 << 24, 0), 1 << 24);
+        assert_eq!(m.limit(1 << 24), 1 << 24);
         assert_eq!(m.promotion_age(2), 2);
         assert_eq!(m.pretouch_bytes(1 << 20), 0);
     }
@@ -164,7 +178,7 @@ mod tests {
         for _ in 0..20 {
             m.record(4 << 20, 4 << 20, Duration::from_millis(4));
         }
-        let full = m.limit(16 << 20, 0);
+        let full = m.limit(16 << 20);
         // 0.6 ms of budget at ~1 ns per surviving byte: ~600 KB.
         assert!((400_000..800_000).contains(&full), "{full}");
         assert_eq!(
@@ -176,13 +190,16 @@ mod tests {
         assert!(p <= Duration::from_micros(700), "{p:?}");
         // A burst of 100 % survival keeps the nursery small for a while.
         m.record(4 << 20, 400 << 10, Duration::from_micros(420));
-        assert!(m.limit(16 << 20, 0) < full * 2);
-        // Then 10 % survives for long: the nursery may be ten times larger.
+        assert!(m.limit(16 << 20) < full * 2);
+        // Then 10 % survives for long: the nursery grows, but only as far as the worst
+        // case (WORST_SURVIVAL of it surviving) fits the goal.
         for _ in 0..200 {
             m.record(4 << 20, 400 << 10, Duration::from_micros(420));
         }
-        let sparse = m.limit(16 << 20, 0);
-        assert!(sparse > full * 5, "{sparse} vs {full}");
+        let sparse = m.limit(16 << 20);
+        let cap = (full as f64 / WORST_SURVIVAL) as usize;
+        assert!(sparse > full * 3, "{sparse} vs {full}");
+        assert!(sparse <= cap + cap / 10, "{sparse} vs {cap}");
         assert_eq!(m.promotion_age(2), 2);
     }
 
@@ -190,7 +207,8 @@ mod tests {
     fn limit_leaves_room_above_survivors_and_stays_in_capacity() {
         let mut m = NurseryModel::new(Some(Duration::from_micros(10)));
         m.record(1 << 20, 1 << 20, Duration::from_millis(10));
-        assert_eq!(m.limit(1 << 24, 1000), 1000 + MIN_NURSERY_ROOM);
-        assert_eq!(m.limit(4096, 0), 4096);
+        m.survivors = 1000;
+        assert_eq!(m.limit(1 << 24), 1000 + MIN_NURSERY_ROOM);
+        assert_eq!(m.limit(4096), 4096);
     }
 }

@@ -83,6 +83,11 @@ impl Pacing {
         live + (threshold.saturating_sub(live) as f64 * START_FRACTION) as u64
     }
 
+    /// The pause goal.
+    pub fn goal(&self) -> Duration {
+        self.goal
+    }
+
     /// Bytes one slice may scan (`B`).
     pub fn budget(&self) -> u64 {
         ((self.goal.as_nanos() as f64 * SAFETY / self.ns_per_byte) as u64).max(MIN_BUDGET)

@@ -87,7 +87,19 @@ impl GenImmix {
             )
         };
         self.nursery.flip();
+        self.model.survivors = self.nursery.used();
         work
+    }
+
+    /// Commits the Immix memory the next scavenge is predicted to promote into (after a
+    /// pause, outside it).
+    fn pretouch(&mut self) {
+        let n = self
+            .model
+            .pretouch_bytes(self.model.limit(self.nursery.current_range().1));
+        if n > 0 {
+            self.immix.pretouch(n);
+        }
     }
 
     /// A minor collection: the scavenge, measured for the pause models.
@@ -174,7 +186,7 @@ impl PlanOps for GenImmix {
             large: LargeObjectSpace::new(),
             remset: Vec::new(),
             model: NurseryModel::new(config.pause_goal),
-            inc: IncState::new(config.pause_goal),
+            inc: IncState::new(config.pause_goal, config.max_heap as u64),
             emergency: false,
         })
     }
@@ -200,24 +212,16 @@ impl PlanOps for GenImmix {
     }
 
     fn alloc_slow(heap: &mut Heap, size: usize) -> Result<*mut u8, HeapError> {
-        let p = Self::get(&mut heap.plan);
-        if p.inc.wants_step(p.nursery.used() + size) {
-            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
-            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
-                return Ok(p);
-            }
+        if let Some(p) = Self::step(heap, size) {
+            return Ok(p);
         }
         heap.collect_with(CollectionKind::Minor, CollectionCause::NurseryFull);
         if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
             return Ok(p);
         }
         // The scavenge may have scheduled a cycle's start at once.
-        let p = Self::get(&mut heap.plan);
-        if p.inc.wants_step(p.nursery.used() + size) {
-            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
-            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
-                return Ok(p);
-            }
+        if let Some(p) = Self::step(heap, size) {
+            return Ok(p);
         }
         heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
         if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
@@ -278,6 +282,7 @@ impl PlanOps for GenImmix {
             ..
         } = heap;
         let p = Self::get(plan);
+        p.inc.pause_began();
         if cause == CollectionCause::Incremental {
             let work = match p.inc.cycle {
                 Cycle::Idle | Cycle::StartPending => p.mark_start(roots, satb, satb_active),
@@ -331,9 +336,7 @@ impl PlanOps for GenImmix {
 
     fn update_limits(&mut self, max_heap: u64, _major_threshold: u64) -> Option<(usize, usize)> {
         let hard = max_heap.saturating_sub(self.old_and_large()) as usize;
-        let soft = self
-            .model
-            .limit(self.nursery.current_range().1, self.nursery.used());
+        let soft = self.model.limit(self.nursery.current_range().1);
         let slice = self.inc.nursery_limit().unwrap_or(usize::MAX);
         self.nursery.set_limit(hard.min(soft).min(slice));
         Some(self.nursery.current_range())
@@ -376,13 +379,10 @@ impl PlanOps for GenImmix {
         self.inc.violation.clone()
     }
 
-    /// Commits the old-space memory the next scavenge is predicted to promote into.
+    /// Records the pause for the MMU guard; commits the old-space memory the next scavenge is
+    /// predicted to promote into.
     fn after_pause(&mut self) {
-        let n = self
-            .model
-            .pretouch_bytes(self.model.limit(self.nursery.current_range().1, 0));
-        if n > 0 {
-            self.immix.pretouch(n);
-        }
+        self.inc.pause_ended();
+        self.pretouch();
     }
 }

@@ -7,15 +7,33 @@
 
 use super::Generational;
 use crate::collector::mark::Marker;
+use crate::heap::Heap;
 use crate::object::{Flags, ObjPtr};
 use crate::pause::incremental::{check_marked, clear_large_marks, scan_nursery, Cycle};
 use crate::plan::Work;
 use crate::roots::RootTable;
-use crate::stats::{IncrementalPhase, PhaseClock};
+use crate::stats::{CollectionCause, CollectionKind, IncrementalPhase, PhaseClock};
 use crate::value::RawValue;
 use std::time::Instant;
 
 impl Generational {
+    /// Runs the slice (or the cycle's start) due before an allocation of `size` bytes when
+    /// the MMU guard allows it now, else puts it off by a little allocation; then allocates
+    /// in the nursery if it has room.
+    pub(super) fn step(heap: &mut Heap, size: usize) -> Option<*mut u8> {
+        let p = Self::get(&mut heap.plan);
+        if !p.inc.wants_step(p.nursery.used() + size) {
+            return None;
+        }
+        if p.inc.slice_allowed() {
+            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
+        } else {
+            p.inc.defer(p.nursery.used());
+            heap.update_limits();
+        }
+        Self::get(&mut heap.plan).nursery.alloc(size)
+    }
+
     /// Starts a cycle: black allocation, roots and nursery references grey, barrier on.
     pub(super) fn mark_start(
         &mut self,

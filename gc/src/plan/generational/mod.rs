@@ -101,6 +101,7 @@ impl Generational {
             ..Work::default()
         };
         self.nursery.flip();
+        self.model.survivors = self.nursery.used();
         work
     }
 }
@@ -121,7 +122,7 @@ impl PlanOps for Generational {
             large: LargeObjectSpace::new(),
             remset: Vec::new(),
             model: NurseryModel::new(config.pause_goal),
-            inc: IncState::new(config.pause_goal),
+            inc: IncState::new(config.pause_goal, config.max_heap as u64),
         })
     }
 
@@ -146,24 +147,16 @@ impl PlanOps for Generational {
     }
 
     fn alloc_slow(heap: &mut Heap, size: usize) -> Result<*mut u8, HeapError> {
-        let p = Self::get(&mut heap.plan);
-        if p.inc.wants_step(p.nursery.used() + size) {
-            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
-            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
-                return Ok(p);
-            }
+        if let Some(p) = Self::step(heap, size) {
+            return Ok(p);
         }
         heap.collect_with(CollectionKind::Minor, CollectionCause::NurseryFull);
         if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
             return Ok(p);
         }
         // The scavenge may have scheduled a cycle's start at once.
-        let p = Self::get(&mut heap.plan);
-        if p.inc.wants_step(p.nursery.used() + size) {
-            heap.collect_with(CollectionKind::Major, CollectionCause::Incremental);
-            if let Some(p) = Self::get(&mut heap.plan).nursery.alloc(size) {
-                return Ok(p);
-            }
+        if let Some(p) = Self::step(heap, size) {
+            return Ok(p);
         }
         heap.collect_with(CollectionKind::Major, CollectionCause::HeapLimit);
         Self::get(&mut heap.plan)
@@ -207,6 +200,7 @@ impl PlanOps for Generational {
             ..
         } = heap;
         let p = Self::get(plan);
+        p.inc.pause_began();
         if cause == CollectionCause::Incremental {
             let work = match p.inc.cycle {
                 Cycle::Idle | Cycle::StartPending => p.mark_start(roots, satb, satb_active),
@@ -252,9 +246,7 @@ impl PlanOps for Generational {
 
     fn update_limits(&mut self, max_heap: u64, _major_threshold: u64) -> Option<(usize, usize)> {
         let hard = max_heap.saturating_sub(self.old_and_large()) as usize;
-        let soft = self
-            .model
-            .limit(self.nursery.current_range().1, self.nursery.used());
+        let soft = self.model.limit(self.nursery.current_range().1);
         let slice = self.inc.nursery_limit().unwrap_or(usize::MAX);
         self.nursery.set_limit(hard.min(soft).min(slice));
         Some(self.nursery.current_range())
@@ -297,11 +289,13 @@ impl PlanOps for Generational {
         self.inc.violation.clone()
     }
 
-    /// Commits the old-space memory the next scavenge is predicted to promote into.
+    /// Records the pause for the MMU guard; commits the old-space memory the next scavenge is
+    /// predicted to promote into.
     fn after_pause(&mut self) {
+        self.inc.pause_ended();
         let n = self
             .model
-            .pretouch_bytes(self.model.limit(self.nursery.current_range().1, 0));
+            .pretouch_bytes(self.model.limit(self.nursery.current_range().1));
         if n > 0 {
             self.old.pretouch(n);
         }
