@@ -96,9 +96,6 @@ impl<'a> Interp<'a> {
         if f.generator {
             return self.unsupported("a generator function", f.span.start);
         }
-        if f.r#async {
-            return self.unsupported("an async function", f.span.start);
-        }
         let name = f.id.as_ref().map_or("", |id| id.name.as_str());
         Ok(Value::Ref(self.closure(
             f.span.start,
@@ -113,9 +110,6 @@ impl<'a> Interp<'a> {
         a: &'a ArrowFunctionExpression<'a>,
         name: &str,
     ) -> R<Value> {
-        if a.r#async {
-            return self.unsupported("an async arrow function", a.span.start);
-        }
         Ok(Value::Ref(self.closure(
             a.span.start,
             Code::Arrow(a),
@@ -275,6 +269,9 @@ impl<'a> Interp<'a> {
             Code::Arrow(a) => (&a.params, Some(arrow_statements(a))),
             Code::Class(_) => unreachable!("class constructors run through construct"),
         };
+        if super::async_fn::is_async(code) {
+            return self.start_async(fh, code, params, body, args);
+        }
         self.bind_params(params, args)?;
         if let Some(b) = body {
             self.enter_tdz(b)?;

@@ -92,7 +92,13 @@ impl<'a> Interp<'a> {
                 };
                 Ok(r.unwrap_or(Value::Undefined))
             }
-            Expression::AwaitExpression(a) => self.unsupported("`await`", a.span.start),
+            Expression::AwaitExpression(a) => self.unsupported(
+                "`await` inside an expression (an async function awaits as a whole expression \
+                 statement, a variable initializer, an assignment's right side, a return or \
+                 throw argument, `x op= await e`, an if/while/do-while/for test or a for-of \
+                 iterable)",
+                a.span.start,
+            ),
             Expression::YieldExpression(y) => self.unsupported("`yield`", y.span.start),
             Expression::RegExpLiteral(r) => self.unsupported("a regular expression", r.span.start),
             Expression::BigIntLiteral(b) => self.unsupported("a BigInt", b.span.start),

@@ -27,6 +27,7 @@
 // JavaScript (a `toString` method), hence `&mut self`.
 #![allow(clippy::wrong_self_convention)]
 
+mod async_fn;
 mod builtins;
 mod call;
 mod class;
@@ -39,6 +40,7 @@ mod operators;
 pub mod pace;
 mod realm;
 pub mod report;
+pub(crate) mod resume;
 mod scope;
 mod stmt;
 
@@ -61,6 +63,9 @@ pub enum Exc {
     Exit(i32),
     /// A promise rejection nobody handled (Node 20 exits with it).
     Unhandled(Value),
+    /// An `await` suspended the running async function: its cursor was saved in its state
+    /// object; the statements on the way out add their entries and unwind.
+    Suspend,
 }
 
 impl From<HeapError> for Exc {

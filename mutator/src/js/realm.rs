@@ -47,6 +47,9 @@ pub mod tags {
     pub const JOB: TypeTag = 110;
     /// Buffer: raw bytes; slots as an object.
     pub const BUFFER: TypeTag = 111;
+    /// A suspended async function: environment, `this`, callee, its promise, the resume
+    /// path (an `Array` of cursor entries), see [`crate::js::resume`].
+    pub const ASYNC: TypeTag = 130;
     /// First tag of per-function closure types and per-scope environment types.
     pub const FIRST_DYNAMIC: TypeTag = 1000;
     /// Closure slots after the object slots: environment, code index, captured `this`,
@@ -235,6 +238,14 @@ pub struct Interp<'a> {
     pub(crate) pacer: Option<super::pace::Pacer>,
     /// Arrays being joined by ToString, innermost last (a cycle joins as `""`, as in V8).
     pub(crate) joining: Vec<gclab::Handle>,
+    /// The async function state being run (rooted by its step's frame).
+    pub(crate) async_state: Option<gclab::Handle>,
+    /// Cursor entries still to replay while resuming, outermost last.
+    pub(crate) resume: Vec<super::resume::Entry>,
+    /// What the awaited promise settled with: (rejected, value), taken by the `await`.
+    pub(crate) resume_value: Option<(bool, Value)>,
+    /// Labels of `break`/`continue` completions pending across an `await` in `finally`.
+    pub(crate) label_pool: Vec<&'a str>,
 }
 
 impl std::fmt::Debug for Interp<'_> {
@@ -290,6 +301,11 @@ impl<'a> Interp<'a> {
         );
         heap.register_type(JOB, "(job)", &["kind", "callback", "argument", "derived"]);
         heap.register_type(BUFFER, "Buffer", &obj);
+        heap.register_type(
+            ASYNC,
+            "(suspended async function)",
+            &["context", "this", "callee", "promise", "cursor"],
+        );
         let mut line_starts = vec![0u32];
         for (i, b) in source.bytes().enumerate() {
             if b == b'\n' {
@@ -336,6 +352,10 @@ impl<'a> Interp<'a> {
             call_site: 0,
             stack_base: stack_address(),
             joining: Vec::new(),
+            async_state: None,
+            resume: Vec::new(),
+            resume_value: None,
+            label_pool: Vec::new(),
             pacer: None,
             in_event_loop: false,
             accidental_globals: HashMap::default(),

@@ -135,7 +135,7 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn var_decl(&mut self, d: &'a VariableDeclaration<'a>) -> R<()> {
+    pub(crate) fn var_decl(&mut self, d: &'a VariableDeclaration<'a>) -> R<()> {
         if matches!(
             d.kind,
             VariableDeclarationKind::Using | VariableDeclarationKind::AwaitUsing
@@ -238,7 +238,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Runs `f` as one loop iteration in its own frame.
-    fn iteration(&mut self, f: impl FnOnce(&mut Self) -> R<Flow<'a>>) -> R<Flow<'a>> {
+    pub(crate) fn iteration(&mut self, f: impl FnOnce(&mut Self) -> R<Flow<'a>>) -> R<Flow<'a>> {
         let frame = self.heap.push_frame_static("(loop iteration)");
         let r = f(self);
         match r {
@@ -257,7 +257,7 @@ impl<'a> Interp<'a> {
 
     /// What a loop does after its body completed with `flow`: `Ok(true)` go on, `Ok(false)`
     /// stop normally, `Err(flow)` propagate.
-    fn after_body(flow: Flow<'a>, label: Option<&'a str>) -> Result<bool, Flow<'a>> {
+    pub(crate) fn after_body(flow: Flow<'a>, label: Option<&'a str>) -> Result<bool, Flow<'a>> {
         match flow {
             Flow::Normal | Flow::Continue(None) => Ok(true),
             Flow::Continue(Some(l)) if Some(l) == label => Ok(true),

@@ -1,0 +1,621 @@
+//! The resumable statement cursor that async function bodies run on.
+//!
+//! The heap's frame stack is LIFO and the Rust stack cannot be suspended, so an `await`
+//! unwinds instead: it returns [`Exc::Suspend`], and every construct it leaves records one
+//! [`Entry`] (which statement of a list, which branch or loop phase, which loop item, the
+//! environment to restore, a pending `finally` completion) in the async function's cursor
+//! array in the heap, innermost first. Resuming replays the entries outermost first: each
+//! construct takes its own entry and descends straight to the recorded child without
+//! evaluating anything, until the `await` takes the settled value.
+//!
+//! `await` is resumable where the cursor can reach it: as the whole expression of an
+//! expression statement, a variable initializer, the right side of `=`, a `return` or
+//! `throw` argument, an `if`/`while`/`do…while`/`for` test, a `for…of`/`for…in` iterable —
+//! inside blocks, `if`/`else`, loops, labels and `try`/`catch`/`finally` nested arbitrarily.
+//! Any other `await` is evaluated by the ordinary interpreter, which reports it as
+//! unsupported with its location.
+//!
+//! Invariant: replay consumes exactly the entries the suspension recorded, because each
+//! construct takes its entry before descending and the descent is chosen by the entry
+//! alone; the values in entries are heap values (rooted by the cursor array while
+//! suspended, by the resuming frame while replayed).
+
+use super::{Exc, Flow, Interp, R};
+use gclab::Value;
+use oxc_ast::ast::*;
+use oxc_span::GetSpan;
+
+const LEAF: i32 = 0;
+const LIST: i32 = 1;
+const IF: i32 = 2;
+const VAR: i32 = 3;
+const WHILE: i32 = 4;
+const DO: i32 = 5;
+const FOR: i32 = 6;
+const FOR_OF: i32 = 7;
+const TRY: i32 = 8;
+const ASSIGN: i32 = 9;
+
+/// One construct's position in a suspended body.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    pub kind: i32,
+    pub n: i32,
+    pub a: Value,
+    pub b: Value,
+}
+
+impl Entry {
+    fn new(kind: i32, n: i32, a: Value, b: Value) -> Entry {
+        Entry { kind, n, a, b }
+    }
+
+    /// The `await` itself.
+    pub(crate) fn leaf() -> Entry {
+        Entry::new(LEAF, 0, Value::Undefined, Value::Undefined)
+    }
+}
+
+const U: Value = Value::Undefined;
+
+fn is_await(e: &Expression<'_>) -> bool {
+    match e {
+        Expression::AwaitExpression(_) => true,
+        Expression::ParenthesizedExpression(p) => is_await(&p.expression),
+        _ => false,
+    }
+}
+
+impl<'a> Interp<'a> {
+    /// Takes the next replay entry, which must be of `kind` (none when not resuming).
+    fn take(&mut self, kind: i32) -> R<Option<Entry>> {
+        match self.resume.pop() {
+            None => Ok(None),
+            Some(e) if e.kind == kind => Ok(Some(e)),
+            Some(e) => Err(Exc::Unsupported(format!(
+                "internal error: async cursor entry {} where {kind} was expected",
+                e.kind
+            ))),
+        }
+    }
+
+    /// Records `e` if `r` is a suspension passing by.
+    fn mark<T>(&mut self, r: R<T>, e: Entry) -> R<T> {
+        if let Err(Exc::Suspend) = r {
+            self.record(e)?;
+        }
+        r
+    }
+
+    /// An expression that may be a whole `await`.
+    pub(crate) fn rvalue(&mut self, e: &'a Expression<'a>) -> R<Value> {
+        if self.take(LEAF)?.is_some() {
+            let (rejected, v) = self
+                .resume_value
+                .take()
+                .expect("a resumed await has its value");
+            return if rejected { Err(Exc::Throw(v)) } else { Ok(v) };
+        }
+        match e {
+            Expression::AwaitExpression(a) => {
+                let v = self.eval(&a.argument)?;
+                self.await_value(v, a.span.start)
+            }
+            Expression::ParenthesizedExpression(p) if is_await(&p.expression) => {
+                self.rvalue(&p.expression)
+            }
+            _ => self.eval(e),
+        }
+    }
+
+    /// Executes one statement of an async body.
+    pub(crate) fn rexec(&mut self, s: &'a Statement<'a>) -> R<Flow<'a>> {
+        self.check_stack()?;
+        match s {
+            Statement::ExpressionStatement(e) => match &e.expression {
+                Expression::AssignmentExpression(a)
+                    if a.operator == AssignmentOperator::Assign && is_await(&a.right) =>
+                {
+                    let v = self.rvalue(&a.right)?;
+                    self.assign_to(&a.left, v, a.span.start)?;
+                    Ok(Flow::Normal)
+                }
+                Expression::AssignmentExpression(a)
+                    if is_await(&a.right)
+                        && a.operator.to_binary_operator().is_some()
+                        && matches!(a.left, AssignmentTarget::AssignmentTargetIdentifier(_)) =>
+                {
+                    self.rcompound(a)?;
+                    Ok(Flow::Normal)
+                }
+                x if is_await(x) => {
+                    self.rvalue(x)?;
+                    Ok(Flow::Normal)
+                }
+                _ => self.exec(s),
+            },
+            Statement::VariableDeclaration(d) => self.rvar(d),
+            Statement::ReturnStatement(r) => match &r.argument {
+                Some(e) => Ok(Flow::Return(self.rvalue(e)?)),
+                None => Ok(Flow::Return(U)),
+            },
+            Statement::ThrowStatement(t) => {
+                let v = self.rvalue(&t.argument)?;
+                Err(Exc::Throw(v))
+            }
+            Statement::IfStatement(i) => self.rif(i),
+            Statement::BlockStatement(b) => self.rlist(&b.body, true),
+            Statement::TryStatement(t) => self.rtry(t),
+            Statement::LabeledStatement(l) => {
+                let label = l.label.name.as_str();
+                let r = match &l.body {
+                    Statement::ForStatement(_)
+                    | Statement::WhileStatement(_)
+                    | Statement::DoWhileStatement(_)
+                    | Statement::ForOfStatement(_)
+                    | Statement::ForInStatement(_) => self.rloop(&l.body, Some(label))?,
+                    other => self.rexec(other)?,
+                };
+                Ok(match r {
+                    Flow::Break(Some(x)) if x == label => Flow::Normal,
+                    other => other,
+                })
+            }
+            Statement::ForStatement(_)
+            | Statement::WhileStatement(_)
+            | Statement::DoWhileStatement(_)
+            | Statement::ForOfStatement(_)
+            | Statement::ForInStatement(_) => self.rloop(s, None),
+            _ => self.exec(s),
+        }
+    }
+
+    /// `x op= await e`: the old value of `x` is read before the `await` (and kept in the
+    /// cursor across it), as the spec orders it.
+    fn rcompound(&mut self, a: &'a AssignmentExpression<'a>) -> R<()> {
+        let AssignmentTarget::AssignmentTargetIdentifier(id) = &a.left else {
+            unreachable!("rexec checked the target")
+        };
+        let old = match self.take(ASSIGN)? {
+            Some(e) => e.a,
+            None => self.lookup_ident(id)?,
+        };
+        let r = self.rvalue(&a.right);
+        let v = self.mark(r, Entry::new(ASSIGN, 0, old, U))?;
+        let op = a.operator.to_binary_operator().expect("checked");
+        let nv = self.binary(op, old, v)?;
+        self.assign_ident(id, nv)
+    }
+
+    /// `target = v` after an awaited right side.
+    fn assign_to(&mut self, t: &'a AssignmentTarget<'a>, v: Value, at: u32) -> R<()> {
+        match t {
+            AssignmentTarget::AssignmentTargetIdentifier(id) => self.assign_ident(id, v),
+            AssignmentTarget::StaticMemberExpression(_)
+            | AssignmentTarget::ComputedMemberExpression(_) => {
+                if let Some((obj, key)) = self.member_parts(t.to_member_expression())? {
+                    self.set_prop(obj, key, v)?;
+                }
+                Ok(())
+            }
+            _ => self.unsupported("this assignment target of an `await`", at),
+        }
+    }
+
+    /// A statement list: a block (its own scope when `scoped`) or a function body.
+    pub(crate) fn rlist(&mut self, body: &'a [Statement<'a>], scoped: bool) -> R<Flow<'a>> {
+        let (start, saved) = match self.take(LIST)? {
+            Some(e) => (e.n as usize, (e.a != U).then_some(e.a)),
+            None if scoped => (0, self.enter_block(0, body)?),
+            None => (0, None),
+        };
+        let mut r = Ok(Flow::Normal);
+        for (i, s) in body.iter().enumerate().skip(start) {
+            match self.rexec(s) {
+                Ok(Flow::Normal) => {}
+                Err(Exc::Suspend) => {
+                    self.record(Entry::new(LIST, i as i32, saved.unwrap_or(U), U))?;
+                    return Err(Exc::Suspend);
+                }
+                other => {
+                    r = other;
+                    break;
+                }
+            }
+        }
+        if let Some(env) = saved {
+            self.env = env;
+        }
+        r
+    }
+
+    fn rvar(&mut self, d: &'a VariableDeclaration<'a>) -> R<Flow<'a>> {
+        if matches!(
+            d.kind,
+            VariableDeclarationKind::Using | VariableDeclarationKind::AwaitUsing
+        ) {
+            return self.unsupported("`using`", d.span.start);
+        }
+        let start = self.take(VAR)?.map_or(0, |e| e.n as usize);
+        for (k, x) in d.declarations.iter().enumerate().skip(start) {
+            let r = match (&x.init, &x.id) {
+                (Some(init), _) if is_await(init) => self.rvalue(init),
+                (Some(init), BindingPattern::BindingIdentifier(id)) => {
+                    self.eval_named(init, id.name.as_str())
+                }
+                (Some(init), _) => self.eval(init),
+                (None, _) if d.kind == VariableDeclarationKind::Var => continue,
+                (None, _) => Ok(U),
+            };
+            let v = self.mark(r, Entry::new(VAR, k as i32, U, U))?;
+            self.bind_pattern(&x.id, v)?;
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn rif(&mut self, i: &'a IfStatement<'a>) -> R<Flow<'a>> {
+        let branch = match self.take(IF)? {
+            Some(e) if e.n > 0 => e.n,
+            _ => {
+                let r = self.rvalue(&i.test);
+                let t = self.mark(r, Entry::new(IF, 0, U, U))?;
+                if self.truthy(t)? {
+                    1
+                } else {
+                    2
+                }
+            }
+        };
+        let r = match (branch, &i.alternate) {
+            (1, _) => self.rexec(&i.consequent),
+            (_, Some(a)) => self.rexec(a),
+            (_, None) => return Ok(Flow::Normal),
+        };
+        self.mark(r, Entry::new(IF, branch, U, U))
+    }
+
+    fn rtry(&mut self, t: &'a TryStatement<'a>) -> R<Flow<'a>> {
+        let entry = self.take(TRY)?;
+        let env = entry.map_or(self.env, |e| e.a);
+        let mut phase = entry.map_or(0, |e| e.n & 3);
+        let r = match (phase, &t.handler) {
+            (0, _) => {
+                let r = self.rlist(&t.block.body, true);
+                if let Err(Exc::Suspend) = r {
+                    self.record(Entry::new(TRY, 0, env, U))?;
+                    return r;
+                }
+                match (r, &t.handler) {
+                    (Err(Exc::Throw(v)), Some(h)) => {
+                        self.env = env;
+                        phase = 1;
+                        self.rcatch(h, Some(v))
+                    }
+                    (r, _) => r,
+                }
+            }
+            (1, Some(h)) => self.rcatch(h, None),
+            _ => {
+                let e = entry.expect("a finally phase comes from an entry");
+                self.decode(e.n >> 2, e.b)
+            }
+        };
+        if phase == 1 {
+            self.env = env;
+            if let Err(Exc::Suspend) = r {
+                self.record(Entry::new(TRY, 1, env, U))?;
+                return r;
+            }
+        }
+        if let Some(f) = &t.finalizer {
+            if !matches!(r, Ok(_) | Err(Exc::Throw(_))) {
+                return r;
+            }
+            self.env = env;
+            match self.rlist(&f.body, true) {
+                Err(Exc::Suspend) => {
+                    let (code, v) = self.encode(&r);
+                    self.record(Entry::new(TRY, 2 | code << 2, env, v))?;
+                    return Err(Exc::Suspend);
+                }
+                Ok(Flow::Normal) => {}
+                other => return other,
+            }
+            self.env = env;
+        }
+        r
+    }
+
+    /// The catch clause: binds the exception (unless resuming), runs the body.
+    fn rcatch(&mut self, h: &'a CatchClause<'a>, v: Option<Value>) -> R<Flow<'a>> {
+        if let (Some(v), Some(p)) = (v, &h.param) {
+            let mut names = Vec::new();
+            super::scope::bound_names(&p.pattern, &mut names);
+            let l = self.layout(
+                (h as *const CatchClause<'_> as u64) << 3 | 3,
+                || names,
+                "context (catch)",
+            );
+            self.push_env(&l)?;
+            self.bind_pattern(&p.pattern, v)?;
+        }
+        self.rlist(&h.body.body, true)
+    }
+
+    /// A completion pending across a `finally` that awaits: (code, value).
+    fn encode(&mut self, r: &R<Flow<'a>>) -> (i32, Value) {
+        let mut label = |l: Option<&'a str>| match l {
+            None => Value::Int(-1),
+            Some(l) => match self.label_pool.iter().position(|x| *x == l) {
+                Some(i) => Value::Int(i as i32),
+                None => {
+                    self.label_pool.push(l);
+                    Value::Int(self.label_pool.len() as i32 - 1)
+                }
+            },
+        };
+        match r {
+            Ok(Flow::Return(v)) => (1, *v),
+            Err(Exc::Throw(v)) => (2, *v),
+            Ok(Flow::Break(l)) => (3, label(*l)),
+            Ok(Flow::Continue(l)) => (4, label(*l)),
+            _ => (0, U),
+        }
+    }
+
+    fn decode(&mut self, code: i32, v: Value) -> R<Flow<'a>> {
+        let label = |it: &Self| {
+            v.as_int()
+                .and_then(|i| usize::try_from(i).ok())
+                .map(|i| it.label_pool[i])
+        };
+        match code {
+            1 => Ok(Flow::Return(v)),
+            2 => Err(Exc::Throw(v)),
+            3 => Ok(Flow::Break(label(self))),
+            4 => Ok(Flow::Continue(label(self))),
+            _ => Ok(Flow::Normal),
+        }
+    }
+}
+
+impl<'a> Interp<'a> {
+    /// A loop of an async body (its iterations in frames of their own, as in `exec`).
+    fn rloop(&mut self, s: &'a Statement<'a>, label: Option<&'a str>) -> R<Flow<'a>> {
+        let kind = match s {
+            Statement::WhileStatement(_) => WHILE,
+            Statement::DoWhileStatement(_) => DO,
+            Statement::ForStatement(_) => FOR,
+            _ => FOR_OF,
+        };
+        let entry = self.take(kind)?;
+        let env = entry.map_or(self.env, |e| e.a);
+        let r = match s {
+            Statement::WhileStatement(w) => {
+                let mut phase = entry.map(|e| e.n);
+                self.rloop_body(label, |it| {
+                    if phase.take() != Some(1) {
+                        let r = it.rvalue(&w.test);
+                        let t = it.mark(r, Entry::new(WHILE, 0, env, U))?;
+                        if !it.truthy(t)? {
+                            return Ok(Flow::Break(None));
+                        }
+                    }
+                    let r = it.rexec(&w.body);
+                    it.mark(r, Entry::new(WHILE, 1, env, U))
+                })
+            }
+            Statement::DoWhileStatement(w) => {
+                let mut phase = entry.map(|e| e.n);
+                self.rloop_body(label, |it| {
+                    let f = if phase.take() == Some(0) {
+                        Flow::Normal
+                    } else {
+                        let r = it.rexec(&w.body);
+                        it.mark(r, Entry::new(DO, 1, env, U))?
+                    };
+                    if let Ok(true) = Self::after_body(f, label) {
+                        let r = it.rvalue(&w.test);
+                        let t = it.mark(r, Entry::new(DO, 0, env, U))?;
+                        if !it.truthy(t)? {
+                            return Ok(Flow::Break(None));
+                        }
+                        return Ok(Flow::Normal);
+                    }
+                    Ok(f)
+                })
+            }
+            Statement::ForStatement(f) => self.rfor(f, entry, env, label),
+            Statement::ForOfStatement(f) if f.r#await => {
+                self.unsupported("`for await`", f.span.start)
+            }
+            Statement::ForOfStatement(f) => {
+                self.rfor_items(&f.left, &f.right, false, &f.body, entry, env, label)
+            }
+            Statement::ForInStatement(f) => {
+                self.rfor_items(&f.left, &f.right, true, &f.body, entry, env, label)
+            }
+            _ => unreachable!("rloop is called on loops"),
+        };
+        self.env = env;
+        r
+    }
+
+    /// Runs iterations of `step` until the loop completes.
+    fn rloop_body(
+        &mut self,
+        label: Option<&'a str>,
+        mut step: impl FnMut(&mut Self) -> R<Flow<'a>>,
+    ) -> R<Flow<'a>> {
+        loop {
+            let flow = self.iteration(&mut step)?;
+            match Self::after_body(flow, label) {
+                Ok(true) => {}
+                Ok(false) => return Ok(Flow::Normal),
+                Err(f) => return Ok(f),
+            }
+        }
+    }
+
+    fn rfor(
+        &mut self,
+        f: &'a ForStatement<'a>,
+        entry: Option<Entry>,
+        env: Value,
+        label: Option<&'a str>,
+    ) -> R<Flow<'a>> {
+        let mut cell = None;
+        let mut phase = None;
+        if let Some(e) = entry {
+            if let Value::Ref(c) = e.b {
+                cell = Some(self.heap.local(c)?);
+            }
+            phase = Some(e.n);
+        } else {
+            match &f.init {
+                Some(ForStatementInit::VariableDeclaration(d)) => {
+                    if d.kind != VariableDeclarationKind::Var {
+                        let mut names = Vec::new();
+                        for x in &d.declarations {
+                            super::scope::bound_names(&x.id, &mut names);
+                        }
+                        let l = self.layout(
+                            (f as *const ForStatement<'_> as u64) << 3 | 5,
+                            || names,
+                            "context (loop)",
+                        );
+                        let e = self.push_env(&l)?;
+                        let c = self.heap.local(e)?;
+                        cell = Some(c);
+                        self.env = Value::Ref(c);
+                    }
+                    self.var_decl(d)?;
+                }
+                Some(init) => {
+                    self.eval(init.to_expression())?;
+                }
+                None => {}
+            }
+        }
+        let cellv = cell.map_or(U, Value::Ref);
+        self.rloop_body(label, |it| {
+            if phase.take() != Some(1) {
+                if let Some(t) = &f.test {
+                    let r = it.rvalue(t);
+                    let v = it.mark(r, Entry::new(FOR, 0, env, cellv))?;
+                    if !it.truthy(v)? {
+                        return Ok(Flow::Break(None));
+                    }
+                }
+            }
+            let r = it.rexec(&f.body);
+            let flow = it.mark(r, Entry::new(FOR, 1, env, cellv))?;
+            if let Some(c) = cell {
+                it.env = Value::Ref(c);
+                // Copy this iteration's bindings into a fresh environment for the next.
+                let tag = it.heap.type_tag(c)?;
+                let n = it.heap.slot_count(c)?;
+                let ne = it.heap.alloc(tag, n, 0)?;
+                for i in 0..n {
+                    let x = it.heap.get(c, i)?;
+                    it.heap.set(ne, i, x)?;
+                }
+                it.heap.set_local(c, ne)?;
+            }
+            if let Ok(true) = Self::after_body(flow, label) {
+                if let Some(u) = &f.update {
+                    it.eval(u)?;
+                }
+            }
+            Ok(flow)
+        })
+    }
+
+    /// `for (x of items)` / `for (k in obj)`: the items are collected into a heap array
+    /// first, so a suspended loop keeps its place as an index.
+    #[allow(clippy::too_many_arguments)]
+    fn rfor_items(
+        &mut self,
+        left: &'a ForStatementLeft<'a>,
+        right: &'a Expression<'a>,
+        keys: bool,
+        body: &'a Statement<'a>,
+        entry: Option<Entry>,
+        env: Value,
+        label: Option<&'a str>,
+    ) -> R<Flow<'a>> {
+        let (items, start) = match entry {
+            Some(Entry {
+                n,
+                b: Value::Ref(items),
+                ..
+            }) if n >= 0 => (items, n as usize),
+            _ => {
+                let r = self.rvalue(right);
+                let v = self.mark(r, Entry::new(FOR_OF, -1, env, U))?;
+                let list = if keys {
+                    self.key_list(v)?
+                } else {
+                    self.iterate(v, right.span().start)?
+                };
+                (self.array_of(&list)?, 0)
+            }
+        };
+        let mut i = start;
+        while i < self.array_len(items)? {
+            let flow = self.iteration(|it| {
+                if it.resume.is_empty() {
+                    let e = it.elems(items)?;
+                    let item = it.heap.get(e, i)?;
+                    it.bind_item(left, item)?;
+                }
+                let r = it.rexec(body);
+                let r = it.mark(r, Entry::new(FOR_OF, i as i32, env, Value::Ref(items)));
+                it.env = env;
+                r
+            })?;
+            match Self::after_body(flow, label) {
+                Ok(true) => {}
+                Ok(false) => return Ok(Flow::Normal),
+                Err(f) => return Ok(f),
+            }
+            i += 1;
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn key_list(&mut self, v: Value) -> R<Vec<Value>> {
+        let mut keys = Vec::new();
+        if let Value::Ref(h) = v {
+            if !self.is_str(v) {
+                for k in self.own_keys(h)? {
+                    let name = self.key_name(k);
+                    keys.push(self.new_str(&name)?);
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Binds one loop item to the loop's left side.
+    fn bind_item(&mut self, left: &'a ForStatementLeft<'a>, item: Value) -> R<()> {
+        match left {
+            ForStatementLeft::VariableDeclaration(d) => {
+                let decl = &d.declarations[0];
+                if d.kind != VariableDeclarationKind::Var {
+                    let mut names = Vec::new();
+                    super::scope::bound_names(&decl.id, &mut names);
+                    let l = self.layout(
+                        (left as *const ForStatementLeft<'_> as u64) << 3 | 4,
+                        || names,
+                        "context (loop)",
+                    );
+                    self.push_env(&l)?;
+                }
+                self.bind_pattern(&decl.id, item)
+            }
+            ForStatementLeft::AssignmentTargetIdentifier(id) => self.assign(id.name.as_str(), item),
+            other => self.unsupported("this for-of/for-in target", other.span().start),
+        }
+    }
+}

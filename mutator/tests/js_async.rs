@@ -1,0 +1,62 @@
+//! Async functions beyond what `js_node.rs` compares: a suspended async function is heap
+//! data the collector sees (collected when nothing can resume it, its locals retained while
+//! the promise it awaits is held), and an `await` the cursor cannot resume is a located error.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn program(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/js_async")
+        .join(name)
+}
+
+fn mutator(args: &[&str], file: &Path) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mutator"))
+        .arg("run")
+        .arg(file)
+        .args(args)
+        .output()
+        .expect("mutator runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn a_suspended_async_function_is_collected_unless_its_promise_is_held() {
+    let file = program("suspended-gc.js");
+    let expected = "unheld await, locals collected: true\nheld await, locals retained: true\n";
+    for plan in [
+        "gen-immix",
+        "generational",
+        "immix",
+        "mark-sweep",
+        "semispace",
+    ] {
+        for extra in [&[][..], &["--nursery", "64K"][..]] {
+            let mut args = vec!["--expose-gc", "--plan", plan];
+            args.extend_from_slice(extra);
+            let (out, err, code) = mutator(&args, &file);
+            assert_eq!(code, 0, "{plan} {extra:?}: {err}");
+            assert_eq!(out, expected, "{plan} {extra:?}");
+        }
+    }
+    // Node agrees (V8 collects a suspended async function the same way).
+    if let Ok(out) = Command::new("node").arg("--expose-gc").arg(&file).output() {
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    }
+}
+
+#[test]
+fn an_await_inside_an_expression_is_a_located_error() {
+    let (out, err, code) = mutator(&[], &program("await-in-call.js"));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "before 1\n", "the statements before it ran");
+    assert!(
+        err.contains("await-in-call.js:4:32: `await` inside an expression"),
+        "{err}"
+    );
+}
