@@ -56,7 +56,7 @@ fn an_await_inside_an_expression_is_a_located_error() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(out, "before 1\n", "the statements before it ran");
     assert!(
-        err.contains("await-in-call.js:4:32: `await` inside an expression"),
+        err.contains("await-in-call.js:4:35: `await` inside an expression"),
         "{err}"
     );
 }

@@ -95,7 +95,7 @@ impl<'a> Interp<'a> {
             Expression::AwaitExpression(a) => self.unsupported(
                 "`await` inside an expression (an async function awaits as a whole expression \
                  statement, a variable initializer, an assignment's right side, a return or \
-                 throw argument, `x op= await e`, an if/while/do-while/for test or a for-of \
+                 throw argument, a direct argument of such a call, `x op= await e`, an if/while/do-while/for test or a for-of \
                  iterable)",
                 a.span.start,
             ),

@@ -9,8 +9,9 @@
 //! evaluating anything, until the `await` takes the settled value.
 //!
 //! `await` is resumable where the cursor can reach it: as the whole expression of an
-//! expression statement, a variable initializer, the right side of `=`, a `return` or
-//! `throw` argument, an `if`/`while`/`do…while`/`for` test, a `for…of`/`for…in` iterable —
+//! expression statement, a variable initializer, the right side of `=` (and of `op=` on a
+//! variable), a `return` or `throw` argument, an `if`/`while`/`do…while`/`for` test, a
+//! `for…of`/`for…in` iterable, and as a direct argument of a call in any of those places —
 //! inside blocks, `if`/`else`, loops, labels and `try`/`catch`/`finally` nested arbitrarily.
 //! Any other `await` is evaluated by the ordinary interpreter, which reports it as
 //! unsupported with its location.
@@ -35,6 +36,7 @@ const FOR: i32 = 6;
 const FOR_OF: i32 = 7;
 const TRY: i32 = 8;
 const ASSIGN: i32 = 9;
+const CALL: i32 = 10;
 
 /// One construct's position in a suspended body.
 #[derive(Clone, Copy, Debug)]
@@ -62,8 +64,30 @@ fn is_await(e: &Expression<'_>) -> bool {
     match e {
         Expression::AwaitExpression(_) => true,
         Expression::ParenthesizedExpression(p) => is_await(&p.expression),
+        Expression::CallExpression(c) => is_await_call(c),
         _ => false,
     }
+}
+
+/// `f(…, await x, …)` / `o.m(…, await x, …)`: a plain call with an `await` as a direct
+/// argument (no spread, no optional chain, no `super`).
+fn is_await_call(c: &CallExpression<'_>) -> bool {
+    let plain_callee = match &c.callee {
+        Expression::Identifier(_) => true,
+        Expression::StaticMemberExpression(m) => {
+            !m.optional && !matches!(m.object, Expression::Super(_))
+        }
+        Expression::ComputedMemberExpression(m) => {
+            !m.optional && !matches!(m.object, Expression::Super(_))
+        }
+        _ => false,
+    };
+    plain_callee
+        && !c.optional
+        && c.arguments.iter().all(|a| a.as_expression().is_some())
+        && c.arguments
+            .iter()
+            .any(|a| a.as_expression().is_some_and(is_await))
 }
 
 impl<'a> Interp<'a> {
@@ -89,7 +113,8 @@ impl<'a> Interp<'a> {
 
     /// An expression that may be a whole `await`.
     pub(crate) fn rvalue(&mut self, e: &'a Expression<'a>) -> R<Value> {
-        if self.take(LEAF)?.is_some() {
+        if matches!(self.resume.last(), Some(e) if e.kind == LEAF) {
+            self.resume.pop();
             let (rejected, v) = self
                 .resume_value
                 .take()
@@ -104,8 +129,56 @@ impl<'a> Interp<'a> {
             Expression::ParenthesizedExpression(p) if is_await(&p.expression) => {
                 self.rvalue(&p.expression)
             }
+            Expression::CallExpression(c) if is_await_call(c) => self.rcall(c),
             _ => self.eval(e),
         }
+    }
+
+    /// A call with awaited arguments: the callee, `this` and the arguments before an `await`
+    /// are evaluated before it (and kept in the cursor across it), the rest after.
+    fn rcall(&mut self, c: &'a CallExpression<'a>) -> R<Value> {
+        let (f, done, start) = match self.take(CALL)? {
+            Some(Entry {
+                n,
+                a,
+                b: Value::Ref(done),
+                ..
+            }) => (a, done, n as usize),
+            _ => {
+                let (f, this) = match &c.callee {
+                    Expression::StaticMemberExpression(_)
+                    | Expression::ComputedMemberExpression(_) => {
+                        let m = c.callee.to_member_expression();
+                        let Some((obj, key)) = self.member_parts(m)? else {
+                            return Ok(U);
+                        };
+                        (self.get_prop(obj, key)?, obj)
+                    }
+                    other => (self.eval(other)?, U),
+                };
+                // [this, arguments evaluated so far…]
+                (f, self.array_of(&[this])?, 0)
+            }
+        };
+        for (k, a) in c.arguments.iter().enumerate().skip(start) {
+            let a = a
+                .as_expression()
+                .expect("is_await_call checked for spreads");
+            let r = if is_await(a) {
+                self.rvalue(a)
+            } else {
+                self.eval(a)
+            };
+            let v = self.mark(r, Entry::new(CALL, k as i32, f, Value::Ref(done)))?;
+            self.array_push(done, v)?;
+        }
+        let all = self.array_items(done)?;
+        if !self.is_callable(f) {
+            let what = self.describe_callee(&c.callee);
+            return Err(self.throw_type(&format!("{what} is not a function"))?);
+        }
+        self.call_site = c.span.start;
+        self.call(f, all[0], &all[1..])
     }
 
     /// Executes one statement of an async body.
