@@ -60,3 +60,18 @@ fn an_await_inside_an_expression_is_a_located_error() {
         "{err}"
     );
 }
+
+#[test]
+fn suspended_async_functions_held_forever_are_a_leak_in_javascript_words() {
+    let (_, err, code) = mutator(&[], &program("async-leak.js"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("verdict: leak"), "{err}");
+    assert!(
+        err.contains("growing type: (suspended async function)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("held by: [timer] setInterval at async-leak.js:10"),
+        "{err}"
+    );
+}
