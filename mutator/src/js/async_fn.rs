@@ -80,10 +80,21 @@ impl<'a> Interp<'a> {
         Ok(())
     }
 
+    /// Where the state slots start in `s`: 0 for an async function's state, after the object
+    /// slots for a generator.
+    pub(crate) fn state_base(&self, s: Handle) -> usize {
+        if self.heap.type_tag(s).ok() == Some(GENERATOR) {
+            3
+        } else {
+            0
+        }
+    }
+
     /// Runs the body on the cursor (replaying `self.resume` if it is not empty).
-    fn async_step(&mut self, s: Handle, code: Code<'a>) -> R<Flow<'a>> {
+    pub(crate) fn async_step(&mut self, s: Handle, code: Code<'a>) -> R<Flow<'a>> {
         let cursor = self.new_array(0, 8)?;
-        self.heap.set(s, S_CURSOR, Value::Ref(cursor))?;
+        let base = self.state_base(s);
+        self.heap.set(s, base + S_CURSOR, Value::Ref(cursor))?;
         let saved = self.async_state.replace(s);
         let r = match code {
             Code::Function(f) => {
@@ -113,7 +124,7 @@ impl<'a> Interp<'a> {
 
     /// `await v`: subscribes the running function to `v` and suspends it.
     pub(crate) fn await_value(&mut self, v: Value, at: u32) -> R<Value> {
-        let Some(s) = self.async_state else {
+        let Some(s) = self.async_state.filter(|&s| self.state_base(s) == 0) else {
             return self.unsupported("`await` outside an async function", at);
         };
         let p = match v {
@@ -135,9 +146,10 @@ impl<'a> Interp<'a> {
         let s = self
             .async_state
             .expect("cursor entries are recorded inside an async step");
+        let base = self.state_base(s);
         let cursor = self
             .heap
-            .get(s, S_CURSOR)?
+            .get(s, base + S_CURSOR)?
             .as_ref()
             .expect("a running async function has a cursor");
         for v in [Value::Int(e.kind), Value::Int(e.n), e.a, e.b] {
@@ -187,11 +199,25 @@ impl<'a> Interp<'a> {
             .get(s, S_PROMISE)?
             .as_ref()
             .expect("an async state holds its promise");
+        self.load_cursor(s)?;
+        self.resume_value = Some((rejected, v));
+        let r = self.async_step(s, code);
+        if !self.resume.is_empty() {
+            return Err(Exc::Unsupported(
+                "internal error: an async function's cursor was not replayed to its await".into(),
+            ));
+        }
+        self.async_finish(p, r)
+    }
+
+    /// Loads the cursor of a suspended state into `self.resume` for replay.
+    pub(crate) fn load_cursor(&mut self, s: Handle) -> R<()> {
+        let base = self.state_base(s);
         let cursor = self
             .heap
-            .get(s, S_CURSOR)?
+            .get(s, base + S_CURSOR)?
             .as_ref()
-            .expect("a suspended async function has a cursor");
+            .expect("a suspended function has a cursor");
         let items = self.array_items(cursor)?;
         self.resume = items
             .chunks_exact(4)
@@ -202,13 +228,6 @@ impl<'a> Interp<'a> {
                 b: c[3],
             })
             .collect();
-        self.resume_value = Some((rejected, v));
-        let r = self.async_step(s, code);
-        if !self.resume.is_empty() && !matches!(r, Err(Exc::Throw(_))) {
-            return Err(Exc::Unsupported(
-                "internal error: an async function's cursor was not replayed to its await".into(),
-            ));
-        }
-        self.async_finish(p, r)
+        Ok(())
     }
 }

@@ -33,6 +33,7 @@ mod call;
 mod class;
 mod convert;
 mod expr;
+mod generator;
 mod inspect;
 mod nesting;
 mod object;

@@ -50,6 +50,9 @@ pub mod tags {
     /// A suspended async function: environment, `this`, callee, its promise, the resume
     /// path (an `Array` of cursor entries), see [`crate::js::resume`].
     pub const ASYNC: TypeTag = 130;
+    /// A generator object: object slots, then the `ASYNC` slots (the yielded value in place of
+    /// the promise) and its state, see [`crate::js::generator`].
+    pub const GENERATOR: TypeTag = 131;
     /// First tag of per-function closure types and per-scope environment types.
     pub const FIRST_DYNAMIC: TypeTag = 1000;
     /// Closure slots after the object slots: environment, code index, captured `this`,
@@ -164,6 +167,7 @@ pub(crate) struct Intrinsics {
     pub set_proto: Persistent,
     pub promise_proto: Persistent,
     pub buffer_proto: Persistent,
+    pub generator_proto: Persistent,
     /// The deleted-entry marker of maps and sets.
     pub hole: Persistent,
 }
@@ -306,6 +310,13 @@ impl<'a> Interp<'a> {
             "(suspended async function)",
             &["context", "this", "callee", "promise", "cursor"],
         );
+        heap.register_type(
+            GENERATOR,
+            "Generator",
+            &[
+                obj[0], obj[1], obj[2], "context", "this", "callee", "yielded", "cursor", "state",
+            ],
+        );
         let mut line_starts = vec![0u32];
         for (i, b) in source.bytes().enumerate() {
             if b == b'\n' {
@@ -392,6 +403,7 @@ impl<'a> Interp<'a> {
             set_proto: mk(h, "Set.prototype")?,
             promise_proto: mk(h, "Promise.prototype")?,
             buffer_proto: mk(h, "Buffer.prototype")?,
+            generator_proto: mk(h, "Generator.prototype")?,
             hole: mk(h, "(hole)")?,
             object_proto,
         };
@@ -407,6 +419,7 @@ impl<'a> Interp<'a> {
             &intr.set_proto,
             &intr.promise_proto,
             &intr.buffer_proto,
+            &intr.generator_proto,
         ] {
             h.set(p.handle(), tags::PROTO, op)?;
         }

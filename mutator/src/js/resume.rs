@@ -63,6 +63,7 @@ const U: Value = Value::Undefined;
 fn is_await(e: &Expression<'_>) -> bool {
     match e {
         Expression::AwaitExpression(_) => true,
+        Expression::YieldExpression(y) => !y.delegate,
         Expression::ParenthesizedExpression(p) => is_await(&p.expression),
         Expression::CallExpression(c) => is_await_call(c),
         _ => false,
@@ -125,6 +126,13 @@ impl<'a> Interp<'a> {
             Expression::AwaitExpression(a) => {
                 let v = self.eval(&a.argument)?;
                 self.await_value(v, a.span.start)
+            }
+            Expression::YieldExpression(y) if !y.delegate => {
+                let v = match &y.argument {
+                    Some(a) => self.eval(a)?,
+                    None => U,
+                };
+                self.yield_value(v, y.span.start)
             }
             Expression::ParenthesizedExpression(p) if is_await(&p.expression) => {
                 self.rvalue(&p.expression)
@@ -626,20 +634,42 @@ impl<'a> Interp<'a> {
             _ => {
                 let r = self.rvalue(right);
                 let v = self.mark(r, Entry::new(FOR_OF, -1, env, U))?;
-                let list = if keys {
-                    self.key_list(v)?
-                } else {
-                    self.iterate(v, right.span().start)?
-                };
-                (self.array_of(&list)?, 0)
+                match self.is_generator(v) {
+                    Some(g) if !keys => (g, 0),
+                    _ => {
+                        let list = if keys {
+                            self.key_list(v)?
+                        } else {
+                            self.iterate(v, right.span().start)?
+                        };
+                        (self.array_of(&list)?, 0)
+                    }
+                }
             }
         };
+        let generator = self.is_generator(Value::Ref(items));
         let mut i = start;
-        while i < self.array_len(items)? {
+        loop {
+            if generator.is_none() && i >= self.array_len(items)? {
+                break;
+            }
+            let mut finished = false;
             let flow = self.iteration(|it| {
                 if it.resume.is_empty() {
-                    let e = it.elems(items)?;
-                    let item = it.heap.get(e, i)?;
+                    let item = match generator {
+                        // A generator is pulled lazily, one item per iteration.
+                        Some(g) => match it.generator_next(g)? {
+                            Some(v) => v,
+                            None => {
+                                finished = true;
+                                return Ok(Flow::Break(None));
+                            }
+                        },
+                        None => {
+                            let e = it.elems(items)?;
+                            it.heap.get(e, i)?
+                        }
+                    };
                     it.bind_item(left, item)?;
                 }
                 let r = it.rexec(body);
@@ -647,6 +677,9 @@ impl<'a> Interp<'a> {
                 it.env = env;
                 r
             })?;
+            if finished {
+                break;
+            }
             match Self::after_body(flow, label) {
                 Ok(true) => {}
                 Ok(false) => return Ok(Flow::Normal),
@@ -671,7 +704,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Binds one loop item to the loop's left side.
-    fn bind_item(&mut self, left: &'a ForStatementLeft<'a>, item: Value) -> R<()> {
+    pub(crate) fn bind_item(&mut self, left: &'a ForStatementLeft<'a>, item: Value) -> R<()> {
         match left {
             ForStatementLeft::VariableDeclaration(d) => {
                 let decl = &d.declarations[0];

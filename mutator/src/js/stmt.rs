@@ -314,6 +314,9 @@ impl<'a> Interp<'a> {
                     return self.unsupported("`for await`", f.span.start);
                 }
                 let v = self.eval(&f.right)?;
+                if let Some(g) = self.is_generator(v) {
+                    return self.for_of_generator(&f.left, g, &f.body, label);
+                }
                 let items = self.iterate(v, f.right.span().start)?;
                 self.for_each_binding(&f.left, f.span.start, &items, &f.body, label)
             }
@@ -331,6 +334,38 @@ impl<'a> Interp<'a> {
                 self.for_each_binding(&f.left, f.span.start, &keys, &f.body, label)
             }
             _ => unreachable!("exec_loop is called on loops"),
+        }
+    }
+
+    /// `for (x of generator)`: pulls one item per iteration.
+    fn for_of_generator(
+        &mut self,
+        left: &'a ForStatementLeft<'a>,
+        g: gclab::Handle,
+        body: &'a Statement<'a>,
+        label: Option<&'a str>,
+    ) -> R<Flow<'a>> {
+        let env = self.env;
+        loop {
+            let mut finished = false;
+            let flow = self.iteration(|it| {
+                let Some(item) = it.generator_next(g)? else {
+                    finished = true;
+                    return Ok(Flow::Break(None));
+                };
+                it.bind_item(left, item)?;
+                let r = it.exec(body);
+                it.env = env;
+                r
+            })?;
+            if finished {
+                return Ok(Flow::Normal);
+            }
+            match Self::after_body(flow, label) {
+                Ok(true) => {}
+                Ok(false) => return Ok(Flow::Normal),
+                Err(f) => return Ok(f),
+            }
         }
     }
 
