@@ -19,7 +19,7 @@
 
 use super::realm::tags::*;
 use super::realm::Code;
-use super::resume::Entry;
+use super::resume::{Entry, Resumed};
 use super::{Exc, Flow, Interp, R};
 use gclab::{Handle, Value};
 use oxc_ast::ast::*;
@@ -200,7 +200,14 @@ impl<'a> Interp<'a> {
             .as_ref()
             .expect("an async state holds its promise");
         self.load_cursor(s)?;
-        self.resume_value = Some((rejected, v));
+        self.resume_value = Some((
+            if rejected {
+                Resumed::Throw
+            } else {
+                Resumed::Value
+            },
+            v,
+        ));
         let r = self.async_step(s, code);
         if !self.resume.is_empty() {
             return Err(Exc::Unsupported(

@@ -2,10 +2,11 @@
 //!
 //! Calling a generator function binds its parameters and returns a generator object
 //! (`GENERATOR`: the object slots, then environment, `this`, callee, the last yielded value,
-//! the cursor, and its state). `next(v)` runs the body on the cursor until a `yield`, which
+//! the cursor, its state, and the value of a pending `return(v)`). `next(v)` runs the body on the cursor until a `yield`, which
 //! stores the yielded value and the environment in the object and unwinds with
 //! [`Exc::Suspend`], recording its place as an `await` does; the next `next(v)` replays the
-//! cursor and the `yield` evaluates to `v` (`throw(e)` makes it throw `e`). `yield` is
+//! cursor and the `yield` evaluates to `v` (`throw(e)` makes it throw `e`; `return(v)`
+//! unwinds it through its `finally` blocks, as a `for…of` that leaves early does). `yield` is
 //! resumable at the positions `await` is; `yield*` is not supported.
 //!
 //! Invariant: a suspended generator is only heap data (its object), so an abandoned
@@ -13,7 +14,7 @@
 
 use super::builtins::arg;
 use super::realm::tags::*;
-use super::resume::Entry;
+use super::resume::{Entry, Resumed};
 use super::{Exc, Flow, Interp, R};
 use gclab::{Handle, Value};
 use oxc_ast::ast::*;
@@ -24,7 +25,9 @@ const G_THIS: usize = 4;
 const G_CALLEE: usize = 5;
 const G_YIELDED: usize = 6;
 const G_STATE: usize = 8;
-const G_SLOTS: usize = 9;
+/// The value of a `return(v)` while the generator's `finally` blocks run (they may yield).
+const G_RETURN: usize = 9;
+const G_SLOTS: usize = 10;
 
 /// Generator states.
 const START: i32 = 0;
@@ -92,8 +95,7 @@ impl<'a> Interp<'a> {
             (RUNNING, _) => return Err(self.throw_type("Generator is already running")?),
             (DONE, Mode::Throw) => return Err(Exc::Throw(v)),
             (DONE, Mode::Next) => return self.iter_result(Value::Undefined, true),
-            // `return()` closes the generator without running its pending `finally` blocks.
-            (_, Mode::Return) => {
+            (START | DONE, Mode::Return) => {
                 self.heap.set(g, G_STATE, Value::Int(DONE))?;
                 return self.iter_result(v, true);
             }
@@ -124,7 +126,16 @@ impl<'a> Interp<'a> {
         let mut r = Ok(());
         if state == YIELDED {
             r = self.load_cursor(g);
-            self.resume_value = Some((mode == Mode::Throw, v));
+            let how = match mode {
+                Mode::Next => Resumed::Value,
+                Mode::Throw => Resumed::Throw,
+                Mode::Return => {
+                    // The value waits in the object while `finally` blocks run.
+                    self.heap.set(g, G_RETURN, v)?;
+                    Resumed::Return
+                }
+            };
+            self.resume_value = Some((how, v));
         }
         let r = match r {
             Ok(()) => self.async_step(g, code),
@@ -153,6 +164,12 @@ impl<'a> Interp<'a> {
                 };
                 self.iter_result(v, true)
             }
+            Err(Exc::GeneratorReturn) => {
+                self.heap.set(g, G_STATE, Value::Int(DONE))?;
+                let v = self.heap.get(g, G_RETURN)?;
+                self.heap.set(g, G_RETURN, Value::Undefined)?;
+                self.iter_result(v, true)
+            }
             Err(e) => {
                 self.heap.set(g, G_STATE, Value::Int(DONE))?;
                 Err(e)
@@ -169,6 +186,26 @@ impl<'a> Interp<'a> {
             return Ok(None);
         }
         Ok(Some(self.get_named(r, "value")?))
+    }
+
+    /// Closes `g` after a `for…of` over it ended early (`break`, `return`, a throw), running
+    /// its pending `finally` blocks; a throw from them replaces a normal exit only.
+    pub(crate) fn close_generator<T>(&mut self, g: Handle, r: R<T>) -> R<T> {
+        match r {
+            Err(Exc::Suspend) => r,
+            Err(Exc::Throw(e)) => {
+                match self.generator_resume(g, Mode::Return, Value::Undefined) {
+                    Ok(_) | Err(Exc::Throw(_)) => {}
+                    Err(other) => return Err(other),
+                }
+                Err(Exc::Throw(e))
+            }
+            Err(other) => Err(other),
+            Ok(x) => {
+                self.generator_resume(g, Mode::Return, Value::Undefined)?;
+                Ok(x)
+            }
+        }
     }
 
     /// Whether `v` is a generator object.

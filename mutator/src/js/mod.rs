@@ -67,6 +67,9 @@ pub enum Exc {
     /// An `await` suspended the running async function: its cursor was saved in its state
     /// object; the statements on the way out add their entries and unwind.
     Suspend,
+    /// `generator.return(v)` resumed a generator at its `yield`: the body unwinds through
+    /// its `finally` blocks (the value waits in the generator object).
+    GeneratorReturn,
 }
 
 impl From<HeapError> for Exc {

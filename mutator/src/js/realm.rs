@@ -246,8 +246,8 @@ pub struct Interp<'a> {
     pub(crate) async_state: Option<gclab::Handle>,
     /// Cursor entries still to replay while resuming, outermost last.
     pub(crate) resume: Vec<super::resume::Entry>,
-    /// What the awaited promise settled with: (rejected, value), taken by the `await`.
-    pub(crate) resume_value: Option<(bool, Value)>,
+    /// How the suspended function is resumed and with what value, taken by its `await`/`yield`.
+    pub(crate) resume_value: Option<(super::resume::Resumed, Value)>,
     /// Labels of `break`/`continue` completions pending across an `await` in `finally`.
     pub(crate) label_pool: Vec<&'a str>,
 }
@@ -314,7 +314,16 @@ impl<'a> Interp<'a> {
             GENERATOR,
             "Generator",
             &[
-                obj[0], obj[1], obj[2], "context", "this", "callee", "yielded", "cursor", "state",
+                obj[0],
+                obj[1],
+                obj[2],
+                "context",
+                "this",
+                "callee",
+                "yielded",
+                "cursor",
+                "state",
+                "returning",
             ],
         );
         let mut line_starts = vec![0u32];

@@ -418,7 +418,7 @@ impl<'a> Interp<'a> {
                 let _ = writeln!(self.err, "{msg}");
                 2
             }
-            Exc::Suspend => {
+            Exc::Suspend | Exc::GeneratorReturn => {
                 let _ = writeln!(
                     self.err,
                     "internal error: an await escaped its async function"

@@ -38,6 +38,17 @@ const TRY: i32 = 8;
 const ASSIGN: i32 = 9;
 const CALL: i32 = 10;
 
+/// How a suspended function resumes at its `await` or `yield`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Resumed {
+    /// With a value (a fulfilled promise, `next(v)`).
+    Value,
+    /// By throwing it (a rejected promise, `throw(e)`).
+    Throw,
+    /// By returning (`return(v)`): only `finally` blocks run.
+    Return,
+}
+
 /// One construct's position in a suspended body.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Entry {
@@ -116,11 +127,15 @@ impl<'a> Interp<'a> {
     pub(crate) fn rvalue(&mut self, e: &'a Expression<'a>) -> R<Value> {
         if matches!(self.resume.last(), Some(e) if e.kind == LEAF) {
             self.resume.pop();
-            let (rejected, v) = self
+            let (how, v) = self
                 .resume_value
                 .take()
                 .expect("a resumed await has its value");
-            return if rejected { Err(Exc::Throw(v)) } else { Ok(v) };
+            return match how {
+                Resumed::Value => Ok(v),
+                Resumed::Throw => Err(Exc::Throw(v)),
+                Resumed::Return => Err(Exc::GeneratorReturn),
+            };
         }
         match e {
             Expression::AwaitExpression(a) => {
@@ -389,7 +404,7 @@ impl<'a> Interp<'a> {
             }
         }
         if let Some(f) = &t.finalizer {
-            if !matches!(r, Ok(_) | Err(Exc::Throw(_))) {
+            if !matches!(r, Ok(_) | Err(Exc::Throw(_) | Exc::GeneratorReturn)) {
                 return r;
             }
             self.env = env;
@@ -440,6 +455,7 @@ impl<'a> Interp<'a> {
             Err(Exc::Throw(v)) => (2, *v),
             Ok(Flow::Break(l)) => (3, label(*l)),
             Ok(Flow::Continue(l)) => (4, label(*l)),
+            Err(Exc::GeneratorReturn) => (5, U),
             _ => (0, U),
         }
     }
@@ -455,6 +471,7 @@ impl<'a> Interp<'a> {
             2 => Err(Exc::Throw(v)),
             3 => Ok(Flow::Break(label(self))),
             4 => Ok(Flow::Continue(label(self))),
+            5 => Err(Exc::GeneratorReturn),
             _ => Ok(Flow::Normal),
         }
     }
@@ -676,14 +693,23 @@ impl<'a> Interp<'a> {
                 let r = it.mark(r, Entry::new(FOR_OF, i as i32, env, Value::Ref(items)));
                 it.env = env;
                 r
-            })?;
+            });
             if finished {
                 break;
             }
+            // Leaving a generator early (break, return, a throw) closes it.
+            let close = |it: &mut Self, r: R<Flow<'a>>| match generator {
+                Some(g) => it.close_generator(g, r),
+                None => r,
+            };
+            let flow = match flow {
+                Ok(f) => f,
+                Err(e) => return close(self, Err(e)),
+            };
             match Self::after_body(flow, label) {
                 Ok(true) => {}
-                Ok(false) => return Ok(Flow::Normal),
-                Err(f) => return Ok(f),
+                Ok(false) => return close(self, Ok(Flow::Normal)),
+                Err(f) => return close(self, Ok(f)),
             }
             i += 1;
         }

@@ -357,14 +357,19 @@ impl<'a> Interp<'a> {
                 let r = it.exec(body);
                 it.env = env;
                 r
-            })?;
+            });
             if finished {
                 return Ok(Flow::Normal);
             }
+            // Leaving early (break, return, a throw) closes the generator.
+            let flow = match flow {
+                Ok(f) => f,
+                Err(e) => return self.close_generator(g, Err(e)),
+            };
             match Self::after_body(flow, label) {
                 Ok(true) => {}
-                Ok(false) => return Ok(Flow::Normal),
-                Err(f) => return Ok(f),
+                Ok(false) => return self.close_generator(g, Ok(Flow::Normal)),
+                Err(f) => return self.close_generator(g, Ok(f)),
             }
         }
     }
