@@ -42,6 +42,7 @@ pub mod pace;
 mod realm;
 pub mod report;
 pub(crate) mod resume;
+mod resume_loop;
 mod scope;
 mod stmt;
 
