@@ -18,6 +18,11 @@
 //! source location (`setInterval at leak.js:5`); `globalThis` properties are named heap
 //! globals. Nothing else keeps an object alive.
 //!
+//! Async functions and generators never keep a frame while suspended: an `await` or `yield`
+//! unwinds the Rust and heap stacks, leaving the function's place as a cursor in its heap
+//! state object (module `resume`), which only the awaited promise's reaction (or the generator
+//! object) reaches.
+//!
 //! # What is not supported
 //!
 //! Constructs outside the subset raise [`Exc::Unsupported`] naming the construct and its

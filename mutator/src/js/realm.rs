@@ -242,7 +242,7 @@ pub struct Interp<'a> {
     pub(crate) pacer: Option<super::pace::Pacer>,
     /// Arrays being joined by ToString, innermost last (a cycle joins as `""`, as in V8).
     pub(crate) joining: Vec<gclab::Handle>,
-    /// The async function state being run (rooted by its step's frame).
+    /// The async function state or generator being run (rooted by its step's frame).
     pub(crate) async_state: Option<gclab::Handle>,
     /// Cursor entries still to replay while resuming, outermost last.
     pub(crate) resume: Vec<super::resume::Entry>,

@@ -12,7 +12,8 @@
 //! expression statement, a variable initializer, the right side of `=` (and of `op=` on a
 //! variable), a `return` or `throw` argument, an `if`/`while`/`do…while`/`for` test, a
 //! `for…of`/`for…in` iterable, and as a direct argument of a call in any of those places —
-//! inside blocks, `if`/`else`, loops, labels and `try`/`catch`/`finally` nested arbitrarily.
+//! inside blocks, `if`/`else`, `switch` cases, loops, labels and `try`/`catch`/`finally`
+//! nested arbitrarily.
 //! Any other `await` is evaluated by the ordinary interpreter, which reports it as
 //! unsupported with its location.
 //!
@@ -36,6 +37,7 @@ pub(super) const FOR_OF: i32 = 7;
 const TRY: i32 = 8;
 const ASSIGN: i32 = 9;
 const CALL: i32 = 10;
+const SWITCH: i32 = 11;
 
 /// How a suspended function resumes at its `await` or `yield`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,6 +243,7 @@ impl<'a> Interp<'a> {
             Statement::IfStatement(i) => self.rif(i),
             Statement::BlockStatement(b) => self.rlist(&b.body, true),
             Statement::TryStatement(t) => self.rtry(t),
+            Statement::SwitchStatement(sw) => self.rswitch(sw),
             Statement::LabeledStatement(l) => {
                 let label = l.label.name.as_str();
                 let r = match &l.body {
@@ -344,6 +347,42 @@ impl<'a> Interp<'a> {
             };
             let v = self.mark(r, Entry::new(VAR, k as i32, U, U))?;
             self.bind_pattern(&x.id, v)?;
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// `switch`: the cases' statements as one list, resumed at (case, statement).
+    fn rswitch(&mut self, sw: &'a SwitchStatement<'a>) -> R<Flow<'a>> {
+        let (start_case, start_stmt) = match self.take(SWITCH)? {
+            Some(e) => ((e.n >> 16) as usize, (e.n & 0xffff) as usize),
+            None => {
+                let d = self.eval(&sw.discriminant)?;
+                let mut matched = None;
+                for (i, c) in sw.cases.iter().enumerate() {
+                    if let Some(t) = &c.test {
+                        let v = self.eval(t)?;
+                        if self.strict_equals(d, v)? {
+                            matched = Some(i);
+                            break;
+                        }
+                    }
+                }
+                match matched.or_else(|| sw.cases.iter().position(|c| c.test.is_none())) {
+                    Some(i) => (i, 0),
+                    None => return Ok(Flow::Normal),
+                }
+            }
+        };
+        for (i, c) in sw.cases.iter().enumerate().skip(start_case) {
+            let skip = if i == start_case { start_stmt } else { 0 };
+            for (j, s) in c.consequent.iter().enumerate().skip(skip) {
+                let r = self.rexec(s);
+                match self.mark(r, Entry::new(SWITCH, (i << 16 | j) as i32, U, U))? {
+                    Flow::Normal => {}
+                    Flow::Break(None) => return Ok(Flow::Normal),
+                    other => return Ok(other),
+                }
+            }
         }
         Ok(Flow::Normal)
     }
