@@ -75,3 +75,17 @@ fn suspended_async_functions_held_forever_are_a_leak_in_javascript_words() {
         "{err}"
     );
 }
+
+#[test]
+fn suspended_state_survives_collections_under_every_plan() {
+    // The generational plans move it in their nurseries (js_node.rs runs `--nursery 64K`);
+    // a 1 MB heap makes the others collect while functions are suspended.
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/async-stress.js");
+    let expected = "sum 1259700 208 3000,e0,f00,3001\ntotal 124750\n";
+    for plan in ["mark-sweep", "semispace", "immix"] {
+        let (out, err, code) = mutator(&["--plan", plan, "--max-heap", "1M"], &file);
+        assert_eq!(code, 0, "{plan}: {err}");
+        assert_eq!(out, expected, "{plan}");
+        assert!(!err.contains(" 0 major"), "{plan} collected: {err}");
+    }
+}

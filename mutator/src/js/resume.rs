@@ -445,7 +445,10 @@ impl<'a> Interp<'a> {
             if !matches!(r, Ok(_) | Err(Exc::Throw(_) | Exc::GeneratorReturn)) {
                 return r;
             }
-            self.env = env;
+            // Resuming inside the `finally`, the environment is the one its `await` left.
+            if phase != 2 {
+                self.env = env;
+            }
             match self.rlist(&f.body, true) {
                 Err(Exc::Suspend) => {
                     let (code, v) = self.encode(&r);
