@@ -200,6 +200,11 @@ impl<'a> Interp<'a> {
                 }
                 Err(Exc::Throw(e))
             }
+            // The enclosing generator is being returned from: close this one on the way.
+            Err(Exc::GeneratorReturn) => {
+                self.generator_resume(g, Mode::Return, Value::Undefined)?;
+                Err(Exc::GeneratorReturn)
+            }
             Err(other) => Err(other),
             Ok(x) => {
                 self.generator_resume(g, Mode::Return, Value::Undefined)?;

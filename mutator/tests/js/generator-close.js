@@ -53,3 +53,9 @@ async function asyncLoop() {
   log('async loop done');
 }
 asyncLoop();
+function* inner() { try { yield 1; yield 2; } finally { console.log('inner closed'); } }
+function* outer() { try { for (const x of inner()) { yield x * 10; } } finally { console.log('outer closed'); } }
+const o = outer();
+console.log(o.next());
+console.log(o.return('r'));
+for (const v of outer()) { console.log('v', v); break; }
