@@ -55,7 +55,7 @@ async function asyncLoop() {
 asyncLoop();
 function* inner() { try { yield 1; yield 2; } finally { console.log('inner closed'); } }
 function* outer() { try { for (const x of inner()) { yield x * 10; } } finally { console.log('outer closed'); } }
-const o = outer();
-console.log(o.next());
-console.log(o.return('r'));
+const nestedGen = outer();
+console.log(nestedGen.next());
+console.log(nestedGen.return('r'));
 for (const v of outer()) { console.log('v', v); break; }
