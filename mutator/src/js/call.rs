@@ -93,11 +93,8 @@ impl<'a> Interp<'a> {
 
     /// `function name(…) {…}` (declaration or expression).
     pub(crate) fn make_function(&mut self, f: &'a Function<'a>) -> R<Value> {
-        if f.generator {
-            return self.unsupported("a generator function", f.span.start);
-        }
-        if f.r#async {
-            return self.unsupported("an async function", f.span.start);
+        if f.generator && f.r#async {
+            return self.unsupported("an async generator function", f.span.start);
         }
         let name = f.id.as_ref().map_or("", |id| id.name.as_str());
         Ok(Value::Ref(self.closure(
@@ -113,9 +110,6 @@ impl<'a> Interp<'a> {
         a: &'a ArrowFunctionExpression<'a>,
         name: &str,
     ) -> R<Value> {
-        if a.r#async {
-            return self.unsupported("an async arrow function", a.span.start);
-        }
         Ok(Value::Ref(self.closure(
             a.span.start,
             Code::Arrow(a),
@@ -275,6 +269,14 @@ impl<'a> Interp<'a> {
             Code::Arrow(a) => (&a.params, Some(arrow_statements(a))),
             Code::Class(_) => unreachable!("class constructors run through construct"),
         };
+        if let Code::Function(f) = code {
+            if f.generator {
+                return self.start_generator(fh, params, body, args);
+            }
+        }
+        if super::async_fn::is_async(code) {
+            return self.start_async(fh, code, params, body, args);
+        }
         self.bind_params(params, args)?;
         if let Some(b) = body {
             self.enter_tdz(b)?;
@@ -364,7 +366,20 @@ impl<'a> Interp<'a> {
                 Ok(())
             }
             BindingPattern::ArrayPattern(a) => {
-                let items = self.iterate(v, a.span.start)?;
+                let items = match self.is_generator(v) {
+                    // Only as many items as the pattern takes: a generator may be infinite.
+                    Some(g) if a.rest.is_none() => {
+                        let mut items = Vec::new();
+                        while items.len() < a.elements.len() {
+                            match self.generator_next(g)? {
+                                Some(x) => items.push(x),
+                                None => break,
+                            }
+                        }
+                        items
+                    }
+                    _ => self.iterate(v, a.span.start)?,
+                };
                 for (i, e) in a.elements.iter().enumerate() {
                     if let Some(e) = e {
                         self.bind_pattern(e, items.get(i).copied().unwrap_or(Value::Undefined))?;

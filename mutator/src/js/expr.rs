@@ -92,8 +92,19 @@ impl<'a> Interp<'a> {
                 };
                 Ok(r.unwrap_or(Value::Undefined))
             }
-            Expression::AwaitExpression(a) => self.unsupported("`await`", a.span.start),
-            Expression::YieldExpression(y) => self.unsupported("`yield`", y.span.start),
+            Expression::AwaitExpression(a) => self.unsupported(
+                "`await` inside an expression (an async function awaits as a whole expression \
+                 statement, a variable initializer, an assignment's right side, a return or \
+                 throw argument, a direct argument of such a call, `x op= await e`, an if/while/do-while/for test or a for-of \
+                 iterable)",
+                a.span.start,
+            ),
+            Expression::YieldExpression(y) if y.delegate => self.unsupported("`yield*`", y.span.start),
+            Expression::YieldExpression(y) => self.unsupported(
+                "`yield` inside an expression (a generator yields where an async function can \
+                 await)",
+                y.span.start,
+            ),
             Expression::RegExpLiteral(r) => self.unsupported("a regular expression", r.span.start),
             Expression::BigIntLiteral(b) => self.unsupported("a BigInt", b.span.start),
             Expression::TaggedTemplateExpression(t) => {
@@ -360,6 +371,14 @@ impl<'a> Interp<'a> {
             Some(MAP) | Some(SET) => {
                 let Value::Ref(h) = v else { unreachable!() };
                 self.collection_items(h)
+            }
+            Some(GENERATOR) => {
+                let Value::Ref(g) = v else { unreachable!() };
+                let mut out = Vec::new();
+                while let Some(x) = self.generator_next(g)? {
+                    out.push(x);
+                }
+                Ok(out)
             }
             _ => {
                 if matches!(v, Value::Ref(_)) {

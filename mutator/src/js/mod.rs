@@ -18,6 +18,11 @@
 //! source location (`setInterval at leak.js:5`); `globalThis` properties are named heap
 //! globals. Nothing else keeps an object alive.
 //!
+//! Async functions and generators never keep a frame while suspended: an `await` or `yield`
+//! unwinds the Rust and heap stacks, leaving the function's place as a cursor in its heap
+//! state object (module `resume`), which only the awaited promise's reaction (or the generator
+//! object) reaches.
+//!
 //! # What is not supported
 //!
 //! Constructs outside the subset raise [`Exc::Unsupported`] naming the construct and its
@@ -27,11 +32,13 @@
 // JavaScript (a `toString` method), hence `&mut self`.
 #![allow(clippy::wrong_self_convention)]
 
+mod async_fn;
 mod builtins;
 mod call;
 mod class;
 mod convert;
 mod expr;
+mod generator;
 mod inspect;
 mod nesting;
 mod object;
@@ -39,6 +46,8 @@ mod operators;
 pub mod pace;
 mod realm;
 pub mod report;
+pub(crate) mod resume;
+mod resume_loop;
 mod scope;
 mod stmt;
 
@@ -61,6 +70,12 @@ pub enum Exc {
     Exit(i32),
     /// A promise rejection nobody handled (Node 20 exits with it).
     Unhandled(Value),
+    /// An `await` suspended the running async function: its cursor was saved in its state
+    /// object; the statements on the way out add their entries and unwind.
+    Suspend,
+    /// `generator.return(v)` resumed a generator at its `yield`: the body unwinds through
+    /// its `finally` blocks (the value waits in the generator object).
+    GeneratorReturn,
 }
 
 impl From<HeapError> for Exc {

@@ -47,6 +47,12 @@ pub mod tags {
     pub const JOB: TypeTag = 110;
     /// Buffer: raw bytes; slots as an object.
     pub const BUFFER: TypeTag = 111;
+    /// A suspended async function: environment, `this`, callee, its promise, the resume
+    /// path (an `Array` of cursor entries), see [`crate::js::resume`].
+    pub const ASYNC: TypeTag = 130;
+    /// A generator object: object slots, then the `ASYNC` slots (the yielded value in place of
+    /// the promise) and its state, see [`crate::js::generator`].
+    pub const GENERATOR: TypeTag = 131;
     /// First tag of per-function closure types and per-scope environment types.
     pub const FIRST_DYNAMIC: TypeTag = 1000;
     /// Closure slots after the object slots: environment, code index, captured `this`,
@@ -161,6 +167,7 @@ pub(crate) struct Intrinsics {
     pub set_proto: Persistent,
     pub promise_proto: Persistent,
     pub buffer_proto: Persistent,
+    pub generator_proto: Persistent,
     /// The deleted-entry marker of maps and sets.
     pub hole: Persistent,
 }
@@ -235,6 +242,14 @@ pub struct Interp<'a> {
     pub(crate) pacer: Option<super::pace::Pacer>,
     /// Arrays being joined by ToString, innermost last (a cycle joins as `""`, as in V8).
     pub(crate) joining: Vec<gclab::Handle>,
+    /// The async function state or generator being run (rooted by its step's frame).
+    pub(crate) async_state: Option<gclab::Handle>,
+    /// Cursor entries still to replay while resuming, outermost last.
+    pub(crate) resume: Vec<super::resume::Entry>,
+    /// How the suspended function is resumed and with what value, taken by its `await`/`yield`.
+    pub(crate) resume_value: Option<(super::resume::Resumed, Value)>,
+    /// Labels of `break`/`continue` completions pending across an `await` in `finally`.
+    pub(crate) label_pool: Vec<&'a str>,
 }
 
 impl std::fmt::Debug for Interp<'_> {
@@ -290,6 +305,27 @@ impl<'a> Interp<'a> {
         );
         heap.register_type(JOB, "(job)", &["kind", "callback", "argument", "derived"]);
         heap.register_type(BUFFER, "Buffer", &obj);
+        heap.register_type(
+            ASYNC,
+            "(suspended async function)",
+            &["context", "this", "callee", "promise", "cursor"],
+        );
+        heap.register_type(
+            GENERATOR,
+            "Generator",
+            &[
+                obj[0],
+                obj[1],
+                obj[2],
+                "context",
+                "this",
+                "callee",
+                "yielded",
+                "cursor",
+                "state",
+                "returning",
+            ],
+        );
         let mut line_starts = vec![0u32];
         for (i, b) in source.bytes().enumerate() {
             if b == b'\n' {
@@ -336,6 +372,10 @@ impl<'a> Interp<'a> {
             call_site: 0,
             stack_base: stack_address(),
             joining: Vec::new(),
+            async_state: None,
+            resume: Vec::new(),
+            resume_value: None,
+            label_pool: Vec::new(),
             pacer: None,
             in_event_loop: false,
             accidental_globals: HashMap::default(),
@@ -372,6 +412,7 @@ impl<'a> Interp<'a> {
             set_proto: mk(h, "Set.prototype")?,
             promise_proto: mk(h, "Promise.prototype")?,
             buffer_proto: mk(h, "Buffer.prototype")?,
+            generator_proto: mk(h, "Generator.prototype")?,
             hole: mk(h, "(hole)")?,
             object_proto,
         };
@@ -387,6 +428,7 @@ impl<'a> Interp<'a> {
             &intr.set_proto,
             &intr.promise_proto,
             &intr.buffer_proto,
+            &intr.generator_proto,
         ] {
             h.set(p.handle(), tags::PROTO, op)?;
         }

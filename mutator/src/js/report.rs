@@ -418,6 +418,13 @@ impl<'a> Interp<'a> {
                 let _ = writeln!(self.err, "{msg}");
                 2
             }
+            Exc::Suspend | Exc::GeneratorReturn => {
+                let _ = writeln!(
+                    self.err,
+                    "internal error: an await escaped its async function"
+                );
+                70
+            }
             Exc::Heap(gclab::HeapError::OutOfMemory(oom)) => {
                 let _ = writeln!(
                     self.err,

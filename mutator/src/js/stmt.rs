@@ -135,7 +135,7 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn var_decl(&mut self, d: &'a VariableDeclaration<'a>) -> R<()> {
+    pub(crate) fn var_decl(&mut self, d: &'a VariableDeclaration<'a>) -> R<()> {
         if matches!(
             d.kind,
             VariableDeclarationKind::Using | VariableDeclarationKind::AwaitUsing
@@ -238,7 +238,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Runs `f` as one loop iteration in its own frame.
-    fn iteration(&mut self, f: impl FnOnce(&mut Self) -> R<Flow<'a>>) -> R<Flow<'a>> {
+    pub(crate) fn iteration(&mut self, f: impl FnOnce(&mut Self) -> R<Flow<'a>>) -> R<Flow<'a>> {
         let frame = self.heap.push_frame_static("(loop iteration)");
         let r = f(self);
         match r {
@@ -257,7 +257,7 @@ impl<'a> Interp<'a> {
 
     /// What a loop does after its body completed with `flow`: `Ok(true)` go on, `Ok(false)`
     /// stop normally, `Err(flow)` propagate.
-    fn after_body(flow: Flow<'a>, label: Option<&'a str>) -> Result<bool, Flow<'a>> {
+    pub(crate) fn after_body(flow: Flow<'a>, label: Option<&'a str>) -> Result<bool, Flow<'a>> {
         match flow {
             Flow::Normal | Flow::Continue(None) => Ok(true),
             Flow::Continue(Some(l)) if Some(l) == label => Ok(true),
@@ -314,6 +314,9 @@ impl<'a> Interp<'a> {
                     return self.unsupported("`for await`", f.span.start);
                 }
                 let v = self.eval(&f.right)?;
+                if let Some(g) = self.is_generator(v) {
+                    return self.for_of_generator(&f.left, g, &f.body, label);
+                }
                 let items = self.iterate(v, f.right.span().start)?;
                 self.for_each_binding(&f.left, f.span.start, &items, &f.body, label)
             }
@@ -331,6 +334,43 @@ impl<'a> Interp<'a> {
                 self.for_each_binding(&f.left, f.span.start, &keys, &f.body, label)
             }
             _ => unreachable!("exec_loop is called on loops"),
+        }
+    }
+
+    /// `for (x of generator)`: pulls one item per iteration.
+    fn for_of_generator(
+        &mut self,
+        left: &'a ForStatementLeft<'a>,
+        g: gclab::Handle,
+        body: &'a Statement<'a>,
+        label: Option<&'a str>,
+    ) -> R<Flow<'a>> {
+        let env = self.env;
+        loop {
+            let mut finished = false;
+            let flow = self.iteration(|it| {
+                let Some(item) = it.generator_next(g)? else {
+                    finished = true;
+                    return Ok(Flow::Break(None));
+                };
+                it.bind_item(left, item)?;
+                let r = it.exec(body);
+                it.env = env;
+                r
+            });
+            if finished {
+                return Ok(Flow::Normal);
+            }
+            // Leaving early (break, return, a throw) closes the generator.
+            let flow = match flow {
+                Ok(f) => f,
+                Err(e) => return self.close_generator(g, Err(e)),
+            };
+            match Self::after_body(flow, label) {
+                Ok(true) => {}
+                Ok(false) => return self.close_generator(g, Ok(Flow::Normal)),
+                Err(f) => return self.close_generator(g, Ok(f)),
+            }
         }
     }
 

@@ -24,7 +24,7 @@ use super::realm::NativeFn;
 use super::{Interp, R};
 use gclab::{Handle, Value};
 
-fn arg(args: &[Value], i: usize) -> Value {
+pub(crate) fn arg(args: &[Value], i: usize) -> Value {
     args.get(i).copied().unwrap_or(Value::Undefined)
 }
 
@@ -427,6 +427,7 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
     array::install(it)?;
     collections::install(it)?;
     promise::install(it)?;
+    crate::js::generator::install(it)?;
     math::install(it)?;
     json::install(it)?;
     process::install(it)?;

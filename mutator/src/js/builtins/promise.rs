@@ -191,6 +191,10 @@ impl<'a> Interp<'a> {
                 let state = d.as_int().unwrap_or(1);
                 let handler = self.heap.get(reaction, if state == 1 { 0 } else { 1 })?;
                 let derived = self.heap.get(reaction, 2)?.as_ref();
+                if let (Some(ASYNC), Value::Ref(s)) = (self.tag(handler), handler) {
+                    // An `await`: the reaction resumes the suspended async function.
+                    return self.resume_async(s, state != 1, a);
+                }
                 let outcome = if self.is_callable(handler) {
                     match self.call(handler, Value::Undefined, &[a]) {
                         Ok(v) => Ok(v),
