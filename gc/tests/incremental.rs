@@ -17,6 +17,8 @@ fn heap(plan: Plan) -> Heap {
         max_heap: if cfg!(miri) { 2 << 20 } else { 64 << 20 },
         min_major_threshold: if cfg!(miri) { 16 * 1024 } else { 512 * 1024 },
         pause_goal: Some(Duration::from_micros(10)),
+        // The test counts cycles: stress mode's forced collections would abandon them.
+        gc_interval: None,
         ..HeapConfig::for_plan(plan)
     };
     Heap::with_config(cfg).unwrap()
