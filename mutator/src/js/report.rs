@@ -9,7 +9,7 @@ use super::pace::Pacer;
 use super::realm::{Interp, JsOptions, STACK_RESERVE};
 use super::Exc;
 use crate::probe::{verdict, Probe, ProbeOptions, Verdict};
-use gclab::{CollectionCause, CollectionKind, Value};
+use gclab::{CollectionKind, Value};
 use oxc_allocator::Allocator;
 use oxc_parser::Parser;
 use oxc_span::SourceType;
@@ -38,6 +38,8 @@ pub struct JsRunReport {
     pub minor: u64,
     /// Major collections the program caused.
     pub major: u64,
+    /// Full collections the checkpoints forced (left out of the other figures).
+    pub checkpoint_collections: u64,
     /// Pause total and maximum (ms) of those collections.
     pub pause_total_ms: f64,
     /// Longest pause (ms).
@@ -64,7 +66,7 @@ pub struct JsRunReport {
     /// The probe of the measured run (events, checkpoints, findings), for the suite's table.
     #[serde(skip)]
     pub probe: Option<Probe>,
-    /// Minimum mutator utilisation at 1, 10 and 100 ms windows.
+    /// Minimum mutator utilisation at 1, 10 and 100 ms windows, from the program's pauses.
     pub mmu: [f64; 3],
 }
 
@@ -223,8 +225,9 @@ fn run_on_this_thread(
     let workload: Vec<&gclab::GcEvent> = probe
         .events
         .iter()
-        .filter(|e| e.cause != CollectionCause::Requested)
+        .filter(|e| !crate::probe::is_checkpoint(e))
         .collect();
+    report.checkpoint_collections = (probe.events.len() - workload.len()) as u64;
     report.minor = workload
         .iter()
         .filter(|e| e.kind == CollectionKind::Minor)
@@ -271,13 +274,7 @@ fn run_on_this_thread(
     }
     report.unhandled_rejections = it.unhandled_rejections;
     report.wall_ms = started.elapsed().as_secs_f64() * 1e3;
-    report.mmu = gclab::pause::MMU_WINDOWS.map(|w| {
-        gclab::pause::mmu(
-            &probe.events,
-            w,
-            std::time::Duration::from_secs_f64(report.wall_ms / 1e3),
-        )
-    });
+    report.mmu = crate::probe::program_mmu(&probe.events, report.wall_ms);
     report.probe = Some(probe);
     report
 }
@@ -298,8 +295,8 @@ impl JsRunReport {
             }
         );
         s += &format!(
-            "collections: {} minor, {} major; pauses {:.3} ms total, {:.3} ms max; reclaim {:.1}%; allocated {:.2} MB\n",
-            self.minor, self.major, self.pause_total_ms, self.pause_max_ms, self.reclaim_rate * 100.0, mb(self.allocated_bytes)
+            "collections: {} minor, {} major (and {} checkpoint collections, left out); pauses {:.3} ms total, {:.3} ms max; reclaim {:.1}%; allocated {:.2} MB\n",
+            self.minor, self.major, self.checkpoint_collections, self.pause_total_ms, self.pause_max_ms, self.reclaim_rate * 100.0, mb(self.allocated_bytes)
         );
         s += &format!(
             "mmu: {:.2} (1 ms) {:.2} (10 ms) {:.2} (100 ms)\n",

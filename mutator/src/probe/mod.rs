@@ -16,6 +16,11 @@
 //!   (⅓ and ⅔ of the work) are kept, and [`finish`](Probe::finish) compares them with the
 //!   final graph: the objects created between ⅓ and ⅔ that are still alive at the end, grouped
 //!   by type with one retaining path each. At most three graphs are alive at once.
+//!
+//! That is for a run that knows its length (the native workloads call
+//! [`checkpoint`](Probe::checkpoint) at known fractions). A run that does not — a JavaScript
+//! program — places its checkpoints in one pass with [`online::Phase`], which fills in the
+//! same figures.
 
 use gclab::diagnose::dominators::Dominators;
 use gclab::diagnose::growth::{
@@ -23,7 +28,7 @@ use gclab::diagnose::growth::{
 };
 use gclab::diagnose::paths::PathIndex;
 use gclab::diagnose::HeapGraph;
-use gclab::{CollectionKind, GcEvent, Heap};
+use gclab::{CollectionCause, CollectionKind, GcEvent, Heap};
 use std::path::PathBuf;
 
 pub mod online;
@@ -316,6 +321,30 @@ impl Probe {
             }
         }
     }
+}
+
+/// Whether `e` is a checkpoint's forced full collection (cause `requested`): measurement, not
+/// the program's work. Counts, pauses, reclaim, MMU and pauses over the goal all leave these
+/// out (a program's own `gc()` under `--expose-gc` is `requested` too, and left out with them).
+pub fn is_checkpoint(e: &GcEvent) -> bool {
+    e.cause == CollectionCause::Requested
+}
+
+/// The program's own collections of `events`, in order (see [`is_checkpoint`]).
+pub fn program_events(events: &[GcEvent]) -> Vec<GcEvent> {
+    events
+        .iter()
+        .filter(|e| !is_checkpoint(e))
+        .cloned()
+        .collect()
+}
+
+/// Minimum mutator utilisation at [`gclab::pause::MMU_WINDOWS`] over the program's own pauses
+/// (see [`is_checkpoint`]) in a run of `wall_ms`: a checkpoint's time counts as the program's.
+pub fn program_mmu(events: &[GcEvent], wall_ms: f64) -> [f64; 3] {
+    let program = program_events(events);
+    let elapsed = std::time::Duration::from_secs_f64(wall_ms / 1e3);
+    gclab::pause::MMU_WINDOWS.map(|w| gclab::pause::mmu(&program, w, elapsed))
 }
 
 /// Whether `a` dominates `b` (walks `b`'s dominator chain).
