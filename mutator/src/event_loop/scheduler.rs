@@ -355,7 +355,9 @@ impl<T: Clone> EventLoop<T> {
                     None => self.phase = Phase::PollEnter,
                 },
                 Phase::PollEnter => {
-                    if !self.runnable_without_blocking() {
+                    // With nothing referenced left, libuv polls without blocking and the loop
+                    // ends after this iteration: an unref'd timer does not move the clock.
+                    if !self.runnable_without_blocking() && self.is_alive() {
                         let next = match (self.timers.next_due(), self.next_io_due()) {
                             (Some(a), Some(b)) => Some(a.min(b)),
                             (a, b) => a.or(b),
@@ -576,6 +578,21 @@ mod tests {
         });
         assert_eq!(log, ["io30@30", "imm@30", "t35@35", "t100@100"]);
         assert_eq!(lp.stats().clock_advances, 3);
+    }
+
+    #[test]
+    fn an_unrefed_last_timer_neither_fires_nor_moves_the_clock() {
+        let mut lp = EventLoop::new();
+        let late = lp.set_timeout(1000, "unrefed");
+        lp.set_timer_ref(late, false);
+        lp.set_timeout(10, "t10");
+        let log = run_logging(&mut lp, |_, _| {});
+        assert_eq!(log, ["t10@10"]);
+        assert_eq!(lp.now(), 10, "the loop ends when the referenced work does");
+        // Still armed, and it fires in time if something referenced keeps the loop waiting.
+        lp.set_timeout(2000, "t2010");
+        let log = run_logging(&mut lp, |_, _| {});
+        assert_eq!(log, ["unrefed@1000", "t2010@2010"]);
     }
 
     #[test]
