@@ -8,7 +8,7 @@
 //! - **Type growth.** A [`TypeCensus`] is taken at the first checkpoint at or past each of
 //!   [`CENSUS_AT`] (¼, ½, ¾ of the work, and the end) and pushed into a [`GrowthTracker`] of
 //!   window [`GROWTH_WINDOW`] = 4, so a type is reported as growing when its live count rose at
-//!   each quarter of the last three quarters of the work: the span the [`verdict`] reads, past
+//!   each quarter of the last three quarters of the work: the span the [`verdict()`] reads, past
 //!   the warm-up. Quarters rather than every checkpoint: steps a quarter of the work apart make
 //!   a chance rise of in-flight objects unlikely, and a graph costs about as much as a full
 //!   collection.

@@ -239,7 +239,7 @@ impl<T: Clone> EventLoop<T> {
         self.next_close += 1;
     }
 
-    /// Asks for one more [`Task::DrainEnd`] before the current drain ends,
+    /// Asks for one more [`Task::DrainEnd`](super::Task::DrainEnd) before the current drain ends,
     /// even if no job was queued. Call it from the `DrainEnd` handler after
     /// emitting events, as Node's `processPromiseRejections` returning `true`
     /// makes `processTicksAndRejections` go round again (so a rejection made

@@ -1,4 +1,4 @@
-//! Drawing a [`Layout`](super::layout::Layout) with plotters: the two panels, their legends in
+//! Drawing a [`super::layout::Layout`] with plotters: the two panels, their legends in
 //! a strip to the right (so they never cover data), and the note of an empty run.
 
 use super::layout::*;
