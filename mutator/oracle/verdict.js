@@ -3,11 +3,14 @@
 //   node --expose-gc mutator/oracle/verdict.js mutator/scenarios/closure-leak.js
 //
 // Runs the scenario in this process. Before it starts, two gc() calls and heapUsed give V8's
-// baseline (this harness and Node's own heap). Every macrotask the scenario schedules
-// (setTimeout, setInterval, setImmediate callbacks, and the main script itself) is followed
-// by gc() and a sample of heapUsed minus the baseline. At the end, 16 samples evenly spaced
-// over the macrotasks stand for gclab's 16 checkpoints at equal steps of the work, and the
-// rule of mutator/src/probe.rs `verdict` is applied to them: past the first quarter
+// baseline (this harness and Node's own heap). The samples are placed as gclab places its
+// event-loop checkpoints (mutator/src/probe/online.rs), in one run: gc() and heapUsed minus
+// the baseline after the main script (the start), then after every s-th macrotask the
+// scenario schedules (setTimeout, setInterval, setImmediate callbacks), s starting at 1; when
+// 32 samples are kept, every other one is dropped and s doubles, so the samples stay evenly
+// spaced over the macrotasks whatever their number. At the end the start and the samples at
+// or before 15/16 of the macrotasks stand for gclab's checkpoints, with done = position /
+// total, and the rule of mutator/src/probe/verdict.rs is applied to them: past the first quarter
 // (warm-up), leak when the last sample is more than 1.5 × the first, by more than 256 KiB, and
 // the samples rose (or held) at three quarters of the steps or more — so one dipping sample
 // does not change the verdict. A `// until: MS` header line stops the run after MS real
@@ -39,6 +42,7 @@ const until = untilLine ? Number(untilLine.slice(6)) : null;
 
 const LEAK_MIN_GROWTH = 256 * 1024;
 const MARKS = 16;
+const CAPACITY = 2 * MARKS;
 
 function heapUsed() {
   gc();
@@ -46,11 +50,26 @@ function heapUsed() {
   return process.memoryUsage().heapUsed;
 }
 
-const samples = [];
+let start = null;
+const samples = []; // {pos, live}
+let stride = 1;
+let next = 1;
+let macrotasks = 0;
 let base = 0;
 let finished = false;
-function sample() {
-  if (!finished) samples.push(heapUsed() - base);
+function afterMacrotask() {
+  if (finished) return;
+  macrotasks++;
+  if (macrotasks < next) return;
+  samples.push({ pos: macrotasks, live: heapUsed() - base });
+  if (samples.length >= CAPACITY) {
+    // Keep the 2nd, 4th, …: the samples at the multiples of the doubled stride.
+    const kept = samples.filter((_, i) => i % 2 === 1);
+    samples.length = 0;
+    samples.push(...kept);
+    stride *= 2;
+  }
+  next = (Math.floor(macrotasks / stride) + 1) * stride;
 }
 
 // The verdict rule of probe.rs on checkpoints [{done, live}].
@@ -67,14 +86,14 @@ function verdict(checkpoints) {
     : 'healthy';
 }
 
-// Samples at k/16 of the macrotasks, k = 1..15: gclab's last mark (15/16) is where it ends the
-// work, before a program's final clean-up (a cleared interval) drops what it held.
+// The start and the samples at or before 15/16 of the macrotasks: gclab's end of the work
+// is there, before a program's final clean-up (a cleared interval) drops what it held.
 function checkpoints() {
-  const n = samples.length;
-  if (n < MARKS) return samples.map((live, i) => ({ done: (i + 1) / n, live }));
-  const picked = [];
-  for (let k = 1; k < MARKS; k++) {
-    picked.push({ done: k / MARKS, live: samples[Math.ceil((k * n) / MARKS) - 1] });
+  const n = macrotasks;
+  const done = (pos) => (n === 0 ? 0 : pos / n);
+  const picked = start === null ? [] : [{ done: 0, live: start }];
+  for (const s of samples) {
+    if (s.pos * MARKS <= n * (MARKS - 1)) picked.push({ done: done(s.pos), live: s.live });
   }
   return picked;
 }
@@ -87,7 +106,7 @@ function finish() {
     file: path.basename(full),
     verdict: verdict(cps),
     baseline: base,
-    macrotasks: samples.length,
+    macrotasks,
     live: cps.map((c) => c.live),
   };
   process.stderr.write(`oracle: ${JSON.stringify(result)}\n`);
@@ -100,7 +119,7 @@ function wrap(schedule) {
       try {
         return callback.apply(this, args);
       } finally {
-        sample();
+        afterMacrotask();
       }
     }, ...rest);
   };
@@ -119,4 +138,4 @@ if (until !== null) {
 
 base = heapUsed();
 require(full);
-sample();
+start = heapUsed() - base;

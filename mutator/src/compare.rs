@@ -2,8 +2,8 @@
 //! plans, one side-by-side table, and optionally one SVG overlaying their pause distributions.
 //!
 //! Every row is computed from the run's events the same way (the workload's collections; the
-//! probe's checkpoint collections, cause `requested`, are measurement and left out, as in
-//! [`crate::runner`]), so the rows compare. Peak memory is the highest committed memory any
+//! probe's checkpoint collections, cause `requested`, are measurement and left out by
+//! [`crate::probe::is_checkpoint`], as in [`crate::runner`]), so the rows compare. Peak memory is the highest committed memory any
 //! collection saw (before or after it), summed over the plan's spaces — memory the heap holds
 //! from the OS for objects, whatever the plan's spaces are called.
 //!
@@ -14,7 +14,7 @@ use crate::runner::{run_workload, RunOptions, RunReport};
 use crate::scenario::ScenarioParams;
 use crate::suite::Workload;
 use gclab::stats::mmu_of;
-use gclab::{CollectionCause, GcEvent, HeapConfig, Plan};
+use gclab::{GcEvent, HeapConfig, Plan};
 use plotters::prelude::*;
 use serde::Serialize;
 use std::path::Path;
@@ -132,9 +132,7 @@ impl PlanRow {
 
 /// The collections the workload caused (not the probe's checkpoints).
 fn workload(events: &[GcEvent]) -> impl Iterator<Item = &GcEvent> {
-    events
-        .iter()
-        .filter(|e| e.cause != CollectionCause::Requested)
+    events.iter().filter(|e| !crate::probe::is_checkpoint(e))
 }
 
 /// The plans `--plan` names: one plan runs the usual report, several (or `all`) the

@@ -55,8 +55,8 @@ struct RunArgs {
     /// JavaScript: define `gc()` as `node --expose-gc` does.
     #[arg(long)]
     expose_gc: bool,
-    /// JavaScript: no leak checkpoints (the program runs once, without the pre-pass that
-    /// measures its work); the report has the collections but no verdict.
+    /// JavaScript: no leak checkpoints (no forced full collections); the report has the
+    /// collections but no verdict.
     #[arg(long)]
     no_probe: bool,
     /// Collector plan: generational, mark-sweep, semispace, no-gc, immix or gen-immix; `all`

@@ -2,20 +2,24 @@
 //! workloads directly — and turning a run into a report: the figures, the verdict and the
 //! retaining paths (in JavaScript words for a `.js` scenario), as a table row or a JSON object.
 //!
-//! Pause, count and reclaim figures cover the collections the workload caused. The full
-//! collections the probe forces at its checkpoints (cause `requested`) are measurement, not
-//! workload: they are counted separately and left out of the pause and reclaim figures, but
-//! their live sizes are what the verdict reads.
+//! Pause, count, reclaim and MMU figures cover the collections the workload caused. The full
+//! collections the probe forces at its checkpoints (cause `requested`, see
+//! [`crate::probe::is_checkpoint`]) are measurement, not workload: they are counted separately
+//! (`gc.checkpoint`, and on the `mmu:` line of the table) and left out of every pause figure,
+//! but their live sizes are what the verdict reads.
 //!
 //! Two growth figures come from heap graphs the probe freezes at some checkpoints (see
 //! [`crate::probe`]): the types whose live count kept growing, and the objects created between
 //! ⅓ and ⅔ of the work that are still alive at the end.
 
 use crate::js::{run_source, JsOptions};
-use crate::probe::{verdict, GrowingTypeReport, Probe, ProbeOptions, Verdict};
+use crate::probe::{
+    is_checkpoint, program_events, program_mmu, verdict, GrowingTypeReport, Probe, ProbeOptions,
+    Verdict,
+};
 use crate::scenario::{Scenario, ScenarioError, ScenarioParams};
 use crate::suite::{JsScenario, Workload};
-use gclab::{CollectionCause, CollectionKind, GcEvent, HeapConfig, HeapError};
+use gclab::{CollectionKind, GcEvent, HeapConfig, HeapError};
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -100,13 +104,14 @@ pub struct RunReport {
     pub wall_ms: f64,
     /// Why the run stopped early, if it did (e.g. `OutOfMemory` with its figures).
     pub error: Option<String>,
-    /// Minimum mutator utilisation over the run at 1, 10 and 100 ms windows.
+    /// Minimum mutator utilisation over the run at 1, 10 and 100 ms windows, from the
+    /// workload's pauses (the checkpoints' are left out, their time counted as the program's).
     pub mmu: [f64; 3],
     /// The pause goal (ms), if the run had one.
     pub pause_goal_ms: Option<f64>,
-    /// Pauses (collections or slices, checkpoints included) longer than the goal.
+    /// The workload's pauses (collections or slices; checkpoints left out) longer than the goal.
     pub pauses_over_goal: u64,
-    /// Every collection of the run (not serialised in the one-line JSON).
+    /// Every collection of the run, checkpoints included (not serialised in the one-line JSON).
     #[serde(skip)]
     pub events: Vec<GcEvent>,
 }
@@ -238,11 +243,7 @@ fn report(
     wall_ms: f64,
     error: Option<String>,
 ) -> RunReport {
-    let workload: Vec<&GcEvent> = probe
-        .events
-        .iter()
-        .filter(|e| e.cause != CollectionCause::Requested)
-        .collect();
+    let workload: Vec<&GcEvent> = probe.events.iter().filter(|e| !is_checkpoint(e)).collect();
     let mut pauses: Vec<f64> = workload
         .iter()
         .map(|e| e.pause.as_secs_f64() * 1e3)
@@ -299,18 +300,11 @@ fn report(
         three_snapshot: probe.findings.map(|f| f.three_snapshot).unwrap_or_default(),
         wall_ms,
         error,
-        mmu: gclab::pause::MMU_WINDOWS.map(|w| {
-            gclab::pause::mmu(
-                &probe.events,
-                w,
-                std::time::Duration::from_secs_f64(wall_ms / 1e3),
-            )
-        }),
+        mmu: program_mmu(&probe.events, wall_ms),
         pause_goal_ms: opts.config.pause_goal.map(|g| g.as_secs_f64() * 1e3),
-        pauses_over_goal: opts
-            .config
-            .pause_goal
-            .map_or(0, |g| gclab::pause::over_goal(&probe.events, g)),
+        pauses_over_goal: opts.config.pause_goal.map_or(0, |g| {
+            gclab::pause::over_goal(&program_events(&probe.events), g)
+        }),
         events: probe.events,
     }
 }
@@ -421,8 +415,8 @@ pub fn table_row(r: &RunReport) -> String {
         }
     }
     out.push_str(&format!(
-        "\n    mmu: {:.2} (1 ms) {:.2} (10 ms) {:.2} (100 ms)",
-        r.mmu[0], r.mmu[1], r.mmu[2]
+        "\n    mmu: {:.2} (1 ms) {:.2} (10 ms) {:.2} (100 ms), {} checkpoint collections left out",
+        r.mmu[0], r.mmu[1], r.mmu[2], r.gc.checkpoint
     ));
     if let Some(goal) = r.pause_goal_ms {
         out.push_str(&format!(

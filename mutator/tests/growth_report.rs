@@ -1,6 +1,6 @@
 //! The growth figures of a run report for a `.js` scenario: the types that kept growing, the
 //! three-snapshot survivors with their retaining paths (in JavaScript words), and the
-//! unhandled rejections.
+//! unhandled rejections, and the accounting of the checkpoints' collections.
 
 use gclab_mutator::runner::{json_line, run_workload, table_row, RunOptions, RunReport};
 use gclab_mutator::suite;
@@ -53,4 +53,39 @@ fn the_cleanup_twin_has_nothing_growing() {
     let row = table_row(&r);
     assert!(!row.contains("growing:"), "{row}");
     assert!(!row.contains("new and still alive:"), "{row}");
+}
+
+/// The table's counts and its `mmu:` line read the same collections: the program's own. The
+/// checkpoints' forced collections are counted apart and left out of both.
+#[test]
+fn counts_and_mmu_leave_the_checkpoints_out_alike() {
+    // At the default nursery closure-leak.js causes no collection of its own.
+    let r = run("closure-leak");
+    assert_eq!(r.gc.minor + r.gc.major, 0, "{}", table_row(&r));
+    assert!(r.gc.checkpoint >= 16, "{}", table_row(&r));
+    assert_eq!(r.mmu, [1.0; 3], "no pause of its own: {}", table_row(&r));
+    assert!(table_row(&r).contains(&format!(
+        "{} checkpoint collections left out",
+        r.gc.checkpoint
+    )));
+    // With a small nursery the request churn collects: those pauses, and only those, lower
+    // the MMU.
+    let w = suite::find("healthy-churn").unwrap();
+    let opts = RunOptions {
+        config: gclab::HeapConfig {
+            nursery_size: 256 << 10,
+            ..gclab::HeapConfig::default()
+        },
+        ..RunOptions::default()
+    };
+    let small = run_workload(&w, &opts, |_| {});
+    assert!(small.gc.minor > 0, "{}", table_row(&small));
+    let own: f64 = small
+        .events
+        .iter()
+        .filter(|e| !gclab_mutator::probe::is_checkpoint(e))
+        .map(|e| e.pause.as_secs_f64())
+        .sum();
+    assert!((own * 1e3 - small.pause_ms.total).abs() < 1e-6);
+    assert!(small.mmu[0] < 1.0, "{}", table_row(&small));
 }

@@ -1,7 +1,7 @@
 //! The leak programs of `scenarios/` (the seeds' leaks, written as for Node) get the verdict
 //! their memory behaviour deserves, and a leak's "held by" path names the JavaScript root
 //! that keeps it, with its source location. Each program also prints what `node` prints.
-//! Cost: about ten runs of a second or less each (debug build), pre-pass included.
+//! Cost: about ten runs of a second or less each (debug build).
 
 use std::path::Path;
 use std::process::Command;

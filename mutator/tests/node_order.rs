@@ -2,7 +2,7 @@
 //! end: each `tests/node_order/NAME.js` runs under `mutator run` and must print exactly
 //! `NAME.expected`, what Node 20 printed. `node NAME.js` is run too and compared with the same
 //! file, so drift on either side is caught. Without `node` on `PATH` the node half is skipped
-//! with a note (CI has Node 20). Cost: eleven short runs.
+//! with a note (CI has Node 20). Cost: twelve short runs.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

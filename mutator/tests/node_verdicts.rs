@@ -1,7 +1,7 @@
 //! Node is the oracle for memory: for every `scenarios/*.js`, gclab's leak verdict (from
 //! `mutator run NAME --json`) equals the verdict the same rule gives on V8's own heap
-//! (`oracle/verdict.js` under `node --expose-gc`: `heapUsed` after `gc()` at 16 evenly spaced
-//! macrotasks, minus V8's baseline). Without `node` on `PATH` the comparison is skipped with a
+//! (`oracle/verdict.js` under `node --expose-gc`: `heapUsed` after `gc()`, minus V8's
+//! baseline, at the macrotasks where gclab's checkpoints fall: the same doubling stride). Without `node` on `PATH` the comparison is skipped with a
 //! note; CI has Node 20. Cost: the node runs go in parallel and mostly wait on the scenarios'
 //! timers (about 10 s of wall time, the longest being listener-cleanup.js), plus one debug
 //! `mutator run` per scenario (about 20 s in all).

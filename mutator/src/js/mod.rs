@@ -51,7 +51,6 @@ mod resume_loop;
 mod scope;
 mod stmt;
 
-pub use pace::Totals;
 pub use realm::{Interp, JsOptions};
 pub use report::{run_file, run_source, JsRunReport};
 

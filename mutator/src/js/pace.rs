@@ -1,106 +1,101 @@
 //! Checkpoints paced by the program's progress, in synchronous code as well as across turns
-//! of the event loop.
+//! of the event loop, in a single run.
 //!
-//! A run is executed twice: a silent **pre-pass** measures the work (virtual time reached and
-//! bytes allocated — both deterministic: the clock is virtual and `Math.random` is seeded),
-//! then the measured run places [`MARKS`] checkpoints at equal steps of **progress**, the mean
-//! of the fractions of time and of allocation done (allocation alone when no virtual time
-//! passes). So a program that leaks in one synchronous loop gets its checkpoints inside the
-//! loop, an interval-driven one gets them between ticks, and every checkpoint carries the
-//! fraction of work done that the growth and three-snapshot detectors need.
+//! Two [`Phase`]s sample the run at a doubling stride (see [`crate::probe::online`]): the
+//! **main script**, between statements, by bytes allocated (so a program that leaks in one
+//! synchronous loop gets its checkpoints inside the loop), and the **event loop**, after
+//! macrotasks, by their count (as `mutator/oracle/verdict.js` samples V8). At the end the
+//! phase that kept more samples gives the checkpoints, the verdict and the findings.
 //!
 //! Invariant: a checkpoint runs only where every live value is rooted (between statements,
 //! or between macrotasks), since it forces a full collection.
 
 use super::Interp;
-use crate::probe::Probe;
+use crate::probe::online::{Phase, Settled};
+use crate::probe::ProbeOptions;
 
-/// Marks per run: a checkpoint at the start and at each `k / MARKS` of the progress; the one
-/// at `(MARKS − 1) / MARKS` is the end of the work and also takes the retaining paths and the
-/// final graph ([`Probe::finish`]).
-pub const MARKS: u32 = 16;
+/// Bytes the main script allocates between its first two checkpoints (the stride then
+/// doubles as the script goes on).
+pub const SYNC_STRIDE: u64 = 32 << 10;
 
-/// The work a pre-pass measured.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Totals {
-    /// Virtual time the run reached (ms).
-    pub virtual_ms: u64,
-    /// Bytes allocated by the program (after the built-ins were installed).
-    pub allocated: u64,
-}
-
-/// The checkpoint state of a measured run.
+/// The checkpoint state of a run.
 #[derive(Debug)]
 pub(crate) struct Pacer {
-    pub probe: Probe,
-    /// Virtual time of each checkpoint.
-    pub times: Vec<u64>,
-    totals: Totals,
+    options: ProbeOptions,
+    /// The main script, by bytes allocated since it started.
+    sync: Phase,
+    /// The event loop, by macrotasks run.
+    turns: Phase,
     /// Bytes allocated before the program started (the built-ins).
     base: u64,
-    /// Next mark (1..=MARKS).
-    next: u32,
-    /// Whether the last mark ran [`Probe::finish`].
-    pub finished: bool,
+    /// Macrotasks run.
+    macrotasks: u64,
 }
 
 impl Pacer {
-    pub(crate) fn new(probe: Probe, totals: Totals, base: u64) -> Pacer {
+    pub(crate) fn new(options: ProbeOptions, base: u64) -> Pacer {
         Pacer {
-            probe,
-            times: Vec::new(),
-            totals,
+            options,
+            sync: Phase::new(SYNC_STRIDE),
+            turns: Phase::new(1),
             base,
-            next: 1,
-            finished: false,
+            macrotasks: 0,
         }
-    }
-
-    /// Fraction of the work done at virtual time `now` with `allocated` bytes allocated.
-    fn progress(&self, now: u64, allocated: u64) -> f64 {
-        let a = if self.totals.allocated == 0 {
-            1.0
-        } else {
-            allocated.saturating_sub(self.base) as f64 / self.totals.allocated as f64
-        };
-        let p = if self.totals.virtual_ms == 0 {
-            a
-        } else {
-            (a + now as f64 / self.totals.virtual_ms as f64) / 2.0
-        };
-        p.clamp(0.0, 1.0)
     }
 }
 
 impl Interp<'_> {
-    /// Takes a checkpoint if the program's progress passed the next mark.
-    #[inline]
-    pub(crate) fn maybe_checkpoint(&mut self, now: u64) {
-        let Some(p) = self.pacer.as_ref() else {
-            return;
-        };
-        let done = p.progress(now, self.heap.allocated_bytes());
-        if done * f64::from(MARKS) >= f64::from(p.next) && !p.finished {
-            self.checkpoint(now, done);
+    /// Takes the main script's first checkpoint (before it runs).
+    pub(crate) fn start_checkpoints(&mut self) {
+        if let Some(p) = self.pacer.as_mut() {
+            p.sync.start(&mut self.heap, self.event_loop.now());
         }
     }
 
-    /// A checkpoint now, at progress `done`.
-    pub(crate) fn checkpoint(&mut self, now: u64, done: f64) {
-        let Some(mut p) = self.pacer.take() else {
+    /// Between statements of the main script: a checkpoint if its allocation reached the next
+    /// stride.
+    #[inline]
+    pub(crate) fn maybe_checkpoint(&mut self, now: u64) {
+        let Some(p) = self.pacer.as_mut() else {
             return;
         };
-        let passed = (done * f64::from(MARKS)).floor() as u32;
-        p.next = passed + 1;
-        if passed + 1 >= MARKS && !p.finished {
-            // The next-to-last mark ends the work: the program's roots are still in place (by
-            // the very end, a cleared timer no longer shows what it held).
-            p.probe.finish(&mut self.heap);
-            p.finished = true;
-        } else {
-            p.probe.checkpoint(&mut self.heap, done);
+        let pos = self.heap.allocated_bytes().saturating_sub(p.base);
+        if p.sync.due(pos) {
+            p.sync.advance(&mut self.heap, pos, now);
         }
-        p.times.push(now);
-        self.pacer = Some(p);
+    }
+
+    /// The main script is done: its phase ends and the event loop's starts.
+    pub(crate) fn start_turns(&mut self) {
+        if let Some(p) = self.pacer.as_mut() {
+            p.sync
+                .reach(self.heap.allocated_bytes().saturating_sub(p.base));
+            p.turns.start(&mut self.heap, self.event_loop.now());
+        }
+    }
+
+    /// After a macrotask: a checkpoint if the count reached the next stride.
+    pub(crate) fn turn_checkpoint(&mut self, now: u64) {
+        if let Some(p) = self.pacer.as_mut() {
+            p.macrotasks += 1;
+            p.turns.advance(&mut self.heap, p.macrotasks, now);
+        }
+    }
+
+    /// Ends the run's checkpoints: the phase that kept more samples gives the checkpoints,
+    /// censuses and findings (see [`Phase::settle`]); the program's roots are still held.
+    pub(crate) fn settle_checkpoints(&mut self) -> Option<Settled> {
+        let mut p = self.pacer.take()?;
+        if p.turns.is_empty() {
+            // The main script did not finish (an uncaught exception): its work ends here.
+            p.sync
+                .reach(self.heap.allocated_bytes().saturating_sub(p.base));
+        }
+        let phase = if p.sync.len() > p.turns.len() {
+            p.sync
+        } else {
+            p.turns
+        };
+        Some(phase.settle(&mut self.heap, p.options, self.event_loop.now()))
     }
 }

@@ -112,8 +112,6 @@ pub struct JsOptions {
     /// Unused by the progress-paced checkpoints (see [`super::pace`]); kept for the command
     /// line's `--checkpoint-every`.
     pub checkpoint_ms: u64,
-    /// The work of the run, if known; otherwise a silent pre-pass measures it.
-    pub totals: Option<super::pace::Totals>,
     /// Define `gc()` (as `node --expose-gc`).
     pub expose_gc: bool,
     /// Rust stack the interpreter may use (bytes) before a deep recursion, of calls or of
@@ -123,8 +121,8 @@ pub struct JsOptions {
     pub stack_bytes: usize,
     /// Write a V8 `.heapsnapshot` here at the end of the work.
     pub snapshot: Option<std::path::PathBuf>,
-    /// Take leak checkpoints (a silent pre-pass measures the work first, so the program runs
-    /// twice). `false` runs it once and reports collections only (for benchmarks).
+    /// Take leak checkpoints (forced full collections at a doubling stride, in the one run).
+    /// `false` reports collections only (for benchmarks).
     pub probe: bool,
 }
 
@@ -140,7 +138,6 @@ impl Default for JsOptions {
             max_depth: 9_000,
             until: None,
             checkpoint_ms: 1000,
-            totals: None,
             expose_gc: false,
             stack_bytes: 2 << 30,
             snapshot: None,
@@ -238,7 +235,7 @@ pub struct Interp<'a> {
     pub(crate) in_event_loop: bool,
     /// Globals created by assigning to an undeclared name, with where (`file:line`).
     pub(crate) accidental_globals: HashMap<String, String>,
-    /// Checkpoints of a measured run (`None` in the pre-pass).
+    /// Checkpoints of the run (`None` without `probe`).
     pub(crate) pacer: Option<super::pace::Pacer>,
     /// Arrays being joined by ToString, innermost last (a cycle joins as `""`, as in V8).
     pub(crate) joining: Vec<gclab::Handle>,

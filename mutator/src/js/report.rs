@@ -5,11 +5,11 @@
 //! rejection, 2 for a syntax error or an unsupported construct (ours), `process.exit(n)`'s.
 
 use super::nesting::{line_col, nesting_exceeds, MAX_NESTING, MAX_SOURCE};
-use super::pace::{Pacer, Totals};
+use super::pace::Pacer;
 use super::realm::{Interp, JsOptions, STACK_RESERVE};
 use super::Exc;
 use crate::probe::{verdict, Probe, ProbeOptions, Verdict};
-use gclab::{CollectionCause, CollectionKind, Value};
+use gclab::{CollectionKind, Value};
 use oxc_allocator::Allocator;
 use oxc_parser::Parser;
 use oxc_span::SourceType;
@@ -38,6 +38,8 @@ pub struct JsRunReport {
     pub minor: u64,
     /// Major collections the program caused.
     pub major: u64,
+    /// Full collections the checkpoints forced (left out of the other figures).
+    pub checkpoint_collections: u64,
     /// Pause total and maximum (ms) of those collections.
     pub pause_total_ms: f64,
     /// Longest pause (ms).
@@ -64,7 +66,7 @@ pub struct JsRunReport {
     /// The probe of the measured run (events, checkpoints, findings), for the suite's table.
     #[serde(skip)]
     pub probe: Option<Probe>,
-    /// Minimum mutator utilisation at 1, 10 and 100 ms windows.
+    /// Minimum mutator utilisation at 1, 10 and 100 ms windows, from the program's pauses.
     pub mmu: [f64; 3],
 }
 
@@ -180,29 +182,6 @@ fn run_on_this_thread(
     let prelude = Parser::new(&palloc, PRELUDE, SourceType::cjs()).parse();
     assert!(prelude.diagnostics.is_empty(), "the prelude parses");
     let program = &parsed.program;
-    // The pre-pass: the same program, silent and without checkpoints, to measure its work.
-    let totals = match options.totals {
-        Some(t) => t,
-        // No checkpoints: progress never reaches a mark, so no pre-pass is needed.
-        None if !options.probe => Totals {
-            virtual_ms: u64::MAX / 4,
-            allocated: u64::MAX / 4,
-        },
-        None => {
-            let sink = || -> Box<dyn Write> { Box::new(std::io::sink()) };
-            match Interp::new(file, source, options.clone(), sink(), sink()) {
-                Ok(mut it) => {
-                    let base = it.heap.allocated_bytes();
-                    let _ = execute(&mut it, &prelude.program, program);
-                    Totals {
-                        virtual_ms: it.event_loop.now(),
-                        allocated: it.heap.allocated_bytes().saturating_sub(base),
-                    }
-                }
-                Err(_) => Totals::default(),
-            }
-        }
-    };
     let mut it = match Interp::new(file, source, options, out, err) {
         Ok(it) => it,
         Err(e) => {
@@ -211,13 +190,13 @@ fn run_on_this_thread(
             return report;
         }
     };
-    let base = it.heap.allocated_bytes();
-    let snapshot = it.options.snapshot.clone();
-    it.pacer = Some(Pacer::new(
-        Probe::new(ProbeOptions { snapshot }),
-        totals,
-        base,
-    ));
+    if it.options.probe {
+        let snapshot = it.options.snapshot.clone();
+        it.pacer = Some(Pacer::new(
+            ProbeOptions { snapshot },
+            it.heap.allocated_bytes(),
+        ));
+    }
     let r = execute(&mut it, &prelude.program, program);
     report.exit_code = match r {
         Ok(()) => 0,
@@ -226,20 +205,19 @@ fn run_on_this_thread(
     let _ = it.out.flush();
     report.virtual_ms = it.event_loop.now();
     report.stopped_at_limit = it.event_loop.is_alive();
-    let mut pacer = it.pacer.take().expect("the pacer is set above");
-    if !it.options.probe {
-        pacer.probe.capture(&it.heap);
-    } else if !pacer.finished {
-        // The run stopped short of the work the pre-pass measured (an uncaught exception).
-        pacer.probe.finish(&mut it.heap);
-        pacer.times.push(report.virtual_ms);
-    }
-    let mut probe = pacer.probe;
+    let (mut probe, times) = match it.settle_checkpoints() {
+        Some(s) => (s.probe, s.times),
+        None => {
+            let mut p = Probe::new(ProbeOptions::default());
+            p.capture(&it.heap);
+            (p, Vec::new())
+        }
+    };
     report.events = probe.events.clone();
     let cps = &probe.checkpoints;
     report.checkpoints = cps
         .iter()
-        .zip(pacer.times.iter())
+        .zip(times.iter())
         .map(|(c, &t)| (t, c.live))
         .collect();
     report.progress = cps.iter().map(|c| c.done).collect();
@@ -247,8 +225,9 @@ fn run_on_this_thread(
     let workload: Vec<&gclab::GcEvent> = probe
         .events
         .iter()
-        .filter(|e| e.cause != CollectionCause::Requested)
+        .filter(|e| !crate::probe::is_checkpoint(e))
         .collect();
+    report.checkpoint_collections = (probe.events.len() - workload.len()) as u64;
     report.minor = workload
         .iter()
         .filter(|e| e.kind == CollectionKind::Minor)
@@ -295,13 +274,7 @@ fn run_on_this_thread(
     }
     report.unhandled_rejections = it.unhandled_rejections;
     report.wall_ms = started.elapsed().as_secs_f64() * 1e3;
-    report.mmu = gclab::pause::MMU_WINDOWS.map(|w| {
-        gclab::pause::mmu(
-            &probe.events,
-            w,
-            std::time::Duration::from_secs_f64(report.wall_ms / 1e3),
-        )
-    });
+    report.mmu = crate::probe::program_mmu(&probe.events, report.wall_ms);
     report.probe = Some(probe);
     report
 }
@@ -322,8 +295,8 @@ impl JsRunReport {
             }
         );
         s += &format!(
-            "collections: {} minor, {} major; pauses {:.3} ms total, {:.3} ms max; reclaim {:.1}%; allocated {:.2} MB\n",
-            self.minor, self.major, self.pause_total_ms, self.pause_max_ms, self.reclaim_rate * 100.0, mb(self.allocated_bytes)
+            "collections: {} minor, {} major (and {} checkpoint collections, left out); pauses {:.3} ms total, {:.3} ms max; reclaim {:.1}%; allocated {:.2} MB\n",
+            self.minor, self.major, self.checkpoint_collections, self.pause_total_ms, self.pause_max_ms, self.reclaim_rate * 100.0, mb(self.allocated_bytes)
         );
         s += &format!(
             "mmu: {:.2} (1 ms) {:.2} (10 ms) {:.2} (100 ms)\n",
@@ -377,10 +350,11 @@ fn execute<'a>(
     program: &'a oxc_ast::ast::Program<'a>,
 ) -> Result<(), Exc> {
     it.run_prelude(prelude, PRELUDE)?;
-    it.checkpoint(0, 0.0);
+    it.start_checkpoints();
     it.run_program(program)?;
     it.in_event_loop = true;
-    it.run_event_loop(&mut |it: &mut Interp<'_>, now| it.maybe_checkpoint(now))?;
+    it.start_turns();
+    it.run_event_loop(&mut |it: &mut Interp<'_>, now| it.turn_checkpoint(now))?;
     let process = it.heap.global("process").unwrap_or(Value::Undefined);
     let emit = it.get_named(process, "emit")?;
     let ev = it.new_str("exit")?;

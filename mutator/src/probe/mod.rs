@@ -8,7 +8,7 @@
 //! - **Type growth.** A [`TypeCensus`] is taken at the first checkpoint at or past each of
 //!   [`CENSUS_AT`] (¼, ½, ¾ of the work, and the end) and pushed into a [`GrowthTracker`] of
 //!   window [`GROWTH_WINDOW`] = 4, so a type is reported as growing when its live count rose at
-//!   each quarter of the last three quarters of the work: the span the [`verdict`] reads, past
+//!   each quarter of the last three quarters of the work: the span the [`verdict()`] reads, past
 //!   the warm-up. Quarters rather than every checkpoint: steps a quarter of the work apart make
 //!   a chance rise of in-flight objects unlikely, and a graph costs about as much as a full
 //!   collection.
@@ -16,6 +16,11 @@
 //!   (⅓ and ⅔ of the work) are kept, and [`finish`](Probe::finish) compares them with the
 //!   final graph: the objects created between ⅓ and ⅔ that are still alive at the end, grouped
 //!   by type with one retaining path each. At most three graphs are alive at once.
+//!
+//! That is for a run that knows its length (the native workloads call
+//! [`checkpoint`](Probe::checkpoint) at known fractions). A run that does not — a JavaScript
+//! program — places its checkpoints in one pass with [`online::Phase`], which fills in the
+//! same figures.
 
 use gclab::diagnose::dominators::Dominators;
 use gclab::diagnose::growth::{
@@ -23,8 +28,13 @@ use gclab::diagnose::growth::{
 };
 use gclab::diagnose::paths::PathIndex;
 use gclab::diagnose::HeapGraph;
-use gclab::{CollectionKind, GcEvent, Heap};
+use gclab::{CollectionCause, CollectionKind, GcEvent, Heap};
 use std::path::PathBuf;
+
+pub mod online;
+mod verdict;
+
+pub use verdict::{verdict, Verdict, LEAK_MIN_GROWTH};
 
 /// Censuses the growth tracker compares: a type grows when its live count rose at every step
 /// between them.
@@ -249,19 +259,26 @@ impl Probe {
         let graph = self
             .checkpoint_graph(heap, 1.0, true)
             .expect("a graph was asked for");
-        let paths = PathIndex::new(&graph);
-        let three_snapshot = match std::mem::take(&mut self.snapshots).as_slice() {
-            [g1, g2] => {
-                let leaks = three_snapshot_leaks(g1, g2, &graph);
-                group_leaks(&paths, &leaks)
-                    .iter()
-                    .take(THREE_SNAPSHOT_GROUPS)
-                    .map(|grp| grp.to_string())
-                    .collect()
-            }
-            _ => Vec::new(),
+        let leaks = match std::mem::take(&mut self.snapshots).as_slice() {
+            [g1, g2] => Some(three_snapshot_leaks(g1, g2, &graph)),
+            _ => None,
         };
-        let doms = Dominators::new(&graph);
+        self.conclude(&graph, leaks.as_deref());
+    }
+
+    /// Sets the [`Findings`] from the final `graph` and the three-snapshot survivors `leaks`
+    /// (dense indices of `graph`; `None` when the run had no two snapshots), and writes the
+    /// `.heapsnapshot` if asked.
+    pub(crate) fn conclude(&mut self, graph: &HeapGraph, leaks: Option<&[u32]>) {
+        let paths = PathIndex::new(graph);
+        let three_snapshot = leaks.map_or_else(Vec::new, |leaks| {
+            group_leaks(&paths, leaks)
+                .iter()
+                .take(THREE_SNAPSHOT_GROUPS)
+                .map(|grp| grp.to_string())
+                .collect()
+        });
+        let doms = Dominators::new(graph);
         let total = doms.reachable_size().max(1);
         // Where the bytes are: the deepest objects that each retain at least a fifth of the
         // live heap (a leak's growth sits under one of them).
@@ -297,13 +314,37 @@ impl Probe {
         });
         if let Some(path) = self.options.snapshot.clone() {
             let r = std::fs::File::create(&path).and_then(|f| {
-                gclab::diagnose::snapshot::write_heap_snapshot(&graph, std::io::BufWriter::new(f))
+                gclab::diagnose::snapshot::write_heap_snapshot(graph, std::io::BufWriter::new(f))
             });
             if let Err(e) = r {
                 self.snapshot_error = Some(format!("{}: {e}", path.display()));
             }
         }
     }
+}
+
+/// Whether `e` is a checkpoint's forced full collection (cause `requested`): measurement, not
+/// the program's work. Counts, pauses, reclaim, MMU and pauses over the goal all leave these
+/// out (a program's own `gc()` under `--expose-gc` is `requested` too, and left out with them).
+pub fn is_checkpoint(e: &GcEvent) -> bool {
+    e.cause == CollectionCause::Requested
+}
+
+/// The program's own collections of `events`, in order (see [`is_checkpoint`]).
+pub fn program_events(events: &[GcEvent]) -> Vec<GcEvent> {
+    events
+        .iter()
+        .filter(|e| !is_checkpoint(e))
+        .cloned()
+        .collect()
+}
+
+/// Minimum mutator utilisation at [`gclab::pause::MMU_WINDOWS`] over the program's own pauses
+/// (see [`is_checkpoint`]) in a run of `wall_ms`: a checkpoint's time counts as the program's.
+pub fn program_mmu(events: &[GcEvent], wall_ms: f64) -> [f64; 3] {
+    let program = program_events(events);
+    let elapsed = std::time::Duration::from_secs_f64(wall_ms / 1e3);
+    gclab::pause::MMU_WINDOWS.map(|w| gclab::pause::mmu(&program, w, elapsed))
 }
 
 /// Whether `a` dominates `b` (walks `b`'s dominator chain).
@@ -320,108 +361,5 @@ fn dominates(doms: &Dominators<'_>, a: u32, b: u32) -> bool {
             }
             _ => return false,
         }
-    }
-}
-
-/// The leak verdict of a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// The live size after full collections returns to a bounded level.
-    Healthy,
-    /// The live size after full collections keeps growing with the work done.
-    Leak,
-}
-
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Verdict::Healthy => "healthy",
-            Verdict::Leak => "leak",
-        })
-    }
-}
-
-/// Bytes of growth below which a run is never called a leak (noise from in-flight work).
-pub const LEAK_MIN_GROWTH: u64 = 256 * 1024;
-
-/// Decides the verdict from the checkpoints.
-///
-/// The first quarter of the work is warm-up (caches fill, long-lived structures are built)
-/// and is ignored. Over the rest, a run **leaks** when the live size at the last checkpoint is
-/// more than 1.5 × the live size at the first one considered, the growth exceeds
-/// [`LEAK_MIN_GROWTH`], and the live size did not fall at three quarters or more of the steps
-/// in between (it grows with the work, not in one burst). Otherwise it is **healthy**.
-pub fn verdict(checkpoints: &[Checkpoint]) -> Verdict {
-    let considered: Vec<u64> = checkpoints
-        .iter()
-        .filter(|c| c.done >= 0.25)
-        .map(|c| c.live)
-        .collect();
-    if considered.len() < 3 {
-        return Verdict::Healthy;
-    }
-    let (first, last) = (considered[0], *considered.last().unwrap());
-    let steps = considered.len() - 1;
-    let rising = considered.windows(2).filter(|w| w[1] >= w[0]).count();
-    if last as f64 > first as f64 * 1.5 && last - first > LEAK_MIN_GROWTH && rising * 4 >= steps * 3
-    {
-        Verdict::Leak
-    } else {
-        Verdict::Healthy
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run(lives: &[u64]) -> Vec<Checkpoint> {
-        let n = lives.len() as f64;
-        lives
-            .iter()
-            .enumerate()
-            .map(|(i, &live)| Checkpoint {
-                done: (i + 1) as f64 / n,
-                allocated: i as u64 * 1000,
-                live,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn verdicts_of_known_shapes() {
-        const M: u64 = 1 << 20;
-        // Steady growth: a leak.
-        assert_eq!(
-            verdict(&run(&[M, 2 * M, 3 * M, 4 * M, 5 * M, 6 * M, 7 * M, 8 * M])),
-            Verdict::Leak
-        );
-        // Fills during warm-up, then flat (a bounded cache): healthy.
-        assert_eq!(
-            verdict(&run(&[
-                4 * M,
-                8 * M,
-                8 * M,
-                8 * M,
-                8 * M,
-                8 * M,
-                8 * M,
-                8 * M
-            ])),
-            Verdict::Healthy
-        );
-        // Sawtooth around a level: healthy.
-        assert_eq!(
-            verdict(&run(&[M, 2 * M, M, 2 * M, M, 2 * M, M, 2 * M])),
-            Verdict::Healthy
-        );
-        // Growth too small to matter: healthy.
-        assert_eq!(
-            verdict(&run(&[1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000])),
-            Verdict::Healthy
-        );
-        // Too few checkpoints to say.
-        assert_eq!(verdict(&run(&[M, 8 * M])), Verdict::Healthy);
     }
 }
