@@ -128,13 +128,13 @@ impl<'a> Interp<'a> {
 
     /// Whether `v` is a string.
     pub(crate) fn is_str(&self, v: Value) -> bool {
-        matches!(v, Value::Ref(h) if self.heap.type_tag(h).ok() == Some(STRING))
+        matches!(v, Value::Ref(h) if self.tag_of(h).ok() == Some(STRING))
     }
 
     /// The type tag of a reference value.
     pub(crate) fn tag(&self, v: Value) -> Option<u16> {
         match v {
-            Value::Ref(h) => self.heap.type_tag(h).ok(),
+            Value::Ref(h) => self.tag_of(h).ok(),
             _ => None,
         }
     }
@@ -246,24 +246,67 @@ impl<'a> Interp<'a> {
     }
 
     /// The own property `atom` of object `o`, if present.
+    ///
+    /// The store is scanned through a borrowed view: a miss (a prototype-chain step) or an
+    /// immediate value creates no handle; only a reference found gets one.
     pub(crate) fn get_own(&mut self, o: Handle, atom: i32) -> R<Option<Value>> {
-        match self.find_own(o, atom)? {
-            Some((s, i)) => Ok(Some(self.heap.get(s, i)?)),
+        use gclab::ViewValue as V;
+        let found = {
+            let view = self.heap.view(o)?;
+            let n = match view.get(NPROPS) {
+                Some(V::Int(n)) if n > 0 => n as usize,
+                _ => return Ok(None),
+            };
+            let Some(store) = view.get_ref(PROPS) else {
+                return Ok(None);
+            };
+            let mut found = None;
+            for i in 0..n {
+                if let Some(V::Int(k)) = store.get(2 * i) {
+                    if k == atom {
+                        found = Some(match store.get(2 * i + 1) {
+                            Some(V::Undefined) => Ok(Value::Undefined),
+                            Some(V::Null) => Ok(Value::Null),
+                            Some(V::Bool(b)) => Ok(Value::Bool(b)),
+                            Some(V::Int(x)) => Ok(Value::Int(x)),
+                            Some(V::Float(f)) => Ok(Value::Float(f)),
+                            _ => Err(2 * i + 1),
+                        });
+                        break;
+                    }
+                }
+            }
+            found
+        };
+        match found {
             None => Ok(None),
+            Some(Ok(v)) => Ok(Some(v)),
+            Some(Err(slot)) => {
+                let store = self
+                    .heap
+                    .get(o, PROPS)?
+                    .as_ref()
+                    .expect("found in the store");
+                Ok(Some(self.heap.get(store, slot)?))
+            }
         }
     }
 
     /// Defines or overwrites own property `atom` of `o`.
     pub(crate) fn set_own(&mut self, o: Handle, atom: i32, v: Value) -> R<()> {
-        if let Some((s, i)) = self.find_own(o, atom)? {
-            self.heap.set(s, i, v)?;
-            return Ok(());
-        }
         let n = self.heap.get(o, NPROPS)?.as_int().unwrap_or(0) as usize;
+        if n > 0 {
+            if let Some((s, i)) = self.find_own(o, atom)? {
+                self.heap.set(s, i, v)?;
+                return Ok(());
+            }
+        }
         let store = match self.heap.get(o, PROPS)?.as_ref() {
             Some(s) if self.heap.slot_count(s)? >= 2 * n + 2 => s,
             old => {
-                let cap = (2 * n + 2).max(8).max(4 * n);
+                // Two properties first (a constructor's `this.a = …; this.b = …`), then
+                // doubling.
+                let cap = (2 * n + 2).max(4).max(4 * n);
                 let ns = self.heap.alloc(PROPSTORE, cap, 0)?;
                 if let Some(old) = old {
                     for i in 0..2 * n {
@@ -301,7 +344,7 @@ impl<'a> Interp<'a> {
     /// Own enumerable property names of `o`, in insertion order (array indices first).
     pub(crate) fn own_keys(&mut self, o: Handle) -> R<Vec<Key>> {
         let mut keys = Vec::new();
-        if self.heap.type_tag(o)? == ARRAY {
+        if self.tag_of(o)? == ARRAY {
             let n = self.array_len(o)?;
             keys.extend((0..n as u32).map(Key::Index));
         }
@@ -321,7 +364,7 @@ impl<'a> Interp<'a> {
 
     /// The prototype of an object value (`null` is `None`).
     pub(crate) fn proto_of(&mut self, o: Handle) -> R<Option<Handle>> {
-        if self.heap.type_tag(o)? == STRING {
+        if self.tag_of(o)? == STRING {
             return Ok(Some(self.intr().string_proto.handle()));
         }
         Ok(self.heap.get(o, PROTO)?.as_ref())
@@ -346,7 +389,8 @@ impl<'a> Interp<'a> {
                 ))?);
             }
         };
-        match (self.heap.type_tag(o)?, key) {
+        let tag = self.tag_of(o)?;
+        match (tag, key) {
             (ARRAY, Key::Index(i)) => {
                 let n = self.array_len(o)?;
                 if (i as usize) < n {
@@ -382,10 +426,16 @@ impl<'a> Interp<'a> {
             (MAP | SET, Key::Atom(a)) if &*self.atoms[a as usize] == "size" => {
                 return self.heap.get(o, 6).map_err(Exc::from);
             }
+            (GLOBAL, Key::Atom(a)) => {
+                let name = self.atom_name(a);
+                if let Some(v) = self.heap.global(&name) {
+                    return Ok(v);
+                }
+            }
             _ => {}
         }
         let atom = self.key_atom(key);
-        let mut cur = if self.heap.type_tag(o)? == STRING {
+        let mut cur = if tag == STRING {
             Some(self.intr().string_proto.handle())
         } else {
             Some(o)
@@ -424,7 +474,7 @@ impl<'a> Interp<'a> {
             }
             _ => return Ok(()),
         };
-        match (self.heap.type_tag(o)?, key) {
+        match (self.tag_of(o)?, key) {
             (ARRAY, Key::Index(i)) => {
                 let n = self.array_len(o)?;
                 if i as usize >= n {
@@ -442,6 +492,11 @@ impl<'a> Interp<'a> {
                 return self.set_array_len(o, n as usize);
             }
             (STRING, _) => return Ok(()),
+            (GLOBAL, Key::Atom(a)) => {
+                let name = self.atom_name(a);
+                self.heap.set_global(&name, x)?;
+                return Ok(());
+            }
             (BUFFER, Key::Index(i)) => {
                 let b = self.to_number(x)? as i64 as u8;
                 if let Some(slot) = self.heap.bytes_mut(o)?.get_mut(i as usize) {
@@ -469,9 +524,12 @@ impl<'a> Interp<'a> {
 
     /// `key in o` (own or inherited).
     pub(crate) fn has_prop(&mut self, o: Handle, key: Key) -> R<bool> {
-        match (self.heap.type_tag(o)?, key) {
+        match (self.tag_of(o)?, key) {
             (ARRAY, Key::Index(i)) => return Ok((i as usize) < self.array_len(o)?),
             (ARRAY, Key::Atom(atom::LENGTH)) => return Ok(true),
+            (GLOBAL, Key::Atom(a)) if self.heap.global(&self.atoms[a as usize]).is_some() => {
+                return Ok(true)
+            }
             _ => {}
         }
         let atom = self.key_atom(key);
@@ -487,12 +545,19 @@ impl<'a> Interp<'a> {
 
     /// `delete o[key]`.
     pub(crate) fn delete_prop(&mut self, o: Handle, key: Key) -> R<bool> {
-        if let (ARRAY, Key::Index(i)) = (self.heap.type_tag(o)?, key) {
+        if let (ARRAY, Key::Index(i)) = (self.tag_of(o)?, key) {
             if (i as usize) < self.array_len(o)? {
                 let e = self.elems(o)?;
                 self.heap.set(e, i as usize, Value::Undefined)?;
             }
             return Ok(true);
+        }
+        if let (GLOBAL, Key::Atom(a)) = (self.tag_of(o)?, key) {
+            let name = self.atom_name(a);
+            if self.heap.remove_global(&name) {
+                self.accidental_globals.remove(&*name);
+                return Ok(true);
+            }
         }
         let atom = self.key_atom(key);
         self.delete_own(o, atom)?;

@@ -42,6 +42,9 @@ pub(crate) struct Pacer {
     next: u32,
     /// Whether the last mark ran [`Probe::finish`].
     pub finished: bool,
+    /// At virtual time `gate.0`, no mark is reached below `gate.1` bytes allocated: a lower
+    /// bound of the exact threshold, so the per-statement check is one comparison.
+    gate: (u64, u64),
 }
 
 impl Pacer {
@@ -53,7 +56,30 @@ impl Pacer {
             base,
             next: 1,
             finished: false,
+            gate: (u64::MAX, 0),
         }
+    }
+
+    /// Sets the gate for virtual time `now`: the allocation below which progress stays
+    /// short of the next mark (minus a margin for rounding, so it never skips a mark).
+    fn set_gate(&mut self, now: u64) {
+        let target = f64::from(self.next) / f64::from(MARKS);
+        let frac = if self.finished || self.totals.allocated == 0 {
+            f64::INFINITY
+        } else if self.totals.virtual_ms == 0 {
+            target
+        } else {
+            2.0 * target - now as f64 / self.totals.virtual_ms as f64
+        };
+        let bytes = frac * self.totals.allocated as f64 * (1.0 - 1e-9) - 4096.0;
+        let gate = if bytes <= 0.0 {
+            0
+        } else if bytes >= u64::MAX as f64 / 2.0 {
+            u64::MAX
+        } else {
+            self.base.saturating_add(bytes as u64)
+        };
+        self.gate = (now, gate);
     }
 
     /// Fraction of the work done at virtual time `now` with `allocated` bytes allocated.
@@ -76,12 +102,18 @@ impl Interp<'_> {
     /// Takes a checkpoint if the program's progress passed the next mark.
     #[inline]
     pub(crate) fn maybe_checkpoint(&mut self, now: u64) {
-        let Some(p) = self.pacer.as_ref() else {
+        let Some(p) = self.pacer.as_mut() else {
             return;
         };
-        let done = p.progress(now, self.heap.allocated_bytes());
+        let allocated = self.heap.allocated_bytes();
+        if p.gate.0 == now && allocated < p.gate.1 {
+            return;
+        }
+        let done = p.progress(now, allocated);
         if done * f64::from(MARKS) >= f64::from(p.next) && !p.finished {
             self.checkpoint(now, done);
+        } else {
+            p.set_gate(now);
         }
     }
 

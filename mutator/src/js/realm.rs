@@ -6,6 +6,7 @@
 //! documented there; code that reads a slot by index checks the tag first.
 
 use super::scope::Layout;
+use super::tables::{IdentCache, TagTable};
 use crate::event_loop::{EventLoop, TimerId};
 use gclab::{Heap, HeapConfig, Persistent, RootKind, TypeTag, Value};
 use oxc_ast::ast::{ArrowFunctionExpression, Class, Function};
@@ -47,6 +48,9 @@ pub mod tags {
     pub const JOB: TypeTag = 110;
     /// Buffer: raw bytes; slots as an object.
     pub const BUFFER: TypeTag = 111;
+    /// The global object (`globalThis`), slots as an object: its named properties are the
+    /// heap's named globals, which its own store does not repeat.
+    pub const GLOBAL: TypeTag = 112;
     /// A suspended async function: environment, `this`, callee, its promise, the resume
     /// path (an `Array` of cursor entries), see [`crate::js::resume`].
     pub const ASYNC: TypeTag = 130;
@@ -93,11 +97,18 @@ impl Code<'_> {
 pub(crate) struct FuncInfo<'a> {
     pub code: Code<'a>,
     pub name: Arc<str>,
-    /// Frame label: `name (file:line:col)`.
-    pub label: Arc<str>,
+    /// Frame label: `name (file:line:col)`, interned for the process
+    /// ([`static_label`](super::tables::static_label)) so a call pushes its frame without
+    /// looking the label up.
+    pub label: &'static str,
     pub tag: TypeTag,
     /// Layout of the function's own scope (params, vars, top-level lexical names).
     pub layout: Rc<Layout>,
+    /// For a parameter list of plain names (no defaults, patterns or rest): each
+    /// parameter's slot in the function's environment, bound without name lookups.
+    pub param_slots: Option<Rc<[usize]>>,
+    /// Whether the body declares functions (hoisted at each call).
+    pub hoists: bool,
 }
 
 /// Options of a run.
@@ -188,11 +199,14 @@ pub struct Interp<'a> {
     pub(crate) funcs: Vec<FuncInfo<'a>>,
     pub(crate) func_ids: HashMap<usize, i32>,
     pub(crate) layouts: HashMap<u64, Rc<Layout>>,
-    pub(crate) func_of_tag: HashMap<TypeTag, i32>,
-    pub(crate) layout_of_tag: HashMap<TypeTag, Rc<Layout>>,
-    /// Where each identifier read found its name last time: AST node address → (environments
-    /// up the chain, that environment's tag, slot). Checked against the tag before use.
-    pub(crate) ident_cache: HashMap<usize, (u32, TypeTag, usize)>,
+    pub(crate) func_of_tag: TagTable<i32>,
+    pub(crate) layout_of_tag: TagTable<Rc<Layout>>,
+    /// Where each identifier read found its name last time. Checked against the tag before
+    /// use.
+    pub(crate) ident_cache: IdentCache,
+    /// While a program's main body runs: its module environment's tag and handle (a local
+    /// of the main frame), so names found there are read without walking the chain.
+    pub(crate) module_env: Option<(TypeTag, gclab::Handle)>,
     /// The atom of each `o.name` property node, by node address.
     pub(crate) static_atoms: HashMap<usize, i32>,
     pub(crate) next_tag: TypeTag,
@@ -278,6 +292,7 @@ impl<'a> Interp<'a> {
         use tags::*;
         let obj = ["__proto__", "properties", "count"];
         heap.register_type(OBJECT, "Object", &obj);
+        heap.register_type(GLOBAL, "global", &obj);
         heap.register_type(PROPSTORE, "(object properties)", &[]);
         heap.register_type(
             ARRAY,
@@ -343,9 +358,10 @@ impl<'a> Interp<'a> {
             funcs: Vec::new(),
             func_ids: HashMap::default(),
             layouts: HashMap::default(),
-            func_of_tag: HashMap::default(),
-            layout_of_tag: HashMap::default(),
-            ident_cache: HashMap::default(),
+            func_of_tag: TagTable::default(),
+            layout_of_tag: TagTable::default(),
+            ident_cache: IdentCache::default(),
+            module_env: None,
             static_atoms: HashMap::default(),
             next_tag: FIRST_DYNAMIC,
             natives: Vec::new(),
@@ -444,7 +460,7 @@ impl<'a> Interp<'a> {
         h.set(intr.object_proto.handle(), tags::PROTO, Value::Null)?;
         self.intr = Some(intr);
         super::builtins::install(self).map_err(|e| match e {
-            super::Exc::Heap(h) => h,
+            super::Exc::Heap(h) => *h,
             other => panic!("installing the built-ins failed: {other:?}"),
         })
     }
@@ -453,6 +469,13 @@ impl<'a> Interp<'a> {
         self.intr
             .as_ref()
             .expect("intrinsics are installed in new()")
+    }
+
+    /// The type tag of `h` (as `Heap::type_tag`, inlined: the interpreter asks on every
+    /// property access, call and name lookup).
+    #[inline(always)]
+    pub(crate) fn tag_of(&self, h: gclab::Handle) -> Result<TypeTag, gclab::HeapError> {
+        Ok(self.heap.view(h)?.type_tag())
     }
 
     /// A fresh type tag for a closure or environment type.
@@ -521,10 +544,13 @@ impl<'a> Interp<'a> {
 
     /// An [`Exc::Unsupported`] naming `what` at `offset`.
     pub(crate) fn unsupported<T>(&self, what: &str, offset: u32) -> super::R<T> {
-        Err(super::Exc::Unsupported(format!(
-            "{}: {what} is not supported by the gclab interpreter",
-            self.loc(offset)
-        )))
+        Err(super::Exc::Unsupported(
+            format!(
+                "{}: {what} is not supported by the gclab interpreter",
+                self.loc(offset)
+            )
+            .into(),
+        ))
     }
 }
 
