@@ -133,6 +133,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Whether `v` can be called.
+    #[inline]
     pub(crate) fn is_callable(&self, v: Value) -> bool {
         match v {
             Value::Ref(h) => match self.tag_of(h) {

@@ -33,6 +33,7 @@
 #![allow(clippy::wrong_self_convention)]
 
 mod async_fn;
+mod atoms;
 mod builtins;
 mod call;
 mod class;
@@ -51,6 +52,7 @@ mod resume_loop;
 mod scope;
 mod stmt;
 mod tables;
+pub mod tags;
 
 pub use pace::Totals;
 pub use realm::{Interp, JsOptions};
