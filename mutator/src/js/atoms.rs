@@ -7,6 +7,9 @@ use super::{Interp, R};
 use gclab::Value;
 use std::rc::Rc;
 
+/// Entries of the `o.name` atom cache ([`Interp::static_key`]).
+pub(crate) const STATIC_KEY_CACHE: usize = 4096;
+
 /// Well-known atoms, interned first in this order by [`Interp::intern_well_known`].
 pub(crate) mod atom {
     pub const LENGTH: i32 = 0;
@@ -58,15 +61,19 @@ impl<'a> Interp<'a> {
         Rc::clone(&self.atoms[a as usize])
     }
 
-    /// The key of `o.name` (an identifier, never an index), interned once per AST node: the
-    /// node's address is stable for the run, so later evaluations skip hashing the name.
+    /// The key of `o.name` (an identifier, never an index): the node's address is stable for
+    /// the run, so a direct-mapped cache by address skips hashing the name (a collision only
+    /// costs an [`intern`](Self::intern)).
+    #[inline]
     pub(crate) fn static_key(&mut self, name: &'a oxc_ast::ast::IdentifierName<'a>) -> Key {
         let node = name as *const oxc_ast::ast::IdentifierName<'a> as usize;
-        if let Some(&a) = self.static_atoms.get(&node) {
+        let i = (node >> 3) % STATIC_KEY_CACHE;
+        let (n, a) = self.static_atoms[i];
+        if n == node {
             return Key::Atom(a);
         }
         let a = self.intern(name.name.as_str());
-        self.static_atoms.insert(node, a);
+        self.static_atoms[i] = (node, a);
         Key::Atom(a)
     }
 

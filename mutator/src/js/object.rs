@@ -192,16 +192,36 @@ impl<'a> Interp<'a> {
     }
 
     /// Defines or overwrites own property `atom` of `o`.
+    ///
+    /// The store is scanned through a borrowed view, as in [`get_own`](Self::get_own).
     pub(crate) fn set_own(&mut self, o: Handle, atom: i32, v: Value) -> R<()> {
-        let n = self.heap.get(o, NPROPS)?.as_int().unwrap_or(0) as usize;
-        if n > 0 {
-            if let Some((s, i)) = self.find_own(o, atom)? {
-                self.heap.set(s, i, v)?;
-                return Ok(());
+        use gclab::ViewValue as V;
+        let (n, found, room) = {
+            let view = self.heap.view(o)?;
+            let n = match view.get(NPROPS) {
+                Some(V::Int(n)) if n > 0 => n as usize,
+                _ => 0,
+            };
+            match view.get_ref(PROPS) {
+                Some(store) => {
+                    let found =
+                        (0..n).find(|&i| matches!(store.get(2 * i), Some(V::Int(k)) if k == atom));
+                    (n, found, store.slot_count() >= 2 * n + 2)
+                }
+                None => (n, None, false),
             }
+        };
+        if let Some(i) = found {
+            let s = self
+                .heap
+                .get(o, PROPS)?
+                .as_ref()
+                .expect("found in the store");
+            self.heap.set(s, 2 * i + 1, v)?;
+            return Ok(());
         }
         let store = match self.heap.get(o, PROPS)?.as_ref() {
-            Some(s) if self.heap.slot_count(s)? >= 2 * n + 2 => s,
+            Some(s) if room => s,
             old => {
                 // Two properties first (a constructor's `this.a = …; this.b = …`), then
                 // doubling.

@@ -153,8 +153,8 @@ pub struct Interp<'a> {
     /// While a program's main body runs: its module environment's tag and handle (a local
     /// of the main frame), so names found there are read without walking the chain.
     pub(crate) module_env: Option<(TypeTag, gclab::Handle)>,
-    /// The atom of each `o.name` property node, by node address.
-    pub(crate) static_atoms: HashMap<usize, i32>,
+    /// The atom of recent `o.name` property nodes, direct-mapped by node address.
+    pub(crate) static_atoms: Vec<(usize, i32)>,
     pub(crate) next_tag: TypeTag,
     pub(crate) natives: Vec<(&'static str, NativeFn)>,
     pub(crate) intr: Option<Intrinsics>,
@@ -308,7 +308,7 @@ impl<'a> Interp<'a> {
             layout_of_tag: TagTable::default(),
             ident_cache: IdentCache::default(),
             module_env: None,
-            static_atoms: HashMap::default(),
+            static_atoms: vec![(0, 0); super::atoms::STATIC_KEY_CACHE],
             next_tag: FIRST_DYNAMIC,
             natives: Vec::new(),
             intr: None,
