@@ -21,6 +21,18 @@ impl<'a> Interp<'a> {
             Expression::ThisExpression(_) => return Ok(self.this),
             Expression::NumericLiteral(n) => return Ok(num(n.value)),
             Expression::NullLiteral(_) => return Ok(Value::Null),
+            // `name.prop` and `this.prop`: no chain to short-circuit, nothing nested.
+            Expression::StaticMemberExpression(s) if !s.optional => {
+                let obj = match &s.object {
+                    Expression::Identifier(id) => Some(self.lookup_ident(id)?),
+                    Expression::ThisExpression(_) => Some(self.this),
+                    _ => None,
+                };
+                if let Some(obj) = obj {
+                    let key = self.static_key(&s.property);
+                    return self.get_prop(obj, key);
+                }
+            }
             _ => {}
         }
         self.check_stack()?;

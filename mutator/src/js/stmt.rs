@@ -61,7 +61,8 @@ impl<'a> Interp<'a> {
     /// Executes one statement.
     pub(crate) fn exec(&mut self, s: &'a Statement<'a>) -> R<Flow<'a>> {
         self.check_stack()?;
-        if self.pacer.is_some() && !self.in_event_loop {
+        // Without checkpoints (`--no-probe`) the pacer never reaches a mark: no check.
+        if self.options.probe && self.pacer.is_some() && !self.in_event_loop {
             self.maybe_checkpoint(self.event_loop.now());
         }
         match s {

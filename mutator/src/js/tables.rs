@@ -114,7 +114,7 @@ impl Args {
     }
 
     /// Appends `v`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, v: gclab::Value) {
         match self {
             Args::Inline(items, n) if *n < Args::INLINE => {
