@@ -18,7 +18,12 @@ impl<'a> Interp<'a> {
             return Err(self.throw_type("value is not a constructor")?);
         };
         let tag = self.tag_of(fh)?;
-        let proto = self.get_prop(f, Key::Atom(atom::PROTOTYPE))?;
+        // An own `prototype` (every constructor after its first `new`) is what `get_prop`
+        // would find first.
+        let proto = match self.get_own(fh, atom::PROTOTYPE)? {
+            Some(p) => p,
+            None => self.get_prop(f, Key::Atom(atom::PROTOTYPE))?,
+        };
         let proto = if matches!(proto, Value::Ref(_)) {
             proto
         } else {

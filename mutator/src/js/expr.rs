@@ -287,6 +287,8 @@ impl<'a> Interp<'a> {
             }
         };
         let obj = match object {
+            Expression::Identifier(id) => self.lookup_ident(id)?,
+            Expression::ThisExpression(_) => self.this,
             Expression::Super(_) => self.super_base()?,
             Expression::ChainExpression(_) | Expression::CallExpression(_) => {
                 match self.chain_value(object)? {
