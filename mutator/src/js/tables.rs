@@ -1,5 +1,6 @@
-//! Dense side tables of the interpreter, indexed without hashing: [`TagTable`] by dynamic
-//! type tag (closure and environment types), [`IdentCache`] by identifier node.
+//! Small fast structures of the interpreter's hot paths: dense side tables indexed without
+//! hashing ([`TagTable`] by dynamic type tag, [`IdentCache`] by identifier node), call
+//! arguments held in place ([`Args`]) and process-wide frame labels ([`static_label`]).
 //!
 //! Invariant: a `TagTable` entry exists exactly for the tags inserted; an `IdentCache` entry
 //! is returned only for the identifier node it was stored for (its address is kept beside it
