@@ -23,7 +23,6 @@ use super::resume::{Entry, Resumed};
 use super::{Exc, Flow, Interp, R};
 use gclab::{Handle, Value};
 use oxc_ast::ast::*;
-use std::sync::Arc;
 
 /// Slots of the state object.
 const S_ENV: usize = 0;
@@ -74,7 +73,7 @@ impl<'a> Interp<'a> {
     ) -> R<()> {
         self.bind_params(params, args)?;
         if let Some(b) = body {
-            self.enter_tdz(b)?;
+            self.enter_tdz()?;
             self.hoist_functions(b)?;
         }
         Ok(())
@@ -168,10 +167,10 @@ impl<'a> Interp<'a> {
         let id = self
             .func_of(Value::Ref(callee))
             .expect("an async state's callee is a closure");
-        let label: Arc<str> = Arc::clone(&self.funcs[id as usize].label);
+        let label = self.funcs[id as usize].label;
         let code = self.funcs[id as usize].code;
         self.check_depth()?;
-        let frame = self.heap.push_frame_shared(&label);
+        let frame = self.heap.push_frame_static(label);
         self.depth += 1;
         let saved = (self.env, self.this, self.callee);
         let r = self.resume_in(s, callee, code, rejected, v);

@@ -8,11 +8,12 @@ use super::class::class_constructor;
 use super::object::atom;
 use super::realm::tags::*;
 use super::realm::{Code, FuncInfo};
-use super::scope::function_scope_names;
+use super::scope::Layout;
+use super::scope::{function_scope_names, tdz_names};
 use super::{Exc, Flow, Interp, R};
 use gclab::{Frame, Handle, Value};
 use oxc_ast::ast::*;
-use std::sync::Arc;
+use std::rc::Rc;
 
 impl<'a> Interp<'a> {
     /// Registers a function literal (once) and returns its index.
@@ -41,11 +42,13 @@ impl<'a> Interp<'a> {
                 None => (None, &[][..]),
             },
         };
-        let layout = self.layout(
+        let layout = self.layout_scoped(
             (key as u64) << 3 | 2,
             || function_scope_names(params, body),
+            |out| tdz_names(body, out),
             "context",
         );
+        let param_slots = params.and_then(|p| simple_param_slots(p, &layout));
         let tag = self.fresh_tag();
         self.heap.register_type(
             tag,
@@ -64,9 +67,13 @@ impl<'a> Interp<'a> {
         self.funcs.push(FuncInfo {
             code,
             name: name.into(),
-            label: label.into(),
+            label: super::tables::static_label(&label),
             tag,
             layout,
+            param_slots,
+            hoists: body
+                .iter()
+                .any(|s| matches!(s, Statement::FunctionDeclaration(_))),
         });
         self.func_ids.insert(key, id);
         self.func_of_tag.insert(tag, id);
@@ -120,15 +127,16 @@ impl<'a> Interp<'a> {
     /// The function info of a closure value.
     pub(crate) fn func_of(&self, v: Value) -> Option<i32> {
         match v {
-            Value::Ref(h) => self.func_of_tag.get(&self.heap.type_tag(h).ok()?).copied(),
+            Value::Ref(h) => self.func_of_tag.get(&self.tag_of(h).ok()?).copied(),
             _ => None,
         }
     }
 
     /// Whether `v` can be called.
+    #[inline]
     pub(crate) fn is_callable(&self, v: Value) -> bool {
         match v {
-            Value::Ref(h) => match self.heap.type_tag(h) {
+            Value::Ref(h) => match self.tag_of(h) {
                 Ok(NATIVE) => true,
                 Ok(t) => self.func_of_tag.contains_key(&t),
                 Err(_) => false,
@@ -139,7 +147,7 @@ impl<'a> Interp<'a> {
 
     /// Whether `h` is a function usable with `new` (a non-arrow closure or a class).
     pub(crate) fn is_constructor(&self, h: Handle) -> R<bool> {
-        let t = self.heap.type_tag(h)?;
+        let t = self.tag_of(h)?;
         Ok(match self.func_of_tag.get(&t) {
             Some(&id) => !matches!(self.funcs[id as usize].code, Code::Arrow(_)),
             None => false,
@@ -160,7 +168,7 @@ impl<'a> Interp<'a> {
             return Ok(self.funcs[id as usize].name.to_string());
         }
         if let Value::Ref(h) = v {
-            if self.heap.type_tag(h)? == NATIVE {
+            if self.tag_of(h)? == NATIVE {
                 let id = self.heap.get(h, 3)?.as_int().unwrap_or(0);
                 return Ok(self.natives[id as usize]
                     .0
@@ -179,7 +187,7 @@ impl<'a> Interp<'a> {
             let s = self.type_of(f);
             return Err(self.throw_type(&format!("{s} is not a function"))?);
         };
-        let tag = self.heap.type_tag(fh)?;
+        let tag = self.tag_of(fh)?;
         if tag == NATIVE {
             let id = self.heap.get(fh, 3)?.as_int().unwrap_or(0) as usize;
             let native = self.natives[id].1;
@@ -244,8 +252,8 @@ impl<'a> Interp<'a> {
         args: &[Value],
     ) -> R<Value> {
         self.check_depth()?;
-        let label: Arc<str> = Arc::clone(&self.funcs[id as usize].label);
-        let frame = self.heap.push_frame_shared(&label);
+        let label = self.funcs[id as usize].label;
+        let frame = self.heap.push_frame_static(label);
         self.depth += 1;
         let saved = (self.env, self.this, self.callee);
         let r = self.run_closure(fh, id, this, args);
@@ -257,13 +265,15 @@ impl<'a> Interp<'a> {
     fn run_closure(&mut self, fh: Handle, id: i32, this: Value, args: &[Value]) -> R<Value> {
         let info = &self.funcs[id as usize];
         let (code, layout) = (info.code, std::rc::Rc::clone(&info.layout));
+        let param_slots = info.param_slots.clone();
+        let hoists = info.hoists;
         self.env = self.heap.get(fh, FN_ENV)?;
         self.callee = Some(self.heap.local(fh)?);
         self.this = match code {
             Code::Arrow(_) => self.heap.get(fh, FN_THIS)?,
             _ => this,
         };
-        self.push_env(&layout)?;
+        let env = self.push_env(&layout)?;
         let (params, body) = match code {
             Code::Function(f) => (&f.params, f.body.as_ref().map(|b| &b.statements[..])),
             Code::Arrow(a) => (&a.params, Some(arrow_statements(a))),
@@ -277,9 +287,17 @@ impl<'a> Interp<'a> {
         if super::async_fn::is_async(code) {
             return self.start_async(fh, code, params, body, args);
         }
-        self.bind_params(params, args)?;
-        if let Some(b) = body {
-            self.enter_tdz(b)?;
+        match param_slots {
+            Some(slots) => {
+                for (i, &slot) in slots.iter().enumerate() {
+                    let v = args.get(i).copied().unwrap_or(Value::Undefined);
+                    self.heap.set(env, slot, v)?;
+                }
+            }
+            None => self.bind_params(params, args)?,
+        }
+        if body.is_some() && !layout.tdz_slots.is_empty() {
+            self.enter_tdz()?;
         }
         if let Code::Arrow(a) = code {
             if let Some(e) = a.body.as_expression() {
@@ -289,12 +307,20 @@ impl<'a> Interp<'a> {
         let Some(body) = body else {
             return Ok(Value::Undefined);
         };
-        self.run_body(body)
+        if hoists {
+            self.hoist_functions(body)?;
+        }
+        self.run_statements(body)
     }
 
     /// Runs a function body: hoisting, then statements; the value of `return`.
     pub(crate) fn run_body(&mut self, body: &'a [Statement<'a>]) -> R<Value> {
         self.hoist_functions(body)?;
+        self.run_statements(body)
+    }
+
+    /// A function body's statements (hoisting done); the value of `return`.
+    fn run_statements(&mut self, body: &'a [Statement<'a>]) -> R<Value> {
         for s in body {
             match self.exec(s)? {
                 Flow::Normal => {}
@@ -393,6 +419,23 @@ impl<'a> Interp<'a> {
             }
         }
     }
+}
+
+/// The environment slots of a parameter list of plain names (`None` if any parameter has a
+/// default, a pattern, or there is a rest parameter).
+fn simple_param_slots(p: &FormalParameters<'_>, layout: &Layout) -> Option<Rc<[usize]>> {
+    if p.rest.is_some() {
+        return None;
+    }
+    p.items
+        .iter()
+        .map(|item| match (&item.pattern, &item.initializer) {
+            (BindingPattern::BindingIdentifier(id), None) => {
+                layout.index.get(id.name.as_str()).map(|&i| i + 1)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The statements of an arrow function with a block body (none for an expression body).

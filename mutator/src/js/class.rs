@@ -10,7 +10,6 @@ use super::realm::Code;
 use super::{Interp, R};
 use gclab::{Handle, Value};
 use oxc_ast::ast::*;
-use std::sync::Arc;
 
 impl<'a> Interp<'a> {
     /// `new f(...args)`.
@@ -18,8 +17,13 @@ impl<'a> Interp<'a> {
         let Value::Ref(fh) = f else {
             return Err(self.throw_type("value is not a constructor")?);
         };
-        let tag = self.heap.type_tag(fh)?;
-        let proto = self.get_prop(f, Key::Atom(atom::PROTOTYPE))?;
+        let tag = self.tag_of(fh)?;
+        // An own `prototype` (every constructor after its first `new`) is what `get_prop`
+        // would find first.
+        let proto = match self.get_own(fh, atom::PROTOTYPE)? {
+            Some(p) => p,
+            None => self.get_prop(f, Key::Atom(atom::PROTOTYPE))?,
+        };
         let proto = if matches!(proto, Value::Ref(_)) {
             proto
         } else {
@@ -60,8 +64,8 @@ impl<'a> Interp<'a> {
         args: &[Value],
     ) -> R<Value> {
         self.check_depth()?;
-        let label: Arc<str> = Arc::clone(&self.funcs[id as usize].label);
-        let frame = self.heap.push_frame_shared(&label);
+        let label = self.funcs[id as usize].label;
+        let frame = self.heap.push_frame_static(label);
         self.depth += 1;
         let saved = (self.env, self.this, self.callee);
         let r = self.run_class_ctor(fh, id, this, args);
@@ -93,7 +97,7 @@ impl<'a> Interp<'a> {
                 }
                 self.bind_params(&ctor.params, args)?;
                 let body = ctor.body.as_ref().map_or(&[][..], |b| &b.statements[..]);
-                self.enter_tdz(body)?;
+                self.enter_tdz()?;
                 let r = self.run_body(body)?;
                 if matches!(r, Value::Ref(_)) {
                     return Ok(r);
@@ -120,7 +124,7 @@ impl<'a> Interp<'a> {
             return Err(self.throw_type("Super constructor is not a constructor")?);
         };
         let this = self.this;
-        let tag = self.heap.type_tag(ph)?;
+        let tag = self.tag_of(ph)?;
         let result = if tag == NATIVE {
             let r = self.call(parent, this, args)?;
             if matches!(r, Value::Ref(_)) {

@@ -92,7 +92,7 @@ impl<'a> Interp<'a> {
             Value::Undefined => f64::NAN,
             Value::Null => 0.0,
             Value::Ref(h) => {
-                if self.heap.type_tag(h)? == STRING {
+                if self.tag_of(h)? == STRING {
                     str_to_number(&self.str_of(h)?)
                 } else {
                     let p = self.to_primitive(v)?;
@@ -110,7 +110,7 @@ impl<'a> Interp<'a> {
     /// their own `toString` if it is a JavaScript function, else `[object Object]`.
     pub(crate) fn to_primitive(&mut self, v: Value) -> R<Value> {
         let Value::Ref(h) = v else { return Ok(v) };
-        if self.heap.type_tag(h)? == STRING {
+        if self.tag_of(h)? == STRING {
             return Ok(v);
         }
         let f = self.get_prop(v, super::object::Key::Atom(super::object::atom::TO_STRING))?;
@@ -125,7 +125,7 @@ impl<'a> Interp<'a> {
     }
 
     pub(crate) fn default_to_string(&mut self, h: gclab::Handle) -> R<String> {
-        Ok(match self.heap.type_tag(h)? {
+        Ok(match self.tag_of(h)? {
             ARRAY => {
                 for &j in &self.joining {
                     if self.heap.same_object(j, h)? {
@@ -178,7 +178,7 @@ impl<'a> Interp<'a> {
             Value::Undefined => "undefined".into(),
             Value::Null => "null".into(),
             Value::Ref(h) => {
-                if self.heap.type_tag(h)? == STRING {
+                if self.tag_of(h)? == STRING {
                     self.str_of(h)?
                 } else {
                     let p = self.to_primitive(v)?;
@@ -208,7 +208,7 @@ impl<'a> Interp<'a> {
             Value::Float(f) => !(f == 0.0 || f.is_nan()),
             Value::Bool(b) => b,
             Value::Undefined | Value::Null => false,
-            Value::Ref(h) => self.heap.type_tag(h)? != STRING || !self.heap.bytes(h)?.is_empty(),
+            Value::Ref(h) => self.tag_of(h)? != STRING || !self.heap.bytes(h)?.is_empty(),
         })
     }
 
@@ -219,7 +219,7 @@ impl<'a> Interp<'a> {
             Value::Bool(_) => "boolean",
             Value::Undefined => "undefined",
             Value::Null => "object",
-            Value::Ref(h) => match self.heap.type_tag(h) {
+            Value::Ref(h) => match self.tag_of(h) {
                 Ok(STRING) => "string",
                 _ if self.is_callable(v) => "function",
                 _ => "object",
@@ -237,7 +237,7 @@ impl<'a> Interp<'a> {
             (Value::Ref(x), Value::Ref(y)) => {
                 if self.heap.same_object(x, y)? {
                     true
-                } else if self.heap.type_tag(x)? == STRING && self.heap.type_tag(y)? == STRING {
+                } else if self.tag_of(x)? == STRING && self.tag_of(y)? == STRING {
                     self.heap.bytes(x)? == self.heap.bytes(y)?
                 } else {
                     false

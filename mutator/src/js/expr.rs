@@ -6,6 +6,7 @@
 use super::convert::num;
 use super::object::Key;
 use super::realm::tags::*;
+use super::tables::Args;
 use super::{Exc, Interp, R};
 use gclab::Value;
 use oxc_ast::ast::*;
@@ -14,6 +15,26 @@ use oxc_syntax::operator::LogicalOperator;
 impl<'a> Interp<'a> {
     /// Evaluates an expression.
     pub(crate) fn eval(&mut self, e: &'a Expression<'a>) -> R<Value> {
+        // Leaves first: they nest nothing, so they need no stack check.
+        match e {
+            Expression::Identifier(id) => return self.lookup_ident(id),
+            Expression::ThisExpression(_) => return Ok(self.this),
+            Expression::NumericLiteral(n) => return Ok(num(n.value)),
+            Expression::NullLiteral(_) => return Ok(Value::Null),
+            // `name.prop` and `this.prop`: no chain to short-circuit, nothing nested.
+            Expression::StaticMemberExpression(s) if !s.optional => {
+                let obj = match &s.object {
+                    Expression::Identifier(id) => Some(self.lookup_ident(id)?),
+                    Expression::ThisExpression(_) => Some(self.this),
+                    _ => None,
+                };
+                if let Some(obj) = obj {
+                    let key = self.static_key(&s.property);
+                    return self.get_prop(obj, key);
+                }
+            }
+            _ => {}
+        }
         self.check_stack()?;
         match e {
             Expression::BooleanLiteral(b) => Ok(Value::Bool(b.value)),
@@ -231,13 +252,15 @@ impl<'a> Interp<'a> {
     }
 
     /// Evaluates call arguments (with spread).
-    pub(crate) fn arguments(&mut self, args: &'a [Argument<'a>]) -> R<Vec<Value>> {
-        let mut out = Vec::with_capacity(args.len());
+    pub(crate) fn arguments(&mut self, args: &'a [Argument<'a>]) -> R<Args> {
+        let mut out = Args::new();
         for a in args {
             match a {
                 Argument::SpreadElement(s) => {
                     let v = self.eval(&s.argument)?;
-                    out.extend(self.iterate(v, s.span.start)?);
+                    for x in self.iterate(v, s.span.start)? {
+                        out.push(x);
+                    }
                 }
                 _ => out.push(self.eval(a.to_expression())?),
             }
@@ -264,6 +287,8 @@ impl<'a> Interp<'a> {
             }
         };
         let obj = match object {
+            Expression::Identifier(id) => self.lookup_ident(id)?,
+            Expression::ThisExpression(_) => self.this,
             Expression::Super(_) => self.super_base()?,
             Expression::ChainExpression(_) | Expression::CallExpression(_) => {
                 match self.chain_value(object)? {
@@ -385,7 +410,8 @@ impl<'a> Interp<'a> {
                     return Err(Exc::Unsupported(format!(
                         "{}: iterating over this object (custom iterators) is not supported by the gclab interpreter",
                         self.loc(at)
-                    )));
+                    )
+                    .into()));
                 }
                 let t = self.to_str(v)?;
                 Err(self.throw_type(&format!("{t} is not iterable"))?)

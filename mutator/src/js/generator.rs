@@ -18,7 +18,6 @@ use super::resume::{Entry, Resumed};
 use super::{Exc, Flow, Interp, R};
 use gclab::{Handle, Value};
 use oxc_ast::ast::*;
-use std::sync::Arc;
 
 const G_ENV: usize = 3;
 const G_THIS: usize = 4;
@@ -54,7 +53,7 @@ impl<'a> Interp<'a> {
     ) -> R<Value> {
         self.bind_params(params, args)?;
         if let Some(b) = body {
-            self.enter_tdz(b)?;
+            self.enter_tdz()?;
             self.hoist_functions(b)?;
         }
         let gp = self.intr().generator_proto.handle();
@@ -113,11 +112,11 @@ impl<'a> Interp<'a> {
         let id = self
             .func_of(Value::Ref(callee))
             .expect("a generator's callee is a closure");
-        let label: Arc<str> = Arc::clone(&self.funcs[id as usize].label);
+        let label = self.funcs[id as usize].label;
         let code = self.funcs[id as usize].code;
         self.check_depth()?;
         self.heap.set(g, G_STATE, Value::Int(RUNNING))?;
-        let frame = self.heap.push_frame_shared(&label);
+        let frame = self.heap.push_frame_static(label);
         self.depth += 1;
         let saved = (self.env, self.this, self.callee);
         self.env = self.heap.get(g, G_ENV)?;

@@ -33,6 +33,7 @@
 #![allow(clippy::wrong_self_convention)]
 
 mod async_fn;
+mod atoms;
 mod builtins;
 mod call;
 mod class;
@@ -50,6 +51,8 @@ pub(crate) mod resume;
 mod resume_loop;
 mod scope;
 mod stmt;
+mod tables;
+pub mod tags;
 
 pub use realm::{Interp, JsOptions};
 pub use report::{run_file, run_source, JsRunReport};
@@ -62,9 +65,10 @@ pub enum Exc {
     /// A JavaScript exception carrying the thrown value (rooted in the current frame).
     Throw(Value),
     /// A construct outside the supported subset: message with `file:line:col`.
-    Unsupported(String),
-    /// The heap failed (out of memory, or an internal rooting error).
-    Heap(HeapError),
+    Unsupported(Box<str>),
+    /// The heap failed (out of memory, or an internal rooting error). Boxed, like the
+    /// message above, so that `R<Value>`, returned by every evaluation step, stays small.
+    Heap(Box<HeapError>),
     /// `process.exit(code)`.
     Exit(i32),
     /// A promise rejection nobody handled (Node 20 exits with it).
@@ -79,7 +83,7 @@ pub enum Exc {
 
 impl From<HeapError> for Exc {
     fn from(e: HeapError) -> Self {
-        Exc::Heap(e)
+        Exc::Heap(Box::new(e))
     }
 }
 

@@ -1,117 +1,16 @@
-//! Objects in the heap: atoms (interned property names), strings, property stores, arrays
-//! and the generic `[[Get]]`/`[[Set]]`.
+//! Objects in the heap: strings, property stores, arrays and the generic `[[Get]]`/`[[Set]]`
+//! (property keys and atoms are in [`super::atoms`]).
 //!
 //! Invariant: a property store holds `(Int(atom), value)` pairs in slots `2i`, `2i+1` for
 //! `i < count` (the count lives in the owning object's `NPROPS` slot); keys are unique. An
 //! array's elements store has at least `length` slots.
 
+pub(crate) use super::atoms::{atom, Key};
 use super::realm::tags::*;
 use super::{Exc, Interp, R};
 use gclab::{Handle, Value};
-use std::rc::Rc;
-
-/// Well-known atoms, interned first in this order by [`Interp::intern_well_known`].
-pub(crate) mod atom {
-    pub const LENGTH: i32 = 0;
-    pub const PROTOTYPE: i32 = 1;
-    pub const CONSTRUCTOR: i32 = 2;
-    pub const NAME: i32 = 3;
-    pub const MESSAGE: i32 = 4;
-    pub const STACK: i32 = 5;
-    pub const TO_STRING: i32 = 6;
-    pub const NAMES: [&str; 7] = [
-        "length",
-        "prototype",
-        "constructor",
-        "name",
-        "message",
-        "stack",
-        "toString",
-    ];
-}
-
-/// A property key: an interned name, or an array index.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Key {
-    Atom(i32),
-    Index(u32),
-}
 
 impl<'a> Interp<'a> {
-    pub(crate) fn intern_well_known(&mut self) {
-        for n in atom::NAMES {
-            self.intern(n);
-        }
-    }
-
-    /// The atom of a property name.
-    pub(crate) fn intern(&mut self, name: &str) -> i32 {
-        if let Some(&a) = self.atom_ids.get(name) {
-            return a;
-        }
-        let a = self.atoms.len() as i32;
-        let rc: Rc<str> = name.into();
-        self.atoms.push(Rc::clone(&rc));
-        self.atom_ids.insert(rc, a);
-        a
-    }
-
-    /// The name of an atom.
-    pub(crate) fn atom_name(&self, a: i32) -> Rc<str> {
-        Rc::clone(&self.atoms[a as usize])
-    }
-
-    /// The key of `o.name` (an identifier, never an index), interned once per AST node: the
-    /// node's address is stable for the run, so later evaluations skip hashing the name.
-    pub(crate) fn static_key(&mut self, name: &'a oxc_ast::ast::IdentifierName<'a>) -> Key {
-        let node = name as *const oxc_ast::ast::IdentifierName<'a> as usize;
-        if let Some(&a) = self.static_atoms.get(&node) {
-            return Key::Atom(a);
-        }
-        let a = self.intern(name.name.as_str());
-        self.static_atoms.insert(node, a);
-        Key::Atom(a)
-    }
-
-    /// The key for a property name (`"3"` is an index).
-    pub(crate) fn key_of_str(&mut self, name: &str) -> Key {
-        if let Ok(i) = name.parse::<u32>() {
-            if i.to_string() == name && i != u32::MAX {
-                return Key::Index(i);
-            }
-        }
-        Key::Atom(self.intern(name))
-    }
-
-    /// The property key a value converts to.
-    pub(crate) fn to_key(&mut self, v: Value) -> R<Key> {
-        match v {
-            Value::Int(i) if i >= 0 => Ok(Key::Index(i as u32)),
-            Value::Float(f) if f >= 0.0 && f.fract() == 0.0 && f < u32::MAX as f64 => {
-                Ok(Key::Index(f as u32))
-            }
-            _ => {
-                let s = self.to_str(v)?;
-                Ok(self.key_of_str(&s))
-            }
-        }
-    }
-
-    /// The name of a key.
-    pub(crate) fn key_name(&self, k: Key) -> Rc<str> {
-        match k {
-            Key::Atom(a) => self.atom_name(a),
-            Key::Index(i) => i.to_string().into(),
-        }
-    }
-
-    fn key_atom(&mut self, k: Key) -> i32 {
-        match k {
-            Key::Atom(a) => a,
-            Key::Index(i) => self.intern(&i.to_string()),
-        }
-    }
-
     // ------------------------------------------------------------------ strings
 
     /// A new string.
@@ -128,13 +27,13 @@ impl<'a> Interp<'a> {
 
     /// Whether `v` is a string.
     pub(crate) fn is_str(&self, v: Value) -> bool {
-        matches!(v, Value::Ref(h) if self.heap.type_tag(h).ok() == Some(STRING))
+        matches!(v, Value::Ref(h) if self.tag_of(h).ok() == Some(STRING))
     }
 
     /// The type tag of a reference value.
     pub(crate) fn tag(&self, v: Value) -> Option<u16> {
         match v {
-            Value::Ref(h) => self.heap.type_tag(h).ok(),
+            Value::Ref(h) => self.tag_of(h).ok(),
             _ => None,
         }
     }
@@ -246,24 +145,87 @@ impl<'a> Interp<'a> {
     }
 
     /// The own property `atom` of object `o`, if present.
+    ///
+    /// The store is scanned through a borrowed view: a miss (a prototype-chain step) or an
+    /// immediate value creates no handle; only a reference found gets one.
     pub(crate) fn get_own(&mut self, o: Handle, atom: i32) -> R<Option<Value>> {
-        match self.find_own(o, atom)? {
-            Some((s, i)) => Ok(Some(self.heap.get(s, i)?)),
+        use gclab::ViewValue as V;
+        let found = {
+            let view = self.heap.view(o)?;
+            let n = match view.get(NPROPS) {
+                Some(V::Int(n)) if n > 0 => n as usize,
+                _ => return Ok(None),
+            };
+            let Some(store) = view.get_ref(PROPS) else {
+                return Ok(None);
+            };
+            let mut found = None;
+            for i in 0..n {
+                if let Some(V::Int(k)) = store.get(2 * i) {
+                    if k == atom {
+                        found = Some(match store.get(2 * i + 1) {
+                            Some(V::Undefined) => Ok(Value::Undefined),
+                            Some(V::Null) => Ok(Value::Null),
+                            Some(V::Bool(b)) => Ok(Value::Bool(b)),
+                            Some(V::Int(x)) => Ok(Value::Int(x)),
+                            Some(V::Float(f)) => Ok(Value::Float(f)),
+                            _ => Err(2 * i + 1),
+                        });
+                        break;
+                    }
+                }
+            }
+            found
+        };
+        match found {
             None => Ok(None),
+            Some(Ok(v)) => Ok(Some(v)),
+            Some(Err(slot)) => {
+                let store = self
+                    .heap
+                    .get(o, PROPS)?
+                    .as_ref()
+                    .expect("found in the store");
+                Ok(Some(self.heap.get(store, slot)?))
+            }
         }
     }
 
     /// Defines or overwrites own property `atom` of `o`.
+    ///
+    /// The store is scanned through a borrowed view, as in [`get_own`](Self::get_own).
     pub(crate) fn set_own(&mut self, o: Handle, atom: i32, v: Value) -> R<()> {
-        if let Some((s, i)) = self.find_own(o, atom)? {
-            self.heap.set(s, i, v)?;
+        use gclab::ViewValue as V;
+        let (n, found, room) = {
+            let view = self.heap.view(o)?;
+            let n = match view.get(NPROPS) {
+                Some(V::Int(n)) if n > 0 => n as usize,
+                _ => 0,
+            };
+            match view.get_ref(PROPS) {
+                Some(store) => {
+                    let found =
+                        (0..n).find(|&i| matches!(store.get(2 * i), Some(V::Int(k)) if k == atom));
+                    (n, found, store.slot_count() >= 2 * n + 2)
+                }
+                None => (n, None, false),
+            }
+        };
+        if let Some(i) = found {
+            let s = self
+                .heap
+                .get(o, PROPS)?
+                .as_ref()
+                .expect("found in the store");
+            self.heap.set(s, 2 * i + 1, v)?;
             return Ok(());
         }
-        let n = self.heap.get(o, NPROPS)?.as_int().unwrap_or(0) as usize;
         let store = match self.heap.get(o, PROPS)?.as_ref() {
-            Some(s) if self.heap.slot_count(s)? >= 2 * n + 2 => s,
+            Some(s) if room => s,
             old => {
-                let cap = (2 * n + 2).max(8).max(4 * n);
+                // Two properties first (a constructor's `this.a = …; this.b = …`), then
+                // doubling.
+                let cap = (2 * n + 2).max(4).max(4 * n);
                 let ns = self.heap.alloc(PROPSTORE, cap, 0)?;
                 if let Some(old) = old {
                     for i in 0..2 * n {
@@ -301,7 +263,7 @@ impl<'a> Interp<'a> {
     /// Own enumerable property names of `o`, in insertion order (array indices first).
     pub(crate) fn own_keys(&mut self, o: Handle) -> R<Vec<Key>> {
         let mut keys = Vec::new();
-        if self.heap.type_tag(o)? == ARRAY {
+        if self.tag_of(o)? == ARRAY {
             let n = self.array_len(o)?;
             keys.extend((0..n as u32).map(Key::Index));
         }
@@ -321,7 +283,7 @@ impl<'a> Interp<'a> {
 
     /// The prototype of an object value (`null` is `None`).
     pub(crate) fn proto_of(&mut self, o: Handle) -> R<Option<Handle>> {
-        if self.heap.type_tag(o)? == STRING {
+        if self.tag_of(o)? == STRING {
             return Ok(Some(self.intr().string_proto.handle()));
         }
         Ok(self.heap.get(o, PROTO)?.as_ref())
@@ -346,7 +308,8 @@ impl<'a> Interp<'a> {
                 ))?);
             }
         };
-        match (self.heap.type_tag(o)?, key) {
+        let tag = self.tag_of(o)?;
+        match (tag, key) {
             (ARRAY, Key::Index(i)) => {
                 let n = self.array_len(o)?;
                 if (i as usize) < n {
@@ -382,10 +345,16 @@ impl<'a> Interp<'a> {
             (MAP | SET, Key::Atom(a)) if &*self.atoms[a as usize] == "size" => {
                 return self.heap.get(o, 6).map_err(Exc::from);
             }
+            (GLOBAL, Key::Atom(a)) => {
+                let name = self.atom_name(a);
+                if let Some(v) = self.heap.global(&name) {
+                    return Ok(v);
+                }
+            }
             _ => {}
         }
         let atom = self.key_atom(key);
-        let mut cur = if self.heap.type_tag(o)? == STRING {
+        let mut cur = if tag == STRING {
             Some(self.intr().string_proto.handle())
         } else {
             Some(o)
@@ -424,7 +393,7 @@ impl<'a> Interp<'a> {
             }
             _ => return Ok(()),
         };
-        match (self.heap.type_tag(o)?, key) {
+        match (self.tag_of(o)?, key) {
             (ARRAY, Key::Index(i)) => {
                 let n = self.array_len(o)?;
                 if i as usize >= n {
@@ -442,6 +411,11 @@ impl<'a> Interp<'a> {
                 return self.set_array_len(o, n as usize);
             }
             (STRING, _) => return Ok(()),
+            (GLOBAL, Key::Atom(a)) => {
+                let name = self.atom_name(a);
+                self.heap.set_global(&name, x)?;
+                return Ok(());
+            }
             (BUFFER, Key::Index(i)) => {
                 let b = self.to_number(x)? as i64 as u8;
                 if let Some(slot) = self.heap.bytes_mut(o)?.get_mut(i as usize) {
@@ -469,9 +443,12 @@ impl<'a> Interp<'a> {
 
     /// `key in o` (own or inherited).
     pub(crate) fn has_prop(&mut self, o: Handle, key: Key) -> R<bool> {
-        match (self.heap.type_tag(o)?, key) {
+        match (self.tag_of(o)?, key) {
             (ARRAY, Key::Index(i)) => return Ok((i as usize) < self.array_len(o)?),
             (ARRAY, Key::Atom(atom::LENGTH)) => return Ok(true),
+            (GLOBAL, Key::Atom(a)) if self.heap.global(&self.atoms[a as usize]).is_some() => {
+                return Ok(true)
+            }
             _ => {}
         }
         let atom = self.key_atom(key);
@@ -487,12 +464,19 @@ impl<'a> Interp<'a> {
 
     /// `delete o[key]`.
     pub(crate) fn delete_prop(&mut self, o: Handle, key: Key) -> R<bool> {
-        if let (ARRAY, Key::Index(i)) = (self.heap.type_tag(o)?, key) {
+        if let (ARRAY, Key::Index(i)) = (self.tag_of(o)?, key) {
             if (i as usize) < self.array_len(o)? {
                 let e = self.elems(o)?;
                 self.heap.set(e, i as usize, Value::Undefined)?;
             }
             return Ok(true);
+        }
+        if let (GLOBAL, Key::Atom(a)) = (self.tag_of(o)?, key) {
+            let name = self.atom_name(a);
+            if self.heap.remove_global(&name) {
+                self.accidental_globals.remove(&*name);
+                return Ok(true);
+            }
         }
         let atom = self.key_atom(key);
         self.delete_own(o, atom)?;

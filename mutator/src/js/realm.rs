@@ -6,6 +6,7 @@
 //! documented there; code that reads a slot by index checks the tag first.
 
 use super::scope::Layout;
+use super::tables::{IdentCache, TagTable};
 use crate::event_loop::{EventLoop, TimerId};
 use gclab::{Heap, HeapConfig, Persistent, RootKind, TypeTag, Value};
 use oxc_ast::ast::{ArrowFunctionExpression, Class, Function};
@@ -15,58 +16,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 /// Type tags and slot layouts of JavaScript objects.
-pub mod tags {
-    use gclab::TypeTag;
-    /// Every object: slot 0 the prototype, slot 1 the property store, slot 2 its count.
-    pub const PROTO: usize = 0;
-    /// Property store slot.
-    pub const PROPS: usize = 1;
-    /// Number of properties (int).
-    pub const NPROPS: usize = 2;
-    /// Plain object (3 slots).
-    pub const OBJECT: TypeTag = 100;
-    /// Property store: `(atom, value)` pairs.
-    pub const PROPSTORE: TypeTag = 101;
-    /// Array: `length` (int) at 3, elements at 4.
-    pub const ARRAY: TypeTag = 102;
-    /// Backing store of an array, a map or a set.
-    pub const ELEMENTS: TypeTag = 103;
-    /// String: UTF-8 bytes, no slots.
-    pub const STRING: TypeTag = 104;
-    /// Native function: id (int) at 3, bound data at 4 and 5.
-    pub const NATIVE: TypeTag = 105;
-    /// Map: keys at 3, values at 4, used (int) at 5, live (int) at 6; Set uses the same.
-    pub const MAP: TypeTag = 106;
-    /// Set (the Map layout).
-    pub const SET: TypeTag = 107;
-    /// Promise: state (int) at 3, value at 4, reactions at 5 (Array), handled at 6.
-    pub const PROMISE: TypeTag = 108;
-    /// Promise reaction: on-fulfilled, on-rejected, derived promise, kind.
-    pub const REACTION: TypeTag = 109;
-    /// A queued job: kind (int), function, argument, derived promise.
-    pub const JOB: TypeTag = 110;
-    /// Buffer: raw bytes; slots as an object.
-    pub const BUFFER: TypeTag = 111;
-    /// A suspended async function: environment, `this`, callee, its promise, the resume
-    /// path (an `Array` of cursor entries), see [`crate::js::resume`].
-    pub const ASYNC: TypeTag = 130;
-    /// A generator object: object slots, then the `ASYNC` slots (the yielded value in place of
-    /// the promise) and its state, see [`crate::js::generator`].
-    pub const GENERATOR: TypeTag = 131;
-    /// First tag of per-function closure types and per-scope environment types.
-    pub const FIRST_DYNAMIC: TypeTag = 1000;
-    /// Closure slots after the object slots: environment, code index, captured `this`,
-    /// home object (class prototype, for `super`).
-    pub const FN_ENV: usize = 3;
-    /// Code index (int).
-    pub const FN_CODE: usize = 4;
-    /// Captured `this` of an arrow function.
-    pub const FN_THIS: usize = 5;
-    /// Home object for `super`.
-    pub const FN_HOME: usize = 6;
-    /// Slot count of a closure.
-    pub const FN_SLOTS: usize = 7;
-}
+pub use super::tags;
 
 /// Where a function's code lives in the AST.
 #[derive(Clone, Copy, Debug)]
@@ -93,11 +43,18 @@ impl Code<'_> {
 pub(crate) struct FuncInfo<'a> {
     pub code: Code<'a>,
     pub name: Arc<str>,
-    /// Frame label: `name (file:line:col)`.
-    pub label: Arc<str>,
+    /// Frame label: `name (file:line:col)`, interned for the process
+    /// ([`static_label`](super::tables::static_label)) so a call pushes its frame without
+    /// looking the label up.
+    pub label: &'static str,
     pub tag: TypeTag,
     /// Layout of the function's own scope (params, vars, top-level lexical names).
     pub layout: Rc<Layout>,
+    /// For a parameter list of plain names (no defaults, patterns or rest): each
+    /// parameter's slot in the function's environment, bound without name lookups.
+    pub param_slots: Option<Rc<[usize]>>,
+    /// Whether the body declares functions (hoisted at each call).
+    pub hoists: bool,
 }
 
 /// Options of a run.
@@ -185,13 +142,16 @@ pub struct Interp<'a> {
     pub(crate) funcs: Vec<FuncInfo<'a>>,
     pub(crate) func_ids: HashMap<usize, i32>,
     pub(crate) layouts: HashMap<u64, Rc<Layout>>,
-    pub(crate) func_of_tag: HashMap<TypeTag, i32>,
-    pub(crate) layout_of_tag: HashMap<TypeTag, Rc<Layout>>,
-    /// Where each identifier read found its name last time: AST node address → (environments
-    /// up the chain, that environment's tag, slot). Checked against the tag before use.
-    pub(crate) ident_cache: HashMap<usize, (u32, TypeTag, usize)>,
-    /// The atom of each `o.name` property node, by node address.
-    pub(crate) static_atoms: HashMap<usize, i32>,
+    pub(crate) func_of_tag: TagTable<i32>,
+    pub(crate) layout_of_tag: TagTable<Rc<Layout>>,
+    /// Where each identifier read found its name last time. Checked against the tag before
+    /// use.
+    pub(crate) ident_cache: IdentCache,
+    /// While a program's main body runs: its module environment's tag and handle (a local
+    /// of the main frame), so names found there are read without walking the chain.
+    pub(crate) module_env: Option<(TypeTag, gclab::Handle)>,
+    /// The atom of recent `o.name` property nodes, direct-mapped by node address.
+    pub(crate) static_atoms: Vec<(usize, i32)>,
     pub(crate) next_tag: TypeTag,
     pub(crate) natives: Vec<(&'static str, NativeFn)>,
     pub(crate) intr: Option<Intrinsics>,
@@ -275,6 +235,7 @@ impl<'a> Interp<'a> {
         use tags::*;
         let obj = ["__proto__", "properties", "count"];
         heap.register_type(OBJECT, "Object", &obj);
+        heap.register_type(GLOBAL, "global", &obj);
         heap.register_type(PROPSTORE, "(object properties)", &[]);
         heap.register_type(
             ARRAY,
@@ -340,10 +301,11 @@ impl<'a> Interp<'a> {
             funcs: Vec::new(),
             func_ids: HashMap::default(),
             layouts: HashMap::default(),
-            func_of_tag: HashMap::default(),
-            layout_of_tag: HashMap::default(),
-            ident_cache: HashMap::default(),
-            static_atoms: HashMap::default(),
+            func_of_tag: TagTable::default(),
+            layout_of_tag: TagTable::default(),
+            ident_cache: IdentCache::default(),
+            module_env: None,
+            static_atoms: vec![(0, 0); super::atoms::STATIC_KEY_CACHE],
             next_tag: FIRST_DYNAMIC,
             natives: Vec::new(),
             intr: None,
@@ -441,7 +403,7 @@ impl<'a> Interp<'a> {
         h.set(intr.object_proto.handle(), tags::PROTO, Value::Null)?;
         self.intr = Some(intr);
         super::builtins::install(self).map_err(|e| match e {
-            super::Exc::Heap(h) => h,
+            super::Exc::Heap(h) => *h,
             other => panic!("installing the built-ins failed: {other:?}"),
         })
     }
@@ -450,6 +412,13 @@ impl<'a> Interp<'a> {
         self.intr
             .as_ref()
             .expect("intrinsics are installed in new()")
+    }
+
+    /// The type tag of `h` (as `Heap::type_tag`, inlined: the interpreter asks on every
+    /// property access, call and name lookup).
+    #[inline(always)]
+    pub(crate) fn tag_of(&self, h: gclab::Handle) -> Result<TypeTag, gclab::HeapError> {
+        Ok(self.heap.view(h)?.type_tag())
     }
 
     /// A fresh type tag for a closure or environment type.
@@ -518,10 +487,13 @@ impl<'a> Interp<'a> {
 
     /// An [`Exc::Unsupported`] naming `what` at `offset`.
     pub(crate) fn unsupported<T>(&self, what: &str, offset: u32) -> super::R<T> {
-        Err(super::Exc::Unsupported(format!(
-            "{}: {what} is not supported by the gclab interpreter",
-            self.loc(offset)
-        )))
+        Err(super::Exc::Unsupported(
+            format!(
+                "{}: {what} is not supported by the gclab interpreter",
+                self.loc(offset)
+            )
+            .into(),
+        ))
     }
 }
 

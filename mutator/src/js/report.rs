@@ -399,7 +399,10 @@ impl<'a> Interp<'a> {
                 );
                 70
             }
-            Exc::Heap(gclab::HeapError::OutOfMemory(oom)) => {
+            Exc::Heap(h) if matches!(*h, gclab::HeapError::OutOfMemory(_)) => {
+                let gclab::HeapError::OutOfMemory(oom) = *h else {
+                    unreachable!()
+                };
                 let _ = writeln!(
                     self.err,
                     "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory ({} B requested, {} B live after a full collection, limit {} B)",

@@ -109,10 +109,13 @@ impl<'a> Interp<'a> {
         match self.resume.pop() {
             None => Ok(None),
             Some(e) if e.kind == kind => Ok(Some(e)),
-            Some(e) => Err(Exc::Unsupported(format!(
-                "internal error: async cursor entry {} where {kind} was expected",
-                e.kind
-            ))),
+            Some(e) => Err(Exc::Unsupported(
+                format!(
+                    "internal error: async cursor entry {} where {kind} was expected",
+                    e.kind
+                )
+                .into(),
+            )),
         }
     }
 

@@ -7,6 +7,7 @@
 //! to its layout in `Interp::layout_of_tag`. Names not found in the chain are `globalThis`
 //! properties, which are named heap globals.
 
+use super::tables::Resolved;
 use super::{Interp, R};
 use gclab::{Handle, TypeTag, Value};
 use oxc_ast::ast::*;
@@ -19,6 +20,12 @@ pub(crate) struct Layout {
     pub names: Vec<Rc<str>>,
     pub index: HashMap<Rc<str>, usize>,
     pub tag: TypeTag,
+    /// Environment slots of the scope's `let`/`const`/`class` names: the only slots that
+    /// ever hold the temporal-dead-zone marker ([`Interp::enter_tdz`] writes it there).
+    pub tdz_slots: Vec<usize>,
+    /// Per environment slot: whether it is one of `tdz_slots` (reads of the others need no
+    /// initialisation check).
+    pub may_hole: Vec<bool>,
 }
 
 /// Collects the names a binding pattern binds.
@@ -181,6 +188,18 @@ impl<'a> Interp<'a> {
         names: impl FnOnce() -> Vec<&'a str>,
         label: &str,
     ) -> Rc<Layout> {
+        self.layout_scoped(key, names, |_| {}, label)
+    }
+
+    /// [`layout`](Self::layout) of a scope whose statements declare `let`/`const`/`class`
+    /// names: `tdz` collects them (as [`tdz_names`] does for the scope's statements).
+    pub(crate) fn layout_scoped(
+        &mut self,
+        key: u64,
+        names: impl FnOnce() -> Vec<&'a str>,
+        tdz: impl FnOnce(&mut Vec<&'a str>),
+        label: &str,
+    ) -> Rc<Layout> {
         if let Some(l) = self.layouts.get(&key) {
             return Rc::clone(l);
         }
@@ -197,10 +216,24 @@ impl<'a> Interp<'a> {
         let mut slot_names: Vec<&str> = vec!["(enclosing context)"];
         slot_names.extend(uniq.iter().map(|s| &**s));
         self.heap.register_type(tag, label, &slot_names);
+        let mut tdz_list = Vec::new();
+        tdz(&mut tdz_list);
+        let mut may_hole = vec![false; uniq.len() + 1];
+        let mut tdz_slots = Vec::new();
+        for n in tdz_list {
+            if let Some(&i) = index.get(n) {
+                if !may_hole[i + 1] {
+                    may_hole[i + 1] = true;
+                    tdz_slots.push(i + 1);
+                }
+            }
+        }
         let l = Rc::new(Layout {
             names: uniq,
             index,
             tag,
+            tdz_slots,
+            may_hole,
         });
         self.layouts.insert(key, Rc::clone(&l));
         self.layout_of_tag.insert(tag, Rc::clone(&l));
@@ -220,7 +253,7 @@ impl<'a> Interp<'a> {
     pub(crate) fn resolve(&mut self, name: &str) -> R<Option<(Handle, usize)>> {
         let mut cur = self.env;
         while let Value::Ref(e) = cur {
-            let tag = self.heap.type_tag(e)?;
+            let tag = self.tag_of(e)?;
             if let Some(l) = self.layout_of_tag.get(&tag) {
                 if let Some(&i) = l.index.get(name) {
                     return Ok(Some((e, i + 1)));
@@ -238,19 +271,24 @@ impl<'a> Interp<'a> {
     pub(crate) fn resolve_ident(
         &mut self,
         id: &'a IdentifierReference<'a>,
-    ) -> R<Option<(Handle, usize)>> {
-        let key = id as *const IdentifierReference<'a> as usize;
-        if let Some(&(hops, tag, slot)) = self.ident_cache.get(&key) {
+    ) -> R<Option<(Handle, Resolved)>> {
+        if let Some(r) = self.ident_cache.get(id) {
+            // The module scope has one environment: no walk to reach it.
+            if let Some((tag, env)) = self.module_env {
+                if tag == r.tag {
+                    return Ok(Some((env, r)));
+                }
+            }
             let mut cur = self.env;
-            for _ in 0..hops {
+            for _ in 0..r.hops {
                 match cur {
                     Value::Ref(e) => cur = self.heap.get(e, 0)?,
                     _ => break,
                 }
             }
             if let Value::Ref(e) = cur {
-                if self.heap.type_tag(e)? == tag {
-                    return Ok(Some((e, slot)));
+                if self.tag_of(e)? == r.tag {
+                    return Ok(Some((e, r)));
                 }
             }
         }
@@ -258,10 +296,18 @@ impl<'a> Interp<'a> {
         let mut cur = self.env;
         let mut hops = 0;
         while let Value::Ref(e) = cur {
-            let tag = self.heap.type_tag(e)?;
-            if let Some(&i) = self.layout_of_tag.get(&tag).and_then(|l| l.index.get(name)) {
-                self.ident_cache.insert(key, (hops, tag, i + 1));
-                return Ok(Some((e, i + 1)));
+            let tag = self.tag_of(e)?;
+            if let Some(l) = self.layout_of_tag.get(&tag) {
+                if let Some(&i) = l.index.get(name) {
+                    let r = Resolved {
+                        hops,
+                        tag,
+                        slot: i + 1,
+                        may_hole: l.may_hole[i + 1],
+                    };
+                    self.ident_cache.insert(id, r);
+                    return Ok(Some((e, r)));
+                }
             }
             cur = self.heap.get(e, 0)?;
             hops += 1;
@@ -270,11 +316,34 @@ impl<'a> Interp<'a> {
     }
 
     /// Reads identifier `id` ([`lookup`](Self::lookup) through [`resolve_ident`](Self::resolve_ident)).
+    #[inline]
     pub(crate) fn lookup_ident(&mut self, id: &'a IdentifierReference<'a>) -> R<Value> {
+        // The common cases inline: a name of the module scope, or of the current scope.
+        if let Some(r) = self.ident_cache.get(id) {
+            let env = match (self.module_env, self.env) {
+                (Some((tag, env)), _) if tag == r.tag => Some(env),
+                (_, Value::Ref(e)) if r.hops == 0 && self.tag_of(e)? == r.tag => Some(e),
+                _ => None,
+            };
+            if let Some(e) = env {
+                let v = self.heap.get(e, r.slot)?;
+                if r.may_hole {
+                    return self.check_initialised(id.name.as_str(), v);
+                }
+                return Ok(v);
+            }
+        }
+        self.lookup_ident_slow(id)
+    }
+
+    fn lookup_ident_slow(&mut self, id: &'a IdentifierReference<'a>) -> R<Value> {
         match self.resolve_ident(id)? {
-            Some((e, i)) => {
-                let v = self.heap.get(e, i)?;
-                self.check_initialised(id.name.as_str(), v)
+            Some((e, r)) => {
+                let v = self.heap.get(e, r.slot)?;
+                if r.may_hole {
+                    return self.check_initialised(id.name.as_str(), v);
+                }
+                Ok(v)
             }
             None => self.lookup(id.name.as_str()),
         }
@@ -284,36 +353,37 @@ impl<'a> Interp<'a> {
     /// [`resolve_ident`](Self::resolve_ident)).
     pub(crate) fn assign_ident(&mut self, id: &'a IdentifierReference<'a>, v: Value) -> R<()> {
         match self.resolve_ident(id)? {
-            Some((e, i)) => {
-                let old = self.heap.get(e, i)?;
-                self.check_initialised(id.name.as_str(), old)?;
-                self.heap.set(e, i, v)?;
+            Some((e, r)) => {
+                if r.may_hole {
+                    let old = self.heap.get(e, r.slot)?;
+                    self.check_initialised(id.name.as_str(), old)?;
+                }
+                self.heap.set(e, r.slot, v)?;
                 Ok(())
             }
             None => self.assign_at(id.name.as_str(), v, id.span.start),
         }
     }
 
-    /// Marks the `let`/`const`/`class` names of `stmts` in the current environment as not
-    /// yet initialised (the temporal dead zone): they hold the hole marker until declared.
-    pub(crate) fn enter_tdz(&mut self, stmts: &'a [Statement<'a>]) -> R<()> {
-        let mut names = Vec::new();
-        tdz_names(stmts, &mut names);
-        if names.is_empty() {
-            return Ok(());
-        }
+    /// Marks the `let`/`const`/`class` names of the current scope as not yet initialised
+    /// (the temporal dead zone): they hold the hole marker until declared. The current
+    /// environment's layout lists them ([`layout_scoped`](Self::layout_scoped) from the
+    /// scope's statements).
+    pub(crate) fn enter_tdz(&mut self) -> R<()> {
         let Value::Ref(env) = self.env else {
             return Ok(());
         };
-        let tag = self.heap.type_tag(env)?;
-        let Some(l) = self.layout_of_tag.get(&tag).cloned() else {
+        let tag = self.tag_of(env)?;
+        let Some(l) = self.layout_of_tag.get(&tag) else {
             return Ok(());
         };
+        if l.tdz_slots.is_empty() {
+            return Ok(());
+        }
+        let l = Rc::clone(l);
         let hole = self.intr().hole.handle();
-        for n in names {
-            if let Some(&i) = l.index.get(n) {
-                self.heap.set(env, i + 1, hole)?;
-            }
+        for &i in &l.tdz_slots {
+            self.heap.set(env, i, hole)?;
         }
         Ok(())
     }
@@ -413,10 +483,15 @@ impl<'a> Interp<'a> {
         if names.is_empty() {
             return Ok(None);
         }
-        let l = self.layout(key << 3 | 1, || names, "context (block)");
+        let l = self.layout_scoped(
+            key << 3 | 1,
+            || names,
+            |out| tdz_names(stmts, out),
+            "context (block)",
+        );
         let saved = self.env;
         self.push_env(&l)?;
-        self.enter_tdz(stmts)?;
+        self.enter_tdz()?;
         self.hoist_functions(stmts)?;
         Ok(Some(saved))
     }

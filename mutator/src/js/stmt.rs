@@ -2,7 +2,7 @@
 //! a fresh environment per iteration for `let` bindings so closures capture that iteration's
 //! value), `try`/`catch`/`finally`, `switch`, labels; and the main program.
 
-use super::scope::function_scope_names;
+use super::scope::{function_scope_names, tdz_names};
 use super::{Exc, Flow, Interp, R};
 use gclab::Value;
 use oxc_ast::ast::*;
@@ -17,23 +17,27 @@ impl<'a> Interp<'a> {
             .any(|d| d.directive.as_str() == "use strict");
         let label = format!("(main) {}", self.file);
         let frame = self.heap.push_frame(&label);
+        let saved = self.module_env.take();
         let r = self.run_program_in(program);
+        self.module_env = saved;
         let r = self.pop_frame_with(frame, r.map(|_| Value::Undefined));
         r.map(|_| ())
     }
 
     fn run_program_in(&mut self, program: &'a Program<'a>) -> R<()> {
         let body = &program.body[..];
-        let l = self.layout(
+        let l = self.layout_scoped(
             (program as *const Program<'_> as u64) << 3,
             || function_scope_names(None, body),
+            |out| tdz_names(body, out),
             "context (module)",
         );
         self.env = Value::Undefined;
-        self.push_env(&l)?;
+        let env = self.push_env(&l)?;
+        self.module_env = Some((l.tag, env));
         let exports = self.new_object()?;
         self.this = Value::Ref(exports);
-        self.enter_tdz(body)?;
+        self.enter_tdz()?;
         self.hoist_functions(body)?;
         for s in body {
             // Each top-level statement's temporaries live in a frame of their own, so what
@@ -57,7 +61,8 @@ impl<'a> Interp<'a> {
     /// Executes one statement.
     pub(crate) fn exec(&mut self, s: &'a Statement<'a>) -> R<Flow<'a>> {
         self.check_stack()?;
-        if self.pacer.is_some() && !self.in_event_loop {
+        // Without checkpoints (`--no-probe`) the pacer never reaches a mark: no check.
+        if self.options.probe && self.pacer.is_some() && !self.in_event_loop {
             self.maybe_checkpoint(self.event_loop.now());
         }
         match s {

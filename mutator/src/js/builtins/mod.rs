@@ -96,7 +96,7 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
         i.function_proto.handle(),
         i.error_proto.handle(),
     );
-    let global = it.new_object()?;
+    let global = it.new_object_with(GLOBAL, 3, Value::Ref(op))?;
     it.heap.set_global("globalThis", global)?;
     it.heap.set_global("global", global)?;
     it.heap.set_global("NaN", Value::Float(f64::NAN))?;

@@ -161,10 +161,13 @@ impl<'a> Interp<'a> {
         match r {
             Ok(_) => Ok(()),
             Err(RunError::Dispatch(e)) => Err(e),
-            Err(RunError::Starvation { ran, .. }) => Err(Exc::Unsupported(format!(
+            Err(RunError::Starvation { ran, .. }) => Err(Exc::Unsupported(
+                format!(
                 "microtask starvation: {ran} ticks and microtasks ran without the queue emptying; \
                  the event loop never reached its timers (Node would hang here)"
-            ))),
+            )
+                .into(),
+            )),
         }
     }
 
