@@ -379,10 +379,12 @@ impl PlanOps for GenImmix {
         self.inc.violation.clone()
     }
 
-    /// Records the pause for the MMU guard; commits the old-space memory the next scavenge is
-    /// predicted to promote into.
+    /// Records the pause for the MMU guard; sweeps a batch of the Immix blocks the last
+    /// release left unswept; commits the old-space memory the next scavenge is predicted to
+    /// promote into.
     fn after_pause(&mut self) {
         self.inc.pause_ended();
+        self.immix.sweep_some(crate::space::immix::SWEEP_BATCH);
         self.pretouch();
     }
 }

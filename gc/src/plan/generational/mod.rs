@@ -289,10 +289,12 @@ impl PlanOps for Generational {
         self.inc.violation.clone()
     }
 
-    /// Records the pause for the MMU guard; commits the old-space memory the next scavenge is
-    /// predicted to promote into.
+    /// Records the pause for the MMU guard; sweeps a batch of the old-space blocks the last
+    /// release left unswept; commits the old-space memory the next scavenge is predicted to
+    /// promote into.
     fn after_pause(&mut self) {
         self.inc.pause_ended();
+        self.old.sweep_some(crate::space::marksweep::SWEEP_BATCH);
         let n = self
             .model
             .pretouch_bytes(self.model.limit(self.nursery.current_range().1));

@@ -4,7 +4,7 @@
 //!
 //! Invariant: the mutator's cursor only moves forward through a block's holes, and a block
 //! leaves the recyclable list when the allocator takes it, so no hole is handed out twice
-//! between two collections. Every allocation sets the object's start bit and adds it to the
+//! between two collections; only swept blocks are allocated into (see [`super::sweep`]). Every allocation sets the object's start bit and adds it to the
 //! space's byte and object counts.
 
 use super::block::{next_hole, Block, State, BLOCK, LINE, LINES, LINE_SHIFT};
@@ -80,6 +80,8 @@ impl ImmixSpace {
             }
             let b = match self.recyclable.pop() {
                 Some(b) => b,
+                // Sweep a released block (it may become recyclable) before taking a free one.
+                None if self.sweep_next() => continue,
                 None => self.take_free(false)?,
             };
             self.cur_block = b;
@@ -125,6 +127,11 @@ impl ImmixSpace {
     /// mutator (`evacuating == false`) leaves `headroom` blocks of the reservation for
     /// evacuation.
     pub(super) fn take_free(&mut self, evacuating: bool) -> Option<u32> {
+        // Blocks that died entirely still count as in use until swept: sweep before growing
+        // the space or giving up.
+        while (self.free.is_empty() || self.blocks_in_use + self.headroom >= self.max_blocks)
+            && self.sweep_next()
+        {}
         if !evacuating && self.blocks_in_use + self.headroom >= self.max_blocks {
             return None;
         }
