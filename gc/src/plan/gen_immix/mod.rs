@@ -285,8 +285,16 @@ impl PlanOps for GenImmix {
         p.inc.pause_began();
         if cause == CollectionCause::Incremental {
             let work = match p.inc.cycle {
-                Cycle::Idle | Cycle::StartPending => p.mark_start(roots, satb, satb_active),
-                Cycle::Marking => p.mark_slice(satb, satb_active),
+                Cycle::Idle | Cycle::StartPending => {
+                    let work = p.mark_start(roots, satb, satb_active);
+                    mark_stack.clock.lap(Phase::Roots);
+                    work
+                }
+                Cycle::Marking => {
+                    let work = p.mark_slice(satb, satb_active);
+                    mark_stack.clock.lap(Phase::Closure);
+                    work
+                }
                 Cycle::Done => return p.mark_final(roots, &mut mark_stack.clock, age),
             };
             let old = p.old_and_large();
