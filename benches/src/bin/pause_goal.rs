@@ -9,7 +9,10 @@
 //! Configurations: `throughput` (no pause goal), `default` (`HeapConfig::default()`),
 //! `goal-5ms`, `goal-3ms` and `goal-1ms` (pause goals of 5, 3 and 1 ms). Each run is a child process (`--child CONFIG WORKLOAD`)
 //! that prints one line of figures; the parent prints medians over the runs and the wall-time
-//! ratio to `throughput`, all from one invocation.
+//! ratio to `throughput`, all from one invocation. Run it under `chrt -f 10` (other builds
+//! preempt it otherwise); it sleeps a second between runs so that the real-time throttle
+//! (0.95 s of CPU per second) does not stop a run midway — a run longer than 0.95 s can
+//! still be stopped once, for ~50 ms, which then shows as one pause of that length.
 //!
 //! `--old-size` instead measures minor pauses of the same young workload (binary trees of
 //! depth 10, the last 16 kept in a ring; 300 scavenges) over an old generation of 10 MiB and
@@ -166,6 +169,11 @@ fn parent(reps: usize, only: Option<&str>) {
         for cfg in CONFIGS {
             let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 10];
             for _ in 0..reps {
+                // A second off the CPU between runs: under `chrt -f` the kernel lets real-time
+                // tasks use a CPU for 0.95 s of each second (`sched_rt_runtime_us`) and then
+                // stops them for the rest of it, which back-to-back runs reach and which
+                // shows up as a ~50 ms stall inside whatever is running, a pause or not.
+                std::thread::sleep(Duration::from_secs(1));
                 let out = Command::new(&exe)
                     .args(["--child", cfg, w])
                     .output()
