@@ -12,7 +12,8 @@
 //!
 //! Invariants, checked by [`check`](Space::check):
 //! - `bytes`/`objects` are the exact sums over the objects whose start bit is set;
-//! - object marks and candidate flags are clear outside a collection;
+//! - object marks and candidate flags are clear outside a collection, except in the blocks
+//!   the last release left unswept (see [`sweep`]), whose objects are `alloc & mark`;
 //! - a block in use holds at least one object or is being allocated into, and a free block
 //!   has no start bit set;
 //! - outside a collection every object lies in lines the allocator will not hand out again

@@ -10,13 +10,15 @@
 //! An address maps to its cell index with a multiply and a shift by the block's precomputed
 //! reciprocal of the cell size (exact for in-block offsets, see `reciprocal`), not a
 //! division. A sweep is, per block, `alloc &= mark`, a population count and a clear of the
-//! marks; the exact byte count comes from the marker, which sums the sizes of the objects it
-//! marks.
+//! marks, done lazily after the release; the exact byte count comes from the marker, which
+//! sums the sizes of the objects it marks, and the object count from [`OldSpace::mark`].
 //!
 //! Invariants, checked by `Heap::verify`:
 //! - `bytes`/`objects` are the exact sums of the sizes/counts of allocated cells' objects;
-//! - each block's `live` equals the population count of its alloc bitmap;
-//! - mark bits are all clear outside a major collection (or an incremental marking cycle);
+//! - each swept block's `live` equals the population count of its alloc bitmap;
+//! - mark bits are all clear outside a major collection (or an incremental marking cycle),
+//!   except in blocks the last release left unswept, whose live cells are `alloc & mark`
+//!   until they are swept (lazily: see `sweep.rs`); no cell is allocated from such a block;
 //! - a block with no allocated cell after a sweep goes back to the free-block pool, usable by
 //!   any size class; the pool keeps at most [`RETAINED_BLOCKS`] blocks committed and returns
 //!   the rest of the memory to the OS.
