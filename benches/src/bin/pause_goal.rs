@@ -14,6 +14,10 @@
 //! (0.95 s of CPU per second) does not stop a run midway — a run longer than 0.95 s can
 //! still be stopped once, for ~50 ms, which then shows as one pause of that length.
 //!
+//! `PAUSE_GOAL_PLAN=NAME` in the environment runs another plan than the default one;
+//! `PAUSE_GOAL_SUMMARY=1` prints, per collection kind and incremental step, the pause count,
+//! total, maximum and per-phase totals of each run; `PAUSE_GOAL_TRACE=1` the pauses over 1 ms.
+//!
 //! `--old-size` instead measures minor pauses of the same young workload (binary trees of
 //! depth 10, the last 16 kept in a ring; 300 scavenges) over an old generation of 10 MiB and
 //! of 1 GiB of live data.
@@ -28,6 +32,13 @@ const CONFIGS: [&str; 5] = ["throughput", "default", "goal-5ms", "goal-3ms", "go
 
 fn config(name: &str) -> HeapConfig {
     let mut c = HeapConfig::default();
+    // `PAUSE_GOAL_PLAN=NAME` runs another plan than the default one.
+    if let Ok(plan) = std::env::var("PAUSE_GOAL_PLAN") {
+        c.plan = *gclab::Plan::ALL
+            .iter()
+            .find(|p| p.name() == plan)
+            .unwrap_or_else(|| panic!("unknown plan {plan}"));
+    }
     match name {
         "throughput" => c.pause_goal = None,
         "default" => {}
