@@ -80,9 +80,12 @@ impl ImmixSpace {
             }
             let b = match self.recyclable.pop() {
                 Some(b) => b,
-                // Sweep a released block (it may become recyclable) before taking a free one.
-                None if self.sweep_next() => continue,
-                None => self.take_free(false)?,
+                // Sweep a released block before taking a free one: one with holes becomes
+                // recyclable (look again), an empty one the pool's next block.
+                None => match self.sweep_next() {
+                    Some(false) => continue,
+                    Some(true) | None => self.take_free(false)?,
+                },
             };
             self.cur_block = b;
             self.next_line = 0;
@@ -130,7 +133,7 @@ impl ImmixSpace {
         // Blocks that died entirely still count as in use until swept: sweep before growing
         // the space or giving up.
         while (self.free.is_empty() || self.blocks_in_use + self.headroom >= self.max_blocks)
-            && self.sweep_next()
+            && self.sweep_next().is_some()
         {}
         if !evacuating && self.blocks_in_use + self.headroom >= self.max_blocks {
             return None;

@@ -58,11 +58,10 @@ impl ImmixSpace {
         false
     }
 
-    /// Sweeps the next unswept block (lowest address first); `false` when none is left.
-    pub(super) fn sweep_next(&mut self) -> bool {
-        let Some(b) = self.unswept.pop() else {
-            return false;
-        };
+    /// Sweeps the next unswept block (lowest address first): `None` when none is left, else
+    /// whether it was empty (it is then the free pool's next block).
+    pub(super) fn sweep_next(&mut self) -> Option<bool> {
+        let b = self.unswept.pop()?;
         if self.sweep_block(b as usize) {
             // Into the pool as a committed block, taken next: the allocator is in a hurry
             // (perhaps inside a scavenge), and returning memory to the OS is left to the
@@ -74,8 +73,9 @@ impl ImmixSpace {
             block.holes = 0;
             self.blocks_in_use -= 1;
             self.free.push(b);
+            return Some(true);
         }
-        true
+        Some(false)
     }
 
     /// Sweeps up to `blocks` unswept blocks; returns how many it swept. Plans call it after
