@@ -7,9 +7,16 @@
 //! ```
 //!
 //! Configurations: `throughput` (no pause goal), `default` (`HeapConfig::default()`),
-//! `goal-5ms` and `goal-1ms` (pause goals of 5 and 1 ms). Each run is a child process (`--child CONFIG WORKLOAD`)
+//! `goal-5ms`, `goal-3ms` and `goal-1ms` (pause goals of 5, 3 and 1 ms). Each run is a child process (`--child CONFIG WORKLOAD`)
 //! that prints one line of figures; the parent prints medians over the runs and the wall-time
-//! ratio to `throughput`, all from one invocation.
+//! ratio to `throughput`, all from one invocation. Run it under `chrt -f 10` (other builds
+//! preempt it otherwise); it sleeps a second between runs so that the real-time throttle
+//! (0.95 s of CPU per second) does not stop a run midway — a run longer than 0.95 s can
+//! still be stopped once, for ~50 ms, which then shows as one pause of that length.
+//!
+//! `PAUSE_GOAL_PLAN=NAME` in the environment runs another plan than the default one;
+//! `PAUSE_GOAL_SUMMARY=1` prints, per collection kind and incremental step, the pause count,
+//! total, maximum and per-phase totals of each run; `PAUSE_GOAL_TRACE=1` the pauses over 1 ms.
 //!
 //! `--old-size` instead measures minor pauses of the same young workload (binary trees of
 //! depth 10, the last 16 kept in a ring; 300 scavenges) over an old generation of 10 MiB and
@@ -21,15 +28,23 @@ use gclab_benches::workload::Workload;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const CONFIGS: [&str; 4] = ["throughput", "default", "goal-5ms", "goal-1ms"];
+const CONFIGS: [&str; 5] = ["throughput", "default", "goal-5ms", "goal-3ms", "goal-1ms"];
 
 fn config(name: &str) -> HeapConfig {
     let mut c = HeapConfig::default();
+    // `PAUSE_GOAL_PLAN=NAME` runs another plan than the default one.
+    if let Ok(plan) = std::env::var("PAUSE_GOAL_PLAN") {
+        c.plan = *gclab::Plan::ALL
+            .iter()
+            .find(|p| p.name() == plan)
+            .unwrap_or_else(|| panic!("unknown plan {plan}"));
+    }
     match name {
         "throughput" => c.pause_goal = None,
         "default" => {}
         "goal-1ms" => c.pause_goal = Some(Duration::from_millis(1)),
         "goal-5ms" => c.pause_goal = Some(Duration::from_millis(5)),
+        "goal-3ms" => c.pause_goal = Some(Duration::from_millis(3)),
         other => panic!("unknown configuration {other}"),
     }
     c
@@ -64,14 +79,23 @@ fn child(cfg: &str, workload: &str) {
             .iter()
             .filter(|e| e.pause > Duration::from_millis(1))
         {
+            let ph = &e.phases;
             eprintln!(
-                "{} copied {} promoted {} marked {}",
+                "{} copied {} promoted {} marked {} phases prep {:.3} roots {:.3} closure {:.3} weak {:.3} release {:.3}",
                 e.trace_line(),
                 e.copied_bytes,
                 e.promoted_bytes,
-                e.marked_bytes
+                e.marked_bytes,
+                ms(ph.prepare),
+                ms(ph.roots),
+                ms(ph.closure),
+                ms(ph.weak),
+                ms(ph.release)
             );
         }
+    }
+    if std::env::var_os("PAUSE_GOAL_SUMMARY").is_some() {
+        summary(s.events(), wall);
     }
     let all = s.pauses(None);
     let minor = s.pauses(Some(CollectionKind::Minor));
@@ -94,6 +118,34 @@ fn child(cfg: &str, workload: &str) {
         mmu.join(" "),
         heap.pause_goal().map_or("-".into(), |g| format!("{:?}", g)),
     );
+}
+
+/// Pause time by collection kind (and incremental step): count, total, max, and the total of
+/// each phase, to attribute the long pauses.
+fn summary(events: &[gclab::GcEvent], wall: Duration) {
+    use std::collections::BTreeMap;
+    let mut by: BTreeMap<String, (u64, f64, f64, [f64; 5])> = BTreeMap::new();
+    for e in events {
+        let key = format!("{:?}/{:?}", e.kind, e.incremental);
+        let r = by.entry(key).or_default();
+        r.0 += 1;
+        r.1 += ms(e.pause);
+        r.2 = r.2.max(ms(e.pause));
+        let p = &e.phases;
+        for (i, d) in [p.prepare, p.roots, p.closure, p.weak, p.release]
+            .into_iter()
+            .enumerate()
+        {
+            r.3[i] += ms(d);
+        }
+    }
+    eprintln!("wall {:.1} ms", ms(wall));
+    for (k, (n, total, max, ph)) in by {
+        eprintln!(
+            "{k:<28} n {n:>5} total {total:>8.2} max {max:>7.3} prep {:.2} roots {:.2} closure {:.2} weak {:.2} release {:.2}",
+            ph[0], ph[1], ph[2], ph[3], ph[4]
+        );
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -128,6 +180,11 @@ fn parent(reps: usize, only: Option<&str>) {
         for cfg in CONFIGS {
             let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 10];
             for _ in 0..reps {
+                // A second off the CPU between runs: under `chrt -f` the kernel lets real-time
+                // tasks use a CPU for 0.95 s of each second (`sched_rt_runtime_us`) and then
+                // stops them for the rest of it, which back-to-back runs reach and which
+                // shows up as a ~50 ms stall inside whatever is running, a pause or not.
+                std::thread::sleep(Duration::from_secs(1));
                 let out = Command::new(&exe)
                     .args(["--child", cfg, w])
                     .output()

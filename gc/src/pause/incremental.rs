@@ -20,7 +20,11 @@
 //!    the scavenge runs first (so the nursery holds no dead object that could point at what
 //!    the sweep frees), then the large objects allocated during the cycle are marked, the
 //!    remembered set loses its dead entries — *weak references are processed here, after the
-//!    closure and before the sweep* — and the old space and large objects are swept.
+//!    closure and before the sweep* — and the old space and large objects are released.
+//!    The old space's release only flips its blocks to *unswept* (O(1) work per block, no
+//!    bitmap walk); their cells are swept after the pause, in batches and on allocation
+//!    demand, and at the latest when the next cycle starts (see `space::immix::sweep` and
+//!    `OldSpace::sweep`), so the final pause no longer sweeps the old generation.
 //!
 //! Any other major collection during a cycle (requested, heap limit, threshold, emergency
 //! defragmentation) abandons it: marks are cleared and the collection runs stop-the-world

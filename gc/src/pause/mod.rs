@@ -12,9 +12,13 @@
 //!   by allocation ([`pacing`]), with a snapshot-at-the-beginning barrier ([`satb`]); a
 //!   slice runs only when the mutator's utilisation over the last 10 ms stays at its target
 //!   ([`mmu_guard`]).
+//! - **Lazy sweeping** (every plan with a mark-sweep or Immix space, goal or not): a
+//!   collection's release only flips the old space's blocks to unswept; blocks are swept
+//!   after the pause in batches, on allocation demand, and before the next marking, so no
+//!   allocation ever comes from an unswept block.
 //!
-//! Invariant: with no goal nothing here runs, and every plan collects exactly as it would
-//! without this module.
+//! Invariant: with no goal nothing here runs but the lazy sweep, and every plan collects
+//! exactly the objects it would without this module.
 
 pub mod incremental;
 pub mod mmu_guard;

@@ -105,7 +105,7 @@ pub(crate) fn remember(remset: &mut Vec<ObjPtr>, obj: ObjPtr) {
 
 /// Marks `old` and `large` from the roots with an explicit stack, tracing through the nursery
 /// objects in `young` (`(start, len)`) in place with their header mark flag, then sweeps `old`
-/// and `large` and drops the remembered objects the sweep frees from `remset`. Marked nursery
+/// (lazily: its blocks are swept after the pause, see `OldSpace::sweep`) and `large` and drops the remembered objects the sweep frees from `remset`. Marked nursery
 /// objects keep their flag: the caller must evacuate the nursery next (copies drop the flag).
 pub(crate) fn mark_sweep(
     old: &mut OldSpace,
@@ -115,6 +115,7 @@ pub(crate) fn mark_sweep(
     young: Option<(usize, usize)>,
     remset: &mut Vec<ObjPtr>,
 ) -> Work {
+    old.prepare();
     let mut marker = Marker::new(old, large, std::mem::take(&mut scratch.stack));
     if let Some(range) = young {
         marker = marker.with_young(range);

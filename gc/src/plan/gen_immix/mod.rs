@@ -285,8 +285,16 @@ impl PlanOps for GenImmix {
         p.inc.pause_began();
         if cause == CollectionCause::Incremental {
             let work = match p.inc.cycle {
-                Cycle::Idle | Cycle::StartPending => p.mark_start(roots, satb, satb_active),
-                Cycle::Marking => p.mark_slice(satb, satb_active),
+                Cycle::Idle | Cycle::StartPending => {
+                    let work = p.mark_start(roots, satb, satb_active);
+                    mark_stack.clock.lap(Phase::Roots);
+                    work
+                }
+                Cycle::Marking => {
+                    let work = p.mark_slice(satb, satb_active);
+                    mark_stack.clock.lap(Phase::Closure);
+                    work
+                }
                 Cycle::Done => return p.mark_final(roots, &mut mark_stack.clock, age),
             };
             let old = p.old_and_large();
@@ -379,10 +387,12 @@ impl PlanOps for GenImmix {
         self.inc.violation.clone()
     }
 
-    /// Records the pause for the MMU guard; commits the old-space memory the next scavenge is
-    /// predicted to promote into.
+    /// Records the pause for the MMU guard; sweeps a batch of the Immix blocks the last
+    /// release left unswept; commits the old-space memory the next scavenge is predicted to
+    /// promote into.
     fn after_pause(&mut self) {
         self.inc.pause_ended();
+        self.immix.sweep_some(crate::space::immix::SWEEP_BATCH);
         self.pretouch();
     }
 }

@@ -188,4 +188,10 @@ impl PlanOps for Immix {
     fn old_and_large(&self) -> u64 {
         self.immix.bytes() + self.large.bytes()
     }
+
+    /// Sweeps a batch of the blocks the last release left unswept (the allocator sweeps the
+    /// rest on demand).
+    fn after_pause(&mut self) {
+        self.immix.sweep_some(crate::space::immix::SWEEP_BATCH);
+    }
 }

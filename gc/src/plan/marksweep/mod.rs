@@ -120,4 +120,10 @@ impl PlanOps for MarkSweep {
     fn old_and_large(&self) -> u64 {
         self.old.bytes() + self.large.bytes()
     }
+
+    /// Sweeps a batch of the blocks the last release left unswept (the allocator sweeps the
+    /// rest on demand).
+    fn after_pause(&mut self) {
+        self.old.sweep_some(crate::space::marksweep::SWEEP_BATCH);
+    }
 }

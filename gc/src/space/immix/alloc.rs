@@ -4,7 +4,7 @@
 //!
 //! Invariant: the mutator's cursor only moves forward through a block's holes, and a block
 //! leaves the recyclable list when the allocator takes it, so no hole is handed out twice
-//! between two collections. Every allocation sets the object's start bit and adds it to the
+//! between two collections; only swept blocks are allocated into (see [`super::sweep`]). Every allocation sets the object's start bit and adds it to the
 //! space's byte and object counts.
 
 use super::block::{next_hole, Block, State, BLOCK, LINE, LINES, LINE_SHIFT};
@@ -80,7 +80,12 @@ impl ImmixSpace {
             }
             let b = match self.recyclable.pop() {
                 Some(b) => b,
-                None => self.take_free(false)?,
+                // Sweep a released block before taking a free one: one with holes becomes
+                // recyclable (look again), an empty one the pool's next block.
+                None => match self.sweep_next() {
+                    Some(false) => continue,
+                    Some(true) | None => self.take_free(false)?,
+                },
             };
             self.cur_block = b;
             self.next_line = 0;
@@ -125,6 +130,11 @@ impl ImmixSpace {
     /// mutator (`evacuating == false`) leaves `headroom` blocks of the reservation for
     /// evacuation.
     pub(super) fn take_free(&mut self, evacuating: bool) -> Option<u32> {
+        // Blocks that died entirely still count as in use until swept: sweep before growing
+        // the space or giving up.
+        while (self.free.is_empty() || self.blocks_in_use + self.headroom >= self.max_blocks)
+            && self.sweep_next().is_some()
+        {}
         if !evacuating && self.blocks_in_use + self.headroom >= self.max_blocks {
             return None;
         }

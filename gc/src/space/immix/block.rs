@@ -51,8 +51,12 @@ pub struct Block {
     pub holes: u8,
     /// Object starts: bit `g` set iff an object begins at granule `g`.
     pub alloc: [u64; BITMAP_WORDS],
-    /// Object marks of the collection in progress (clear between collections).
+    /// Object marks of the collection in progress; between collections, those of the last
+    /// one while the block is unswept (see [`super::sweep`]), clear once it is swept.
     pub mark: [u64; BITMAP_WORDS],
+    /// Released by the last collection but not swept yet: `alloc` still holds the dead
+    /// objects' starts, the live ones are `alloc & mark`.
+    pub unswept: bool,
 }
 
 impl Block {
@@ -66,6 +70,7 @@ impl Block {
             holes: 0,
             alloc: [0; BITMAP_WORDS],
             mark: [0; BITMAP_WORDS],
+            unswept: false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! An Immix space's part in a collection: prepare (clear line marks, choose the blocks to
 //! evacuate), mark (object bit, then the object's lines when it is scanned) and release
-//! (drop unmarked objects, rebuild the free and recyclable block lists from the line marks).
+//! (keep exactly the marked objects; the blocks are swept lazily afterwards, see
+//! [`super::sweep`]).
 //!
 //! **Defragmentation heuristic** (after Blackburn & McKinley, section 3.3): the blocks the last
 //! collection left with the most holes are the most fragmented; they become evacuation
@@ -37,7 +38,9 @@ impl ImmixSpace {
     /// opportunistic defragmentation when its last sweep left more than a quarter of the
     /// in-use lines in holes. Returns the mode chosen.
     pub fn prepare(&mut self, requested: Defrag) -> Defrag {
+        self.finish_sweep();
         self.reset_allocators();
+        self.marked_objects = 0;
         self.recyclable.clear();
         let mode = match requested {
             Defrag::None if self.fragmented => Defrag::Opportunistic,
@@ -102,21 +105,27 @@ impl ImmixSpace {
         Block::get(&self.blocks[b].mark, g)
     }
 
-    /// Marks the lines of the marked object at `addr` of `size` bytes.
+    /// Marks the lines of the marked object at `addr` of `size` bytes, and counts it: the
+    /// tracer calls this once per marked object (when it scans it) and a cycle once per
+    /// object it allocates black, so the count is the live objects the release keeps.
     #[inline(always)]
     pub fn mark_lines(&mut self, addr: usize, size: usize) {
         let off = addr - self.base;
+        self.marked_objects += 1;
         self.blocks[off >> BLOCK_SHIFT].mark_lines(off & (BLOCK - 1), size);
     }
 
     /// Ends a collection: keeps exactly the marked objects (`marked_bytes` is their exact
-    /// size, summed by the tracer), poisons the others in debug builds, clears the marks and
-    /// rebuilds the block lists from the line marks. Returns (bytes freed, objects freed).
+    /// size, summed by the tracer) and frees the others *lazily*: this only flips the state —
+    /// every block in use becomes unswept, with its live-line and hole counts taken from the
+    /// new line marks — and the bitmaps are fixed block by block later (see [`super::sweep`]).
+    /// The usage is exact at once: bytes are `marked_bytes`, objects the marked objects
+    /// counted by [`mark_lines`](Self::mark_lines). Debug builds poison the dead objects here,
+    /// so poisoning is as prompt as with an eager sweep. Returns (bytes freed, objects freed).
     pub fn release(&mut self, marked_bytes: u64) -> (u64, u64) {
         self.end_marking();
-        let base = self.base;
-        let mut live_objects = 0u64;
-        let mut empty = Vec::new();
+        debug_assert!(self.unswept.is_empty(), "prepare finishes the last sweep");
+        self.reset_allocators();
         let mut free_lines = 0usize;
         for b in 0..self.blocks.len() {
             if self.blocks[b].state != State::InUse {
@@ -126,30 +135,25 @@ impl ImmixSpace {
                 self.poison_dead(b);
             }
             let block = &mut self.blocks[b];
-            block.candidate = false;
-            let mut live = 0;
-            for (a, m) in block.alloc.iter_mut().zip(&mut block.mark) {
-                *a &= *m;
-                *m = 0;
-                live += a.count_ones();
-            }
-            live_objects += live as u64;
             block.live_lines = block.lines.count_ones() as u8;
             block.holes = holes(block.lines) as u8;
-            if live == 0 {
-                debug_assert_eq!(block.lines, 0, "block {b}: marked lines without objects");
-                empty.push(b);
-            } else if block.holes > 0 {
+            // A block holds a live object iff one of its lines is marked (every marked
+            // object marks its first line).
+            if block.lines != 0 && block.holes > 0 {
                 free_lines += super::block::free_lines(block.lines).count_ones() as usize;
-                self.recyclable.push(b as u32);
             }
+            block.unswept = true;
+            self.unswept.push(b as u32);
         }
         self.candidates = 0;
-        self.free_blocks(empty, base);
-        // Allocate from the lowest-addressed recyclable blocks first.
-        self.recyclable.reverse();
+        // Sweep (and so allocate from) the lowest-addressed blocks first.
+        self.unswept.reverse();
         self.fragmented = free_lines * 4 > self.blocks_in_use * LINES;
-        let freed = (self.bytes - marked_bytes, self.objects - live_objects);
+        let live_objects = std::mem::take(&mut self.marked_objects);
+        let freed = (
+            self.bytes - marked_bytes,
+            self.objects.saturating_sub(live_objects),
+        );
         self.bytes = marked_bytes;
         self.objects = live_objects;
         freed
@@ -183,7 +187,7 @@ impl ImmixSpace {
 
     /// Returns emptied blocks to the pool: up to [`RETAINED_BLOCKS`] stay committed (taken
     /// first), the rest are given back to the OS, a run of adjacent blocks per call.
-    fn free_blocks(&mut self, empty: Vec<usize>, _base: usize) {
+    pub(super) fn free_blocks(&mut self, empty: Vec<usize>) {
         let retained = self.retained();
         let mut released = Vec::new();
         let mut run: Option<(usize, usize)> = None;

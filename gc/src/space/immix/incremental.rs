@@ -47,10 +47,13 @@ impl ImmixSpace {
         touched
     }
 
-    /// Starts an incremental marking cycle: forgets the allocation regions and the recyclable
-    /// blocks, clears the line marks, and chooses no evacuation candidate.
+    /// Starts an incremental marking cycle: finishes the last sweep, forgets the allocation
+    /// regions and the recyclable blocks, clears the line marks, and chooses no evacuation
+    /// candidate.
     pub fn prepare_in_place(&mut self) {
+        self.finish_sweep();
         self.reset_allocators();
+        self.marked_objects = 0;
         self.recyclable.clear();
         for block in &mut self.blocks {
             block.lines = 0;
@@ -76,6 +79,7 @@ impl ImmixSpace {
             block.lines = 0;
         }
         self.marking = false;
+        self.marked_objects = 0;
     }
 
     /// Ends the cycle's bookkeeping (called by the release that ends it, before it rebuilds

@@ -12,7 +12,8 @@
 //!
 //! Invariants, checked by [`check`](Space::check):
 //! - `bytes`/`objects` are the exact sums over the objects whose start bit is set;
-//! - object marks and candidate flags are clear outside a collection;
+//! - object marks and candidate flags are clear outside a collection, except in the blocks
+//!   the last release left unswept (see [`sweep`]), whose objects are `alloc & mark`;
 //! - a block in use holds at least one object or is being allocated into, and a free block
 //!   has no start bit set;
 //! - outside a collection every object lies in lines the allocator will not hand out again
@@ -29,8 +30,10 @@ mod alloc;
 pub(crate) mod block;
 mod collect;
 mod incremental;
+mod sweep;
 
 pub(crate) use collect::Defrag;
+pub use sweep::SWEEP_BATCH;
 
 use crate::collector::scavenge::PromotionTarget;
 use crate::mem::Region;
@@ -51,8 +54,10 @@ pub(crate) struct ImmixSpace {
     headroom: usize,
     /// Empty blocks; committed ones at the end (taken first).
     free: Vec<u32>,
-    /// Blocks with holes left by the last collection, lowest address last (taken first).
+    /// Swept blocks with holes left by the last collection (taken last first).
     recyclable: Vec<u32>,
+    /// Blocks the last release left unswept, lowest address last (swept first).
+    unswept: Vec<u32>,
     /// The mutator's hole, the block it is in, and the line to search the next hole from.
     bump: Bump,
     cur_block: u32,
@@ -70,6 +75,8 @@ pub(crate) struct ImmixSpace {
     blocks_in_use: usize,
     /// An incremental marking cycle is in progress (see [`incremental`]).
     marking: bool,
+    /// Objects marked (scanned or allocated black) by the collection in progress.
+    marked_objects: u64,
 }
 
 impl std::fmt::Debug for ImmixSpace {
@@ -97,6 +104,7 @@ impl ImmixSpace {
             headroom,
             free: Vec::new(),
             recyclable: Vec::new(),
+            unswept: Vec::new(),
             bump: Bump::default(),
             cur_block: NO_BLOCK,
             next_line: LINES,
@@ -108,6 +116,7 @@ impl ImmixSpace {
             objects: 0,
             blocks_in_use: 0,
             marking: false,
+            marked_objects: 0,
         })
     }
 
@@ -158,13 +167,22 @@ impl ImmixSpace {
         self.region.start().with_addr(addr)
     }
 
+    /// The object starts of a block in use: `alloc`, or `alloc & mark` while it is unswept.
+    fn starts(block: &Block) -> [u64; block::BITMAP_WORDS] {
+        if block.unswept {
+            std::array::from_fn(|w| block.alloc[w] & block.mark[w])
+        } else {
+            block.alloc
+        }
+    }
+
     /// Walks every object in address order.
     pub fn for_each_object(&self, mut f: impl FnMut(ObjPtr)) {
         for (b, block) in self.blocks.iter().enumerate() {
             if block.state != State::InUse {
                 continue;
             }
-            for g in ones(&block.alloc) {
+            for g in ones(&Self::starts(block)) {
                 // SAFETY: a set start bit marks a live object's header.
                 f(unsafe { ObjPtr::from_ptr(self.ptr_at(self.block_start(b) + g * 8)) });
             }
@@ -175,11 +193,22 @@ impl ImmixSpace {
     pub fn check_blocks(&self) -> Result<(), String> {
         let mut in_use = 0;
         let mut objects = 0u64;
+        let mut listed = vec![false; self.blocks.len()];
+        for &b in &self.unswept {
+            listed[b as usize] = true;
+        }
         for (b, block) in self.blocks.iter().enumerate() {
-            if (block.mark.iter().any(|&w| w != 0) && !self.marking) || block.candidate {
+            let marks = block.mark.iter().any(|&w| w != 0) || block.candidate;
+            if marks && !self.marking && !block.unswept {
                 return Err(format!("block {b} has marks outside a collection"));
             }
-            let count: u64 = block.alloc.iter().map(|w| w.count_ones() as u64).sum();
+            if block.unswept != listed[b] {
+                return Err(format!("block {b}'s unswept flag disagrees with the list"));
+            }
+            let count: u64 = Self::starts(block)
+                .iter()
+                .map(|w| w.count_ones() as u64)
+                .sum();
             match block.state {
                 State::Free if count > 0 => {
                     return Err(format!("free block {b} holds {count} objects"));

@@ -93,6 +93,14 @@ fn an_empty_block_returns_to_the_pool() {
     assert_eq!(s.blocks_in_use(), 2);
     s.prepare(Defrag::None);
     assert_eq!(s.release(0).1, BLOCK as u64 / 64 + 1);
+    assert_eq!(s.objects(), 0, "the usage is exact before the sweep");
+    assert_eq!(
+        (s.unswept(), s.blocks_in_use()),
+        (2, 2),
+        "the release is lazy"
+    );
+    s.check_blocks().unwrap();
+    s.finish_sweep();
     assert_eq!(s.blocks_in_use(), 0);
     assert_eq!(
         s.committed(),
@@ -133,6 +141,7 @@ fn evacuation_copies_out_of_candidate_blocks() {
     let live = marked(&mut s, n);
     s.release(live);
     assert_eq!((s.bytes(), s.objects()), (32, 1));
+    s.finish_sweep();
     assert_eq!(s.blocks_in_use(), 1, "the evacuated block is empty again");
     let mut seen = Vec::new();
     s.for_each_object(|o| seen.push(o.addr()));
@@ -166,4 +175,47 @@ fn fragmentation_counts_the_lines_objects_touch() {
     assert_eq!(f.cell_bytes, 4 * LINE as u64);
     assert_eq!(f.blocks_in_use, 1);
     assert_eq!(Space::committed(&s), BLOCK as u64);
+}
+
+#[test]
+fn lazy_sweep_allocates_only_from_swept_blocks() {
+    let mut s = ImmixSpace::new(8 * BLOCK).unwrap();
+    // Three blocks of 64-byte objects.
+    let objs: Vec<ObjPtr> = (0..3 * BLOCK / 64)
+        .map(|_| obj(s.alloc(64).unwrap(), 64))
+        .collect();
+    s.prepare(Defrag::None);
+    // Keep one object in the first line of each block; the rest dies.
+    let keep: Vec<ObjPtr> = objs.iter().step_by(BLOCK / 64).copied().collect();
+    let mut live = 0;
+    for &o in &keep {
+        live += marked(&mut s, o);
+    }
+    s.release(live);
+    assert_eq!((s.bytes(), s.objects(), s.unswept()), (3 * 64, 3, 3));
+    // Walkers see only the live objects of unswept blocks.
+    let mut seen = Vec::new();
+    s.for_each_object(|o| seen.push(o.addr()));
+    assert_eq!(seen, keep.iter().map(|o| o.addr()).collect::<Vec<_>>());
+    s.check_blocks().unwrap();
+    // The allocator sweeps one block on demand and bumps into its hole (lines 2..).
+    let p = s.alloc(64).unwrap() as usize;
+    assert_eq!(s.unswept(), 2, "one block swept on demand");
+    assert_eq!(p, keep[0].addr() + 2 * LINE, "the first block's hole");
+    obj(p as *mut u8, 64);
+    assert_eq!((s.bytes(), s.objects()), (4 * 64, 4));
+    s.check_blocks().unwrap();
+    assert_eq!(s.sweep_some(1), 1);
+    assert_eq!(s.unswept(), 1);
+    // The next collection finishes the sweep before it marks.
+    s.prepare(Defrag::None);
+    assert_eq!(s.unswept(), 0);
+    let live = marked(&mut s, keep[1]);
+    s.release(live);
+    assert_eq!((s.bytes(), s.objects()), (64, 1));
+    s.finish_sweep();
+    s.check_blocks().unwrap();
+    let mut seen = Vec::new();
+    s.for_each_object(|o| seen.push(o.addr()));
+    assert_eq!(seen, [keep[1].addr()]);
 }

@@ -2,7 +2,7 @@
 //! cells, marked cells), plain `u64` words with one bit per cell.
 //!
 //! Invariant: bits at or past `cells` stay clear in both bitmaps, and `live` is the population
-//! count of `alloc` (checked by `OldSpace::check_blocks`).
+//! count of `alloc` once the block is swept (checked by `OldSpace::check_blocks`).
 
 use super::size_class::{reciprocal, SIZE_CLASSES};
 
@@ -23,6 +23,9 @@ pub(super) struct Block {
     pub alloc: Vec<u64>,
     /// Same shape as `alloc`.
     pub mark: Vec<u64>,
+    /// Released by the last collection but not swept yet: `alloc` and `live` still count
+    /// the dead cells, the live ones are `alloc & mark` (see `super::sweep`).
+    pub unswept: bool,
 }
 
 impl Block {
@@ -37,6 +40,7 @@ impl Block {
             committed,
             alloc: Vec::new(),
             mark: Vec::new(),
+            unswept: false,
         }
     }
 

@@ -8,7 +8,8 @@ use super::block::{bit, NO_CLASS};
 use super::{OldSpace, BLOCK_SHIFT, BLOCK_SIZE};
 
 impl OldSpace {
-    /// Sets the mark bit; returns whether it was clear.
+    /// Sets the mark bit; returns whether it was clear. Counts the objects it marks (the
+    /// release's exact object count: every marker marks through here).
     #[inline(always)]
     pub fn mark(&mut self, addr: usize) -> bool {
         let off = addr - self.base();
@@ -18,6 +19,7 @@ impl OldSpace {
         let bit = 1 << (i % 64);
         let was = *word & bit != 0;
         *word |= bit;
+        self.marked_objects += u64::from(!was);
         !was
     }
 
@@ -27,14 +29,19 @@ impl OldSpace {
         bit(&self.blocks[b].mark, i)
     }
 
-    /// Whether any mark bit is set (for `verify`).
+    /// Whether any mark bit of a swept block is set (for `verify`: unswept blocks keep the
+    /// last collection's marks until they are swept).
     pub fn any_marked(&self) -> bool {
-        self.blocks.iter().any(|b| b.mark.iter().any(|&w| w != 0))
+        self.blocks
+            .iter()
+            .any(|b| !b.unswept && b.mark.iter().any(|&w| w != 0))
     }
 
-    /// Starts an incremental marking cycle: from now on cells are allocated marked (*black*),
-    /// so the sweep that ends the cycle keeps them. The mark bits must be clear.
+    /// Starts an incremental marking cycle: finishes the last sweep, then allocates cells
+    /// marked (*black*) from now on, so the release that ends the cycle keeps them.
     pub fn start_marking(&mut self) {
+        self.finish_sweep();
+        self.marked_objects = 0;
         debug_assert!(!self.any_marked(), "marking starts with clear mark bits");
         self.marking = true;
         self.black_bytes = 0;
@@ -59,5 +66,12 @@ impl OldSpace {
         }
         self.marking = false;
         self.black_bytes = 0;
+        self.marked_objects = 0;
+    }
+
+    /// Starts a stop-the-world marking: finishes the last sweep (mark bits must be clear).
+    pub fn prepare(&mut self) {
+        self.finish_sweep();
+        self.marked_objects = 0;
     }
 }

@@ -10,13 +10,15 @@
 //! An address maps to its cell index with a multiply and a shift by the block's precomputed
 //! reciprocal of the cell size (exact for in-block offsets, see `reciprocal`), not a
 //! division. A sweep is, per block, `alloc &= mark`, a population count and a clear of the
-//! marks; the exact byte count comes from the marker, which sums the sizes of the objects it
-//! marks.
+//! marks, done lazily after the release; the exact byte count comes from the marker, which
+//! sums the sizes of the objects it marks, and the object count from [`OldSpace::mark`].
 //!
 //! Invariants, checked by `Heap::verify`:
 //! - `bytes`/`objects` are the exact sums of the sizes/counts of allocated cells' objects;
-//! - each block's `live` equals the population count of its alloc bitmap;
-//! - mark bits are all clear outside a major collection (or an incremental marking cycle);
+//! - each swept block's `live` equals the population count of its alloc bitmap;
+//! - mark bits are all clear outside a major collection (or an incremental marking cycle),
+//!   except in blocks the last release left unswept, whose live cells are `alloc & mark`
+//!   until they are swept (lazily: see `sweep.rs`); no cell is allocated from such a block;
 //! - a block with no allocated cell after a sweep goes back to the free-block pool, usable by
 //!   any size class; the pool keeps at most [`RETAINED_BLOCKS`] blocks committed and returns
 //!   the rest of the memory to the OS.
@@ -45,6 +47,9 @@ use crate::mem::Region;
 use crate::object::ObjPtr;
 use block::{count_ones, ones, Block, NO_CLASS};
 pub use size_class::{size_class, MAX_CELL, SIZE_CLASSES};
+
+/// Blocks swept per batch outside the pauses (8 MiB of blocks).
+pub const SWEEP_BATCH: usize = 128;
 
 /// Size of an old-space block.
 pub const BLOCK_SIZE: usize = 64 * 1024;
@@ -75,6 +80,11 @@ pub(crate) struct OldSpace {
     marking: bool,
     /// Bytes allocated marked during the current marking cycle.
     black_bytes: u64,
+    /// Objects marked (or allocated black) by the marking in progress.
+    marked_objects: u64,
+    /// Per class: blocks the last release left unswept, lowest address last.
+    unswept: Vec<Vec<u32>>,
+    unswept_blocks: usize,
 }
 
 impl std::fmt::Debug for OldSpace {
@@ -102,6 +112,9 @@ impl OldSpace {
             blocks_in_use: 0,
             marking: false,
             black_bytes: 0,
+            marked_objects: 0,
+            unswept: vec![Vec::new(); SIZE_CLASSES.len()],
+            unswept_blocks: 0,
         })
     }
 
@@ -133,7 +146,7 @@ impl OldSpace {
         self.blocks
             .iter()
             .filter(|b| b.class != NO_CLASS)
-            .map(|b| b.live as u64 * b.cell_size as u64)
+            .map(|b| live_cells(b) as u64 * b.cell_size as u64)
             .sum()
     }
 
@@ -179,6 +192,7 @@ impl OldSpace {
                 if self.marking {
                     block.mark[w as usize] |= 1 << bit;
                     self.black_bytes += size as u64;
+                    self.marked_objects += 1;
                 }
                 block.live += 1;
                 let offset = b as usize * BLOCK_SIZE + i * block.cell_size as usize;
@@ -202,6 +216,7 @@ impl OldSpace {
         loop {
             let next = match self.partial[class].pop() {
                 Some(p) => p,
+                None if self.sweep_for(class) => continue,
                 None => self.take_block(class)?,
             };
             self.current[class] = (next, 0);
@@ -213,6 +228,10 @@ impl OldSpace {
 
     /// Takes an empty block (committed ones first) and assigns it to `class`.
     fn take_block(&mut self, class: usize) -> Option<u32> {
+        // Blocks that died entirely count as in use until swept: sweep before growing.
+        if self.free_blocks.is_empty() && self.unswept_blocks > 0 {
+            self.sweep_for_block();
+        }
         let b = match self.free_blocks.pop() {
             Some(b) => b as usize,
             None => {
@@ -257,6 +276,7 @@ impl OldSpace {
         in_block % block.cell_size as usize == 0
             && in_block / (block.cell_size as usize) < block.cells as usize
             && block.is_allocated(in_block / block.cell_size as usize)
+            && (!block.unswept || block::bit(&block.mark, in_block / block.cell_size as usize))
     }
 
     /// Walks every allocated object in address order.
@@ -266,7 +286,7 @@ impl OldSpace {
             if block.class == NO_CLASS {
                 continue;
             }
-            for i in ones(&block.alloc) {
+            for i in ones(&starts(block)) {
                 let p = self.ptr_at(base + b * BLOCK_SIZE + i * block.cell_size as usize);
                 // SAFETY: allocated cells hold objects.
                 f(unsafe { ObjPtr::from_ptr(p) });
@@ -277,6 +297,10 @@ impl OldSpace {
     /// Checks the block bookkeeping; returns a description of the first problem.
     pub fn check_blocks(&self) -> Result<(), String> {
         let mut in_use = 0;
+        let mut listed = vec![false; self.blocks.len()];
+        for &b in self.unswept.iter().flatten() {
+            listed[b as usize] = true;
+        }
         for (b, block) in self.blocks.iter().enumerate() {
             if block.class == NO_CLASS {
                 if !self.free_blocks.contains(&(b as u32)) {
@@ -285,6 +309,15 @@ impl OldSpace {
                 continue;
             }
             in_use += 1;
+            if block.unswept {
+                if !listed[b] {
+                    return Err(format!("unswept block {b} is not on its class's list"));
+                }
+                continue;
+            }
+            if block.mark.iter().any(|&w| w != 0) && !self.marking {
+                return Err(format!("swept block {b} has marks outside a collection"));
+            }
             if count_ones(&block.alloc) != block.live {
                 return Err(format!(
                     "block {b} counts {} live cells, its bitmap {}",
@@ -306,6 +339,27 @@ impl OldSpace {
             ));
         }
         Ok(())
+    }
+}
+
+/// The allocated cells of a block in use: `alloc`, or `alloc & mark` while it is unswept.
+fn starts(block: &Block) -> std::borrow::Cow<'_, [u64]> {
+    if block.unswept {
+        (block.alloc.iter().zip(&block.mark))
+            .map(|(a, m)| a & m)
+            .collect::<Vec<u64>>()
+            .into()
+    } else {
+        block.alloc.as_slice().into()
+    }
+}
+
+/// The number of allocated cells of a block in use.
+fn live_cells(block: &Block) -> u32 {
+    if block.unswept {
+        count_ones(&starts(block))
+    } else {
+        block.live
     }
 }
 

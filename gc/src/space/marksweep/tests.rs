@@ -25,9 +25,27 @@ fn sweep_frees_unmarked_and_returns_empty_blocks() {
     assert!(s.mark(a as usize));
     assert!(!s.mark(a as usize), "second mark reports already marked");
     assert_eq!(s.sweep(32), (1032, 2));
-    assert_eq!(s.bytes(), 32);
+    assert_eq!(
+        (s.bytes(), s.objects()),
+        (32, 1),
+        "exact before the lazy sweep"
+    );
+    assert!(
+        !s.is_object(b as usize),
+        "an unswept block's dead cell is no object"
+    );
+    assert_eq!(
+        (s.unswept(), s.blocks_in_use()),
+        (2, 2),
+        "nothing swept yet"
+    );
+    s.check_blocks().unwrap();
+    let mut seen = Vec::new();
+    s.for_each_object(|o| seen.push(o.addr()));
+    assert_eq!(seen, [a as usize]);
+    s.finish_sweep();
     assert!(!s.any_marked());
-    assert!(!s.is_object(b as usize));
+    assert_eq!(s.unswept(), 0);
     assert_eq!(
         s.blocks_in_use(),
         1,
@@ -90,6 +108,10 @@ fn empty_blocks_past_the_retained_pool_go_back_to_the_os() {
             (blocks * (BLOCK_SIZE / 8192)) as u64
         )
     );
+    assert_eq!(s.blocks_in_use(), blocks, "swept lazily");
+    assert_eq!(s.sweep_some(8), 8);
+    s.check_blocks().unwrap();
+    s.finish_sweep();
     assert_eq!(s.blocks_in_use(), 0);
     assert_eq!(s.block_bytes(), (RETAINED_BLOCKS * BLOCK_SIZE) as u64);
     s.check_blocks().unwrap();
