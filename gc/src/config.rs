@@ -109,7 +109,18 @@ pub struct HeapConfig {
     /// environment variable `GCLAB_PAUSE_GOAL_MS` holds a positive number of milliseconds
     /// when [`HeapConfig::default`] runs, which runs a whole test suite incrementally.
     pub pause_goal: Option<Duration>,
+    /// Threads that run a stop-the-world collection's transitive closure (1..=[`MAX_GC_THREADS`];
+    /// default 1, serial). With more than one, whole-heap marking is split over a persistent
+    /// pool of `gc_threads - 1` workers plus the collecting thread, with work stealing (see
+    /// `collector::par`). Incremental slices and weak processing stay serial.
+    ///
+    /// 1 unless the environment variable `GCLAB_GC_THREADS` holds a number in range when
+    /// [`HeapConfig::default`] runs, which reruns a whole test suite in parallel.
+    pub gc_threads: usize,
 }
+
+/// The largest accepted [`HeapConfig::gc_threads`].
+pub const MAX_GC_THREADS: usize = 64;
 
 /// The shortest accepted pause goal.
 pub const MIN_PAUSE_GOAL: Duration = Duration::from_micros(10);
@@ -136,6 +147,11 @@ impl Default for HeapConfig {
                 .and_then(|v| v.trim().parse::<f64>().ok())
                 .filter(|&ms| ms.is_finite() && ms > 0.0)
                 .map(|ms| Duration::from_secs_f64(ms / 1e3).clamp(MIN_PAUSE_GOAL, MAX_PAUSE_GOAL)),
+            gc_threads: std::env::var("GCLAB_GC_THREADS")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .filter(|n| (1..=MAX_GC_THREADS).contains(n))
+                .unwrap_or(1),
         }
     }
 }
@@ -195,6 +211,12 @@ impl HeapConfig {
                     "pause_goal must be between {MIN_PAUSE_GOAL:?} and {MAX_PAUSE_GOAL:?} (got {goal:?})"
                 ));
             }
+        }
+        if !(1..=MAX_GC_THREADS).contains(&self.gc_threads) {
+            return Err(format!(
+                "gc_threads must be between 1 and {MAX_GC_THREADS} (got {})",
+                self.gc_threads
+            ));
         }
         if !self.major_growth.is_finite() || self.major_growth <= 1.0 {
             return Err(format!(

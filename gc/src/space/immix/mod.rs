@@ -29,6 +29,7 @@ mod alloc;
 pub(crate) mod block;
 mod collect;
 mod incremental;
+mod par;
 
 pub(crate) use collect::Defrag;
 
