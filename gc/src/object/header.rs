@@ -39,7 +39,7 @@ impl Flags {
     pub const EPHEMERON: u8 = 16;
 }
 
-const FLAGS_SHIFT: u32 = 56;
+pub(crate) const FLAGS_SHIFT: u32 = 56;
 const AGE_SHIFT: u32 = 48;
 const TAG_SHIFT: u32 = 32;
 

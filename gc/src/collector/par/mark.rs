@@ -1,32 +1,25 @@
 //! The parallel transitive closure of a stop-the-world marking collection.
 //!
 //! The collecting thread marks the roots ([`ParMarker::root`]) into a shared injector queue;
-//! then every worker of the [`Pool`] runs the same loop ([`ParMarker::run`]): pop a grey
-//! object from its own LIFO deque (crossbeam-deque `Worker`), else steal a batch from the
-//! injector or another worker's deque (`Stealer`), scan it, and push the targets whose mark
-//! it set. An object is pushed once — by the thread whose atomic test-and-set flipped its
+//! then every worker of the [`Pool`] runs the same loop ([`ParMarker::run`]): take a grey
+//! object (its own deque first, else stolen), scan it, and push the targets whose mark it
+//! set. An object is pushed once — by the thread whose atomic test-and-set flipped its
 //! mark — and scanned once, so byte counts summed over the workers are exact.
 //!
-//! **Termination.** `active` counts the workers that may still push work. A worker whose
-//! deque, the injector and every other deque it tried are empty decrements it and waits,
-//! watching the deques; if it sees work it increments `active` again *before* stealing. A
-//! worker goes idle only with an empty deque, and only active workers push, so when `active`
-//! reads zero every deque is empty and stays so: the closure is complete. A worker that
-//! panics raises `abort` instead (its drop guard), which releases the waiting ones; the pool
-//! re-raises the panic on the collecting thread.
+//! Stealing and termination are [`super::steal`]'s.
 //!
 //! **Weak slots** are deferred as in the serial tracers ([`weak::defer`]), each worker into
 //! its own [`WeakRefs`]; [`Closure`] hands the merged lists to the serial tracer, which runs
 //! the ephemeron fixed point (marking what it reaches serially) and clears the dead slots.
 
+use super::steal::Queues;
 use super::{MarkSpace, Pool};
 use crate::object::ObjPtr;
 use crate::space::LargeObjectSpace;
 use crate::trace::weak::{self, WeakRefs, WeakTracer};
 use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
-use crossbeam_deque::{Injector, Steal, Stealer, Worker};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crossbeam_deque::{Injector, Worker};
 use std::sync::{Mutex, PoisonError};
 
 /// What the parallel closure leaves for the serial tracer that finishes the collection.
@@ -134,35 +127,29 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
 
     /// Runs the closure on every worker of the pool; returns when no grey object is left.
     pub fn run(self) -> Closure {
-        let n = self.pool.workers();
-        let locals: Vec<Worker<RawValue>> = (0..n).map(|_| Worker::new_lifo()).collect();
-        let stealers: Vec<Stealer<RawValue>> = locals.iter().map(Worker::stealer).collect();
-        let locals: Vec<Mutex<Option<Worker<RawValue>>>> =
-            locals.into_iter().map(|w| Mutex::new(Some(w))).collect();
-        let shares = Mutex::new(Vec::with_capacity(n));
-        let shared = Shared {
-            m: &self,
-            stealers,
-            active: AtomicUsize::new(n),
-            abort: AtomicBool::new(false),
-        };
+        let queues = Queues::new(&self.injector, self.pool.workers());
+        let shares = Mutex::new(Vec::new());
         self.pool.run(&|me| {
-            let local = locals[me]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take()
-                .expect("each worker takes its deque once");
-            let _abort = AbortOnPanic(&shared.abort);
+            let _abort = queues.guard();
             let mut w = Ctx {
-                sh: &shared,
-                local,
+                m: &self,
+                local: queues.local(me),
                 share: Share {
                     marked_bytes: 0,
                     marked_space_bytes: 0,
                     weak: WeakRefs::default(),
                 },
             };
-            w.work(me);
+            loop {
+                while let Some(v) = queues.find(&w.local, me) {
+                    // SAFETY: `v` was pushed once, by the worker whose test-and-set marked
+                    // it, and is scanned once, here.
+                    unsafe { w.scan(v) };
+                }
+                if !queues.wait() {
+                    break;
+                }
+            }
             let share = SendShare(w.share);
             shares
                 .lock()
@@ -179,99 +166,14 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
     }
 }
 
-/// What the workers of one run share.
-struct Shared<'s, 'a, M> {
-    m: &'s ParMarker<'a, M>,
-    stealers: Vec<Stealer<RawValue>>,
-    /// Workers that may still push work (see the module docs).
-    active: AtomicUsize,
-    /// Set when a worker panics: the others stop waiting for it.
-    abort: AtomicBool,
-}
-
-/// Raises the abort flag if dropped while its worker unwinds.
-struct AbortOnPanic<'a>(&'a AtomicBool);
-
-impl Drop for AbortOnPanic<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.store(true, Ordering::SeqCst);
-        }
-    }
-}
-
 /// One worker's state.
-struct Ctx<'w, 's, 'a, M> {
-    sh: &'w Shared<'s, 'a, M>,
+struct Ctx<'w, 'a, M> {
+    m: &'w ParMarker<'a, M>,
     local: Worker<RawValue>,
     share: Share,
 }
 
-impl<M: MarkSpace> Ctx<'_, '_, '_, M> {
-    /// The next grey object: this worker's own first, else a batch stolen from the injector
-    /// or another worker.
-    fn find(&self, me: usize) -> Option<RawValue> {
-        if let Some(v) = self.local.pop() {
-            return Some(v);
-        }
-        loop {
-            let mut retry = false;
-            let others = self
-                .sh
-                .stealers
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| i != me);
-            let sources = std::iter::once(self.sh.m.injector.steal_batch_and_pop(&self.local))
-                .chain(others.map(|(_, s)| s.steal_batch_and_pop(&self.local)));
-            for steal in sources {
-                match steal {
-                    Steal::Success(v) => return Some(v),
-                    Steal::Retry => retry = true,
-                    Steal::Empty => {}
-                }
-            }
-            if !retry {
-                return None;
-            }
-        }
-    }
-
-    /// Whether any queue this worker could steal from holds work.
-    fn work_visible(&self) -> bool {
-        !self.sh.m.injector.is_empty() || self.sh.stealers.iter().any(|s| !s.is_empty())
-    }
-
-    /// Scans grey objects until the closure is complete (or another worker panicked).
-    fn work(&mut self, me: usize) {
-        loop {
-            while let Some(v) = self.find(me) {
-                // SAFETY: `v` was pushed once, by the worker whose test-and-set marked it, and
-                // is scanned once, here.
-                unsafe { self.scan(v) };
-            }
-            self.sh.active.fetch_sub(1, Ordering::SeqCst);
-            let mut spins = 0u32;
-            loop {
-                if self.sh.abort.load(Ordering::SeqCst)
-                    || self.sh.active.load(Ordering::SeqCst) == 0
-                {
-                    return;
-                }
-                if self.work_visible() {
-                    self.sh.active.fetch_add(1, Ordering::SeqCst);
-                    break;
-                }
-                spins += 1;
-                if spins < 64 {
-                    std::hint::spin_loop();
-                } else {
-                    std::thread::yield_now();
-                }
-            }
-        }
-    }
-
+impl<M: MarkSpace> Ctx<'_, '_, M> {
     /// Counts the marked object `v` references and marks its targets.
     ///
     /// # Safety
@@ -286,7 +188,7 @@ impl<M: MarkSpace> Ctx<'_, '_, '_, M> {
         };
         let size = h.size();
         self.share.marked_bytes += size as u64;
-        let space = self.sh.m.space;
+        let space = self.m.space;
         if space.in_range(o.addr()) {
             self.share.marked_space_bytes += size as u64;
             space.scanned(o.addr(), size);
@@ -297,7 +199,7 @@ impl<M: MarkSpace> Ctx<'_, '_, '_, M> {
             trace::scan(o, h, |slot, kind| {
                 if kind == SlotKind::Strong || weak::defer(self, slot, kind).is_some() {
                     let t = slot.load();
-                    if self.sh.m.mark(t) {
+                    if self.m.mark(t) {
                         self.local.push(t);
                     }
                 }
@@ -306,17 +208,17 @@ impl<M: MarkSpace> Ctx<'_, '_, '_, M> {
     }
 }
 
-impl<M: MarkSpace> WeakTracer for Ctx<'_, '_, '_, M> {
+impl<M: MarkSpace> WeakTracer for Ctx<'_, '_, M> {
     fn weak_refs(&mut self) -> &mut WeakRefs {
         &mut self.share.weak
     }
 
     fn live(&self, v: RawValue) -> Option<RawValue> {
-        self.sh.m.is_live(v).then_some(v)
+        self.m.is_live(v).then_some(v)
     }
 
     fn trace_strong(&mut self, v: RawValue) -> RawValue {
-        if self.sh.m.mark(v) {
+        if self.m.mark(v) {
             self.local.push(v);
         }
         v
@@ -327,7 +229,7 @@ impl<M: MarkSpace> WeakTracer for Ctx<'_, '_, '_, M> {
 mod tests {
     use super::*;
     use std::panic::{self, AssertUnwindSafe};
-    use std::sync::atomic::AtomicU64;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     /// Objects of three slots (40 bytes) in one buffer, marked in a side bitmap; marking the
     /// object `panic_at` panics.

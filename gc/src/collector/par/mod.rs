@@ -1,24 +1,33 @@
 //! Parallel collector work ([`HeapConfig::gc_threads`](crate::HeapConfig::gc_threads)): a
-//! persistent worker [`pool`] and the parallel transitive closure of a stop-the-world major
-//! collection ([`mark`]).
+//! persistent worker [`pool`], work stealing with termination detection ([`steal`]), the
+//! parallel transitive closure of a stop-the-world marking collection ([`mark`]) and the
+//! parallel scavenge ([`scavenge`]).
 //!
 //! What runs in parallel: the closure over strong slots of a whole-heap marking collection
 //! (the mark-sweep space, the Immix space when the collection evacuates nothing, large
-//! objects, and the nursery traced in place by the generational plans' majors). What stays
-//! serial: root scanning (root sources are user code), weak and ephemeron processing after
-//! the closure (the workers hand their deferred slots to the serial tracer, which finishes the
-//! fixed point), Immix collections that evacuate (forwarding during marking), sweeping, the
-//! scavenge, and incremental slices.
+//! objects, and the nursery traced in place by the generational plans' majors), and the
+//! generational plans' scavenges (roots' and remembered objects' targets evacuated by the
+//! collecting thread, the rest by all workers). What stays serial: root scanning (root
+//! sources are user code), weak and ephemeron processing after the closure (the workers hand
+//! their deferred slots to the serial tracer, which finishes the fixed point), Immix
+//! collections that evacuate, sweeping, the semispace plan's copy, and incremental slices.
 //!
-//! Invariant: during a parallel phase every mark bit a worker may touch — a side-bitmap word,
-//! an Immix line-mark word, an object header's first word — is accessed only atomically
-//! (through [`MarkSpace`] or the `*_shared` header methods); objects' slots are only read.
-//! Before and after the phase the collecting thread owns everything again (the pool's
-//! `run` returns after every worker did, through a mutex), so the serial code around it keeps
-//! its plain accesses.
+//! Invariant: during a parallel phase every header word or mark bit several workers may
+//! touch — a side-bitmap word, an Immix line-mark word, an object header's first word (mark
+//! flag, forwarding) — is accessed only atomically (through [`MarkSpace`], the `*_shared`
+//! header methods or the scavenge's compare-and-swap); an object's slots are read or written
+//! only by the one worker that scans it. Before and after the phase the collecting thread
+//! owns everything again (the pool's `run` returns after every worker did, through a mutex),
+//! so the serial code around it keeps its plain accesses.
+//!
+//! The marking pool lives in the collection scratch (`plan::common::Scratch`), the scavenge
+//! pool in the generational plans ([`Workers`]): a heap that does both parks up to
+//! `2 × (gc_threads − 1)` threads between collections.
 
 pub(crate) mod mark;
 pub(crate) mod pool;
+pub(crate) mod scavenge;
+mod steal;
 
 use std::sync::atomic::AtomicU64;
 
@@ -50,6 +59,28 @@ pub(crate) trait MarkSpace: Sync {
     /// Called once for each marked object of the space when it is scanned (Immix marks its
     /// lines here).
     fn scanned(&self, _addr: usize, _size: usize) {}
+}
+
+/// A plan's collector threads: the pool, started by the first collection that uses it.
+#[derive(Debug, Default)]
+pub(crate) struct Workers {
+    threads: usize,
+    pool: Option<Pool>,
+}
+
+impl Workers {
+    /// Workers for [`HeapConfig::gc_threads`](crate::HeapConfig::gc_threads) `threads`.
+    pub fn new(threads: usize) -> Self {
+        Workers {
+            threads,
+            pool: None,
+        }
+    }
+
+    /// The pool, if the collection is to run in parallel.
+    pub fn pool(&mut self) -> Option<&Pool> {
+        pool_for(&mut self.pool, self.threads)
+    }
 }
 
 /// Whether the collecting thread should run a parallel closure: the pool, created on first
