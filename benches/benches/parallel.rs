@@ -11,6 +11,9 @@
 //!   tree), branching everywhere, so stealing finds work at once;
 //! - `lists-256x8k`: 256 linked lists of 8192 nodes hung from one array: each list is a
 //!   chain only one worker can follow, so the parallelism is at most the list count.
+//!
+//! `parallel-scavenge` times minor collections of a nursery full of live objects, with
+//! `parallel_scavenge` on (it is off by default because this measures it slower).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use gclab::stats::Phase;
@@ -22,6 +25,7 @@ const NODE: u16 = 1;
 fn heap(plan: Plan, threads: usize) -> Heap {
     Heap::with_config(HeapConfig {
         gc_threads: threads,
+        parallel_scavenge: true,
         max_heap: 2 << 30,
         min_major_threshold: 1 << 30,
         ..HeapConfig::for_plan(plan)
@@ -97,5 +101,35 @@ fn closure(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, closure);
+/// A scavenge of a nursery full of live objects: a binary tree of depth 17 (256 K nodes,
+/// 8 MiB) built untimed in a 16 MiB nursery, then a minor collection, timed by its pause
+/// (the parallel phase covers the roots' targets and the closure).
+fn scavenge(c: &mut Criterion) {
+    let mut g = c.benchmark_group("parallel-scavenge");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(3));
+    for plan in [Plan::Generational, Plan::GenImmix] {
+        for threads in [1, 2, 4] {
+            let mut h = heap(plan, threads);
+            let id = BenchmarkId::new(format!("tree-d17/{plan}"), threads);
+            g.bench_function(id, |b| {
+                b.iter_custom(|iters| {
+                    let mut t = Duration::ZERO;
+                    for _ in 0..iters {
+                        let f = h.push_frame_static("iter");
+                        tree(&mut h, 17);
+                        h.collect(CollectionKind::Minor);
+                        t += h.stats().events().last().unwrap().pause;
+                        h.pop_frame(f).unwrap();
+                    }
+                    t
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, closure, scavenge);
 criterion_main!(benches);

@@ -117,6 +117,14 @@ pub struct HeapConfig {
     /// 1 unless the environment variable `GCLAB_GC_THREADS` holds a number in range when
     /// [`HeapConfig::default`] runs, which reruns a whole test suite in parallel.
     pub gc_threads: usize,
+    /// Run the generational plans' scavenges on the `gc_threads` workers too (compare-and-swap
+    /// forwarding, see `collector::par::scavenge`). Off by default: on this project's 2-core
+    /// benchmark machine a parallel scavenge of a nursery full of live objects measured 5–10×
+    /// *slower* than the serial one (the shared to-space bump and the from-space headers'
+    /// cache lines move between the cores on every copy; per-worker copy buffers would fix
+    /// that and are not built yet). `true` if `GCLAB_PARALLEL_SCAVENGE=1` when
+    /// [`HeapConfig::default`] runs.
+    pub parallel_scavenge: bool,
 }
 
 /// The largest accepted [`HeapConfig::gc_threads`].
@@ -152,6 +160,8 @@ impl Default for HeapConfig {
                 .and_then(|v| v.trim().parse().ok())
                 .filter(|n| (1..=MAX_GC_THREADS).contains(n))
                 .unwrap_or(1),
+            parallel_scavenge: std::env::var("GCLAB_PARALLEL_SCAVENGE")
+                .is_ok_and(|v| v.trim() == "1"),
         }
     }
 }

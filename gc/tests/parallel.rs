@@ -53,6 +53,7 @@ fn reachability_holds_with_parallel_collections_under_every_plan() {
             let strategy = (config(plan), ops(Sizes::default()));
             let result = runner().run(&strategy, |(mut cfg, program)| {
                 cfg.gc_threads = n;
+                cfg.parallel_scavenge = true;
                 let mut h = Harness::new(cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
                 h.run(&program)
                     .map(|_| ())
@@ -78,6 +79,7 @@ fn weak_references_and_ephemerons_hold_with_parallel_collections() {
             let result = runner().run(&strategy, |(profile, program)| {
                 let mut cfg = weak_config(plan, profile);
                 cfg.gc_threads = n;
+                cfg.parallel_scavenge = true;
                 run_weak(cfg, &program)
                     .map(|_| ())
                     .map_err(TestCaseError::fail)
@@ -109,6 +111,7 @@ struct Outcome {
 fn large_heap(plan: Plan, threads: usize, chains: usize, len: usize) -> Outcome {
     let mut cfg = HeapConfig::for_plan(plan);
     cfg.gc_threads = threads;
+    cfg.parallel_scavenge = true;
     // Under Miri a reservation costs its size in emulated memory: a small heap.
     let mib = if cfg!(miri) { 1 << 14 } else { 1 << 20 };
     cfg.max_heap = 256 * mib;

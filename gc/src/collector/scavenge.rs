@@ -16,6 +16,11 @@
 //! ones are promoted even before the promotion age, so a scavenge always leaves the nursery
 //! room to allocate.
 //!
+//! With `gc_threads > 1` the generational plans run the roots, the remembered set and the
+//! strong closure on worker threads first ([`Scavenger::par_evacuate`], see
+//! [`par::scavenge`](super::par::scavenge)); this scavenger then continues from the parallel
+//! phase's to-space fill with weak processing only.
+//!
 //! The remembered set is rebuilt as it goes: an old or large object stays (or becomes)
 //! remembered exactly when, after its slots were updated, one of them points into the
 //! nursery's to-space.

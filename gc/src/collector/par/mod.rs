@@ -83,6 +83,16 @@ impl Workers {
     }
 }
 
+/// The threads a generational plan's scavenges use: `gc_threads` if
+/// [`HeapConfig::parallel_scavenge`](crate::HeapConfig::parallel_scavenge), else 1.
+pub(crate) fn scavenge_threads(config: &crate::HeapConfig) -> usize {
+    if config.parallel_scavenge {
+        config.gc_threads
+    } else {
+        1
+    }
+}
+
 /// Whether the collecting thread should run a parallel closure: the pool, created on first
 /// use, when `threads > 1`.
 pub(crate) fn pool_for(slot: &mut Option<Pool>, threads: usize) -> Option<&Pool> {

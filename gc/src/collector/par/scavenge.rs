@@ -24,12 +24,12 @@
 //! **Remembered set**: an old object scanned (remembered or promoted) keeps its remembered flag
 //! exactly when one of its slots points into to-space afterwards, and is then listed in
 //! [`Evacuated::remembered`]. Weak slots are deferred per worker and handed, with the to-space
-//! fill, to the serial [`Scavenger`](crate::collector::scavenge::Scavenger), which finishes
-//! the ephemerons and weak slots ([`Scavenger::resume`](crate::collector::scavenge::Scavenger)).
+//! fill, to the serial [`Scavenger`](crate::collector::scavenge::Scavenger) that started the
+//! phase (`Scavenger::par_evacuate`); its `drain` finishes the ephemerons and weak slots.
 
 use super::steal::Queues;
 use super::Pool;
-use crate::collector::scavenge::PromotionTarget;
+use crate::collector::scavenge::{prefetch, PromotionTarget};
 use crate::object::{Flags, Header, ObjPtr, FLAGS_SHIFT};
 use crate::trace::weak::{self, WeakRefs, WeakTracer};
 use crate::trace::{self, SlotKind};
@@ -298,6 +298,17 @@ impl<O: PromotionTarget> Ctx<'_, '_, O> {
         let h = unsafe { o.header() };
         let old = !self.s.in_to(o.addr());
         let mut young = false;
+        // The targets' headers are the misses that bound the copy (as in the serial
+        // scavenger, which prefetches ahead of its scan pointer): request them all first.
+        // SAFETY: as below; this pass only reads the slots.
+        unsafe {
+            trace::scan(o, h, |slot, _| {
+                let v = slot.load();
+                if v.is_ref() {
+                    prefetch(v.addr());
+                }
+            })
+        };
         // SAFETY: `o` is live with header `h` and scanned by this worker alone.
         unsafe {
             trace::scan(o, h, |slot, kind| {

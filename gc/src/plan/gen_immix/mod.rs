@@ -21,7 +21,7 @@ mod incremental;
 use super::generational::map_err;
 use super::immix::{alloc_with_defrag, immix_collect};
 use super::{BarrierKind, Constraints, PlanOps, Work};
-use crate::collector::par::Workers;
+use crate::collector::par::{scavenge_threads, Workers};
 use crate::collector::scavenge::PromotionTarget;
 use crate::collector::scavenge::Scavenger;
 use crate::config::HeapConfig;
@@ -196,7 +196,7 @@ impl PlanOps for GenImmix {
             model: NurseryModel::new(config.pause_goal),
             inc: IncState::new(config.pause_goal, config.max_heap as u64),
             emergency: false,
-            workers: Workers::new(config.gc_threads),
+            workers: Workers::new(scavenge_threads(config)),
         })
     }
 

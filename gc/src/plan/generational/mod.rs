@@ -19,7 +19,7 @@ mod incremental;
 
 use super::common::mark_sweep;
 use super::{BarrierKind, Constraints, PlanOps, Work};
-use crate::collector::par::Workers;
+use crate::collector::par::{scavenge_threads, Workers};
 use crate::collector::scavenge::Scavenger;
 use crate::config::HeapConfig;
 use crate::error::HeapError;
@@ -132,7 +132,7 @@ impl PlanOps for Generational {
             remset: Vec::new(),
             model: NurseryModel::new(config.pause_goal),
             inc: IncState::new(config.pause_goal, config.max_heap as u64),
-            workers: Workers::new(config.gc_threads),
+            workers: Workers::new(scavenge_threads(config)),
         })
     }
 
