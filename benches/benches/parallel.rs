@@ -10,7 +10,8 @@
 //! - `tree-d20`: a binary tree of depth 20 (2 M nodes, 64 MiB; binary-trees' long-lived
 //!   tree), branching everywhere, so stealing finds work at once;
 //! - `lists-256x8k`: 256 linked lists of 8192 nodes hung from one array: each list is a
-//!   chain only one worker can follow, so the parallelism is at most the list count.
+//!   chain only one worker can follow, so the parallelism is at most the list count;
+//! - `tree-d6`: 127 nodes, where waking the workers is all there is to measure.
 //!
 //! `parallel-scavenge` times minor collections of a nursery full of live objects, with
 //! `parallel_scavenge` on (it is off by default because this measures it slower).
@@ -71,13 +72,13 @@ fn closure(c: &mut Criterion) {
     g.sample_size(10);
     g.warm_up_time(Duration::from_millis(500));
     g.measurement_time(Duration::from_secs(3));
-    for shape in ["tree-d20", "lists-256x8k"] {
+    for shape in ["tree-d20", "lists-256x8k", "tree-d6"] {
         for plan in [Plan::MarkSweep, Plan::Immix, Plan::GenImmix] {
             for threads in [1, 2, 4] {
                 let mut h = heap(plan, threads);
                 let _keep = match shape {
-                    "tree-d20" => {
-                        let t = tree(&mut h, 20);
+                    "tree-d20" | "tree-d6" => {
+                        let t = tree(&mut h, if shape == "tree-d20" { 20 } else { 6 });
                         h.root(RootKind::Handle, "tree", t).unwrap()
                     }
                     _ => lists(&mut h, 256, 8192),

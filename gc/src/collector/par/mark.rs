@@ -19,8 +19,13 @@ use crate::space::LargeObjectSpace;
 use crate::trace::weak::{self, WeakRefs, WeakTracer};
 use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
-use crossbeam_deque::{Injector, Worker};
+use crossbeam_deque::{Injector, Steal, Worker};
 use std::sync::{Mutex, PoisonError};
+
+/// Objects the calling thread scans alone before waking the workers: a small closure
+/// (most collections of a small heap) finishes without paying their wake-up and termination
+/// (13–25 µs measured, against about 1 µs for a 127-object heap's closure).
+const SERIAL_START: usize = if cfg!(miri) { 16 } else { 4096 };
 
 /// What the parallel closure leaves for the serial tracer that finishes the collection.
 #[derive(Debug, Default)]
@@ -58,6 +63,8 @@ pub(crate) struct ParMarker<'a, M> {
     young_lo: usize,
     young_len: usize,
     injector: Injector<RawValue>,
+    /// Objects scanned on the calling thread before the workers wake ([`SERIAL_START`]).
+    serial: usize,
 }
 
 impl<'a, M: MarkSpace> ParMarker<'a, M> {
@@ -79,6 +86,7 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
             young_lo,
             young_len,
             injector: Injector::new(),
+            serial: SERIAL_START,
         }
     }
 
@@ -125,8 +133,49 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
         }
     }
 
-    /// Runs the closure on every worker of the pool; returns when no grey object is left.
+    /// Scans up to `serial` ([`SERIAL_START`]) objects on the calling thread; returns its share and
+    /// whether grey objects are left (then queued in the injector for the workers).
+    fn serial_start(&self) -> (Share, bool) {
+        let mut w = Ctx {
+            m: self,
+            local: Worker::new_lifo(),
+            share: Share {
+                marked_bytes: 0,
+                marked_space_bytes: 0,
+                weak: WeakRefs::default(),
+            },
+        };
+        for _ in 0..self.serial {
+            let v = match w.local.pop() {
+                Some(v) => v,
+                None => match self.injector.steal() {
+                    Steal::Success(v) => v,
+                    Steal::Empty => return (w.share, false),
+                    Steal::Retry => continue,
+                },
+            };
+            // SAFETY: as in `run`: pushed once, by the test-and-set that marked it.
+            unsafe { w.scan(v) };
+        }
+        let left = !w.local.is_empty() || !self.injector.is_empty();
+        while let Some(v) = w.local.pop() {
+            self.injector.push(v);
+        }
+        (w.share, left)
+    }
+
+    /// Runs the closure: on the calling thread alone while it is small ([`SERIAL_START`]),
+    /// then on every worker of the pool; returns when no grey object is left.
     pub fn run(self) -> Closure {
+        let (first, left) = self.serial_start();
+        let mut out = Closure {
+            marked_bytes: first.marked_bytes,
+            marked_space_bytes: first.marked_space_bytes,
+            weak: first.weak,
+        };
+        if !left {
+            return out;
+        }
         let queues = Queues::new(&self.injector, self.pool.workers());
         let shares = Mutex::new(Vec::new());
         self.pool.run(&|me| {
@@ -156,7 +205,6 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(share);
         });
-        let mut out = Closure::default();
         for SendShare(s) in shares.into_inner().unwrap_or_else(PoisonError::into_inner) {
             out.marked_bytes += s.marked_bytes;
             out.marked_space_bytes += s.marked_space_bytes;
@@ -292,19 +340,21 @@ mod tests {
         ignore = "crossbeam-epoch needs Tree Borrows: see .ci/check-invariants.sh"
     )]
     fn workers_mark_and_count_every_reachable_object_once() {
-        let n = if cfg!(miri) { 300 } else { 20_000 };
-        let mut buf = vec![0u64; 5 * n];
-        let refs = graph(&mut buf, n);
-        let space = fake(&buf, n, None);
+        // A closure the calling thread finishes alone, and one the workers share.
         let pool = Pool::new(3);
-        let large = LargeObjectSpace::new();
-        let mut m = ParMarker::new(&pool, &space, &large, None);
-        m.root(refs[0]);
-        m.root(refs[0]);
-        let c = m.run();
-        assert_eq!(c.marked_bytes, 40 * n as u64, "each object counted once");
-        assert_eq!(c.marked_space_bytes, c.marked_bytes);
-        assert!((0..n).all(|i| space.is_marked(space.base + 40 * i)));
+        for n in [10, if cfg!(miri) { 300 } else { 20_000 }] {
+            let mut buf = vec![0u64; 5 * n];
+            let refs = graph(&mut buf, n);
+            let space = fake(&buf, n, None);
+            let large = LargeObjectSpace::new();
+            let mut m = ParMarker::new(&pool, &space, &large, None);
+            m.root(refs[0]);
+            m.root(refs[0]);
+            let c = m.run();
+            assert_eq!(c.marked_bytes, 40 * n as u64, "each object counted once");
+            assert_eq!(c.marked_space_bytes, c.marked_bytes);
+            assert!((0..n).all(|i| space.is_marked(space.base + 40 * i)));
+        }
     }
 
     #[test]
@@ -320,6 +370,7 @@ mod tests {
         let pool = Pool::new(2);
         let large = LargeObjectSpace::new();
         let mut m = ParMarker::new(&pool, &space, &large, None);
+        m.serial = 0;
         m.root(refs[0]);
         let r = panic::catch_unwind(AssertUnwindSafe(|| m.run()));
         let payload = r.expect_err("the worker's panic is re-raised");
