@@ -23,6 +23,15 @@ for f in gc/tests/regress_*.rs; do
 done
 step "regression tests, N=1" env GCLAB_GC_INTERVAL=1 cargo test -p gclab --features testing "${regress[@]}"
 
+# The parallel collector: the property, weak and plan suites with every default-configured
+# heap on 2 collector threads, a forced collection every 61 allocations (no rebuild: the
+# variables are read at run time; about 40 s on 2 busy cores). gc/tests/parallel.rs runs in
+# the test command itself (its large heap would take minutes verified every 61 allocations).
+step "parallel (2 threads), N=61" env GCLAB_GC_THREADS=2 GCLAB_PARALLEL_SCAVENGE=1 GCLAB_GC_INTERVAL=61 \
+    PROPTEST_CASES="${STRESS_PROPTEST_CASES:-32}" cargo test -p gclab --features testing \
+    --test prop_reachability --test prop_weak --test weak_semantics --test heap_plans \
+    -- --test-threads=2
+
 # The whole gc test suite with a forced collection every 61 allocations.
 step "gc test suite, N=61" env GCLAB_GC_INTERVAL=61 cargo test -p gclab --all-features
 

@@ -19,6 +19,9 @@ fn heap(plan: Plan) -> Heap {
         pause_goal: Some(Duration::from_micros(10)),
         // The test counts cycles: stress mode's forced collections would abandon them.
         gc_interval: None,
+        // Pacing follows measured scavenge times, which waking collector threads changes
+        // at a 10 µs goal (`GCLAB_GC_THREADS` reruns of the suite).
+        gc_threads: 1,
         ..HeapConfig::for_plan(plan)
     };
     Heap::with_config(cfg).unwrap()

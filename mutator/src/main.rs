@@ -71,6 +71,10 @@ struct RunArgs {
     /// marking under the generational plans; pauses over it are counted in the report.
     #[arg(long, value_name = "MS", value_parser = parse_goal)]
     pause_goal: Option<std::time::Duration>,
+    /// Threads for a stop-the-world collection's closure (1..=64; default 1, or
+    /// `GCLAB_GC_THREADS`).
+    #[arg(long, value_name = "N")]
+    gc_threads: Option<usize>,
     /// Maximum heap size (e.g. 512M, 2G).
     #[arg(long, value_parser = parse_size)]
     max_heap: Option<usize>,
@@ -173,6 +177,9 @@ fn run_js(args: &RunArgs) -> ExitCode {
     if args.pause_goal.is_some() {
         config.pause_goal = args.pause_goal;
     }
+    if let Some(n) = args.gc_threads {
+        config.gc_threads = n;
+    }
     if let Err(e) = gclab::Heap::with_config(config.clone()) {
         eprintln!("mutator: {e}");
         return ExitCode::from(2);
@@ -244,6 +251,9 @@ fn run(args: RunArgs) -> ExitCode {
     config.trace_gc = args.trace_gc;
     if args.pause_goal.is_some() {
         config.pause_goal = args.pause_goal;
+    }
+    if let Some(n) = args.gc_threads {
+        config.gc_threads = n;
     }
     if let Err(e) = gclab::Heap::with_config(config.clone()) {
         eprintln!("mutator: {e}");

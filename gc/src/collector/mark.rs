@@ -77,6 +77,16 @@ impl<'a> Marker<'a> {
         }
     }
 
+    /// Takes over a parallel closure's result ([`par::mark`](super::par::mark)): its byte
+    /// counts and deferred weak slots. Its marks are set already; [`drain`](Self::drain) then
+    /// runs the ephemerons to their fixed point and clears the dead weak slots serially.
+    pub fn take_closure(&mut self, c: super::par::mark::Closure) {
+        self.marked_bytes += c.marked_bytes;
+        self.marked_old_bytes += c.marked_space_bytes;
+        self.old.count_marked(c.marked_space_objects);
+        self.weak.append(c.weak);
+    }
+
     /// Traces through the nursery objects in `[lo, lo + len)` too, marking them with their
     /// header flag. The caller must scavenge the nursery before the mutator runs again (the
     /// copies drop the flag; the marked originals are left behind in from-space).

@@ -6,6 +6,7 @@
 //! plan reports (see [`HeapConfig`](crate::HeapConfig)).
 
 pub(crate) mod mark;
+pub(crate) mod par;
 pub(crate) mod scavenge;
 
 use crate::heap::Heap;

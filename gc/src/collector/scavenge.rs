@@ -16,11 +16,19 @@
 //! ones are promoted even before the promotion age, so a scavenge always leaves the nursery
 //! room to allocate.
 //!
+//! With `gc_threads > 1` the generational plans run the roots, the remembered set and the
+//! strong closure on worker threads first ([`Scavenger::par_evacuate`], see
+//! [`par::scavenge`](super::par::scavenge)); this scavenger then continues from the parallel
+//! phase's to-space fill with weak processing only.
+//!
 //! The remembered set is rebuilt as it goes: an old or large object stays (or becomes)
 //! remembered exactly when, after its slots were updated, one of them points into the
 //! nursery's to-space.
 
+use super::par::scavenge::{Counts, ParScavenge};
+use super::par::Pool;
 use crate::object::{Flags, Header, ObjPtr};
+use crate::roots::RootTable;
 use crate::space::{CopySpace, LargeObjectSpace, OldSpace};
 use crate::trace::weak::{self, WeakRefs, WeakTracer};
 use crate::trace::{self, SlotKind};
@@ -96,6 +104,9 @@ pub(crate) struct Scavenger<'a, O: PromotionTarget = OldSpace> {
     pub marked_large_bytes: u64,
     /// Weak slots and ephemerons deferred until the closure is complete.
     weak: WeakRefs,
+    /// Where Cheney's scan starts in [`drain`](Self::drain): past what a parallel phase
+    /// already scanned ([`par_evacuate`](Self::par_evacuate)).
+    scan_from: usize,
 }
 
 impl<'a> Scavenger<'a> {
@@ -148,7 +159,52 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
             promoted_bytes: 0,
             marked_large_bytes: 0,
             weak: WeakRefs::default(),
+            scan_from: 0,
         }
+    }
+
+    /// Evacuates the roots' and the remembered objects' targets and the strong closure on
+    /// `pool`'s workers ([`par::scavenge`](super::par::scavenge)), leaving weak processing to
+    /// [`drain`](Self::drain); the remembered objects that still point into the nursery go to
+    /// `out`. Returns `false` (having done nothing) for a scavenge the parallel phase does
+    /// not cover: without an old space to promote into, or tracing large objects (the
+    /// semispace plan), which then runs serially.
+    pub fn par_evacuate(
+        &mut self,
+        pool: &Pool,
+        roots: &mut RootTable,
+        remset: &mut Vec<ObjPtr>,
+        out: &mut Vec<ObjPtr>,
+    ) -> bool {
+        let Some(old) = self.old.as_deref_mut() else {
+            return false;
+        };
+        if self.trace_large || self.to_top != 0 {
+            return false;
+        }
+        let to = (self.to_start, self.to_capacity, self.to_budget);
+        let par = ParScavenge::new(
+            pool,
+            (self.from_start, self.from_len),
+            to,
+            old,
+            self.promotion_age,
+            self.promote_all,
+        );
+        let mut counts = Counts::default();
+        roots.for_each_slot_mut(&mut |slot| par.root(slot, &mut counts));
+        for o in remset.drain(..) {
+            par.remembered(o);
+        }
+        let e = par.run(counts);
+        self.to_top = e.to_top;
+        self.scan_from = e.to_top;
+        self.to_objects = e.to_objects;
+        self.copied_bytes = e.copied_bytes;
+        self.promoted_bytes = e.promoted_bytes;
+        self.weak.append(e.weak);
+        out.extend(e.remembered);
+        true
     }
 
     /// Whether `addr` lies in the part of to-space filled so far.
@@ -312,7 +368,7 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
     /// records the to-space fill in the copying space. Promoted objects that point into the
     /// nursery are remembered in `out`. Must run last: nothing is evacuated after it.
     pub fn drain(&mut self, out: &mut Vec<ObjPtr>) {
-        let mut scan = 0;
+        let mut scan = self.scan_from;
         loop {
             scan = self.drain_gray(out, scan);
             if !weak::ephemeron_step(self) {

@@ -155,6 +155,7 @@ impl Heap {
             stress_count: 0,
             weak: Default::default(),
         };
+        heap.mark_stack.threads = heap.config.gc_threads;
         heap.update_limits();
         Ok(heap)
     }

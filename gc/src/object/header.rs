@@ -2,6 +2,7 @@
 
 use crate::value::RawValue;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The embedder's type tag: lets a runtime tell a closure from an array and lets
 /// diagnostics name the object (see [`Heap::register_type`](crate::Heap::register_type)).
@@ -38,7 +39,7 @@ impl Flags {
     pub const EPHEMERON: u8 = 16;
 }
 
-const FLAGS_SHIFT: u32 = 56;
+pub(crate) const FLAGS_SHIFT: u32 = 56;
 const AGE_SHIFT: u32 = 48;
 const TAG_SHIFT: u32 = 32;
 
@@ -262,6 +263,58 @@ impl ObjPtr {
             let addr = to.to_value().addr();
             self.set_flag(Flags::FORWARDED, true);
             self.0.as_ptr().add(1).write(addr as u64);
+        }
+    }
+
+    /// The header's first word (layout, flags, age) as an atomic.
+    ///
+    /// # Safety
+    /// Points at a live object, and while the reference is used every access to that word is
+    /// atomic (a parallel closure, where several threads may set the object's mark flag).
+    #[inline(always)]
+    unsafe fn meta_shared<'a>(self) -> &'a AtomicU64 {
+        // SAFETY: the word is 8-aligned (objects are) and valid for the caller's lifetime;
+        // the caller makes every concurrent access atomic.
+        unsafe { AtomicU64::from_ptr(self.0.as_ptr()) }
+    }
+
+    /// Sets the mark flag atomically; returns whether this call set it (a parallel closure's
+    /// header-marked spaces: large objects, the nursery traced in place).
+    ///
+    /// # Safety
+    /// As [`meta_shared`](Self::meta_shared).
+    #[inline(always)]
+    pub unsafe fn try_mark_shared(self) -> bool {
+        let bit = (Flags::MARKED as u64) << FLAGS_SHIFT;
+        // SAFETY: the caller's contract.
+        let meta = unsafe { self.meta_shared() };
+        meta.load(Ordering::Relaxed) & bit == 0 && meta.fetch_or(bit, Ordering::Relaxed) & bit == 0
+    }
+
+    /// Whether the mark flag is set, read atomically.
+    ///
+    /// # Safety
+    /// As [`meta_shared`](Self::meta_shared).
+    #[inline(always)]
+    pub unsafe fn is_marked_shared(self) -> bool {
+        // SAFETY: the caller's contract.
+        let meta = unsafe { self.meta_shared() }.load(Ordering::Relaxed);
+        (meta >> FLAGS_SHIFT) as u8 & Flags::MARKED != 0
+    }
+
+    /// [`header`](Self::header) with the first word read atomically (the second word is not
+    /// written while a parallel closure runs).
+    ///
+    /// # Safety
+    /// As [`meta_shared`](Self::meta_shared).
+    #[inline(always)]
+    pub unsafe fn header_shared(self) -> Header {
+        // SAFETY: the caller's contract; the extra word is inside the object and only read.
+        unsafe {
+            Header {
+                meta: self.meta_shared().load(Ordering::Relaxed),
+                extra: self.0.as_ptr().add(1).read(),
+            }
         }
     }
 

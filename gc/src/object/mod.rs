@@ -22,4 +22,4 @@
 mod header;
 
 pub use header::{object_size, TypeTag, HEADER_SIZE, MAX_BYTES, MAX_SLOTS};
-pub(crate) use header::{Flags, Header, ObjPtr};
+pub(crate) use header::{Flags, Header, ObjPtr, FLAGS_SHIFT};

@@ -8,6 +8,7 @@
 
 use super::Work;
 use crate::collector::mark::Marker;
+use crate::collector::par::{self, mark::ParMarker, Pool};
 use crate::error::{HeapError, OutOfMemory};
 use crate::heap::Heap;
 use crate::object::{Flags, ObjPtr};
@@ -25,6 +26,10 @@ pub(crate) struct Scratch {
     stack: Vec<ObjPtr>,
     /// The collection's phase clock (see [`crate::stats::PhaseTimes`]).
     pub clock: PhaseClock,
+    /// [`HeapConfig::gc_threads`](crate::HeapConfig::gc_threads).
+    pub threads: usize,
+    /// The parallel closure's workers, started by the first collection that uses them.
+    pub pool: Option<Pool>,
 }
 
 impl Deref for Scratch {
@@ -116,13 +121,27 @@ pub(crate) fn mark_sweep(
     remset: &mut Vec<ObjPtr>,
 ) -> Work {
     old.prepare();
+    scratch.clock.lap(Phase::Prepare);
+    // With `gc_threads > 1` the strong closure runs on the pool; the serial marker then
+    // finishes weak processing.
+    let closure = par::pool_for(&mut scratch.pool, scratch.threads).map(|pool| {
+        let marks = old.shared_marks();
+        let mut par = ParMarker::new(pool, &marks, large, young);
+        roots.for_each_slot_mut(&mut |slot| par.root(*slot));
+        scratch.clock.lap(Phase::Roots);
+        par.run()
+    });
     let mut marker = Marker::new(old, large, std::mem::take(&mut scratch.stack));
     if let Some(range) = young {
         marker = marker.with_young(range);
     }
-    scratch.clock.lap(Phase::Prepare);
-    roots.for_each_slot_mut(&mut |slot| marker.mark_value(*slot));
-    scratch.clock.lap(Phase::Roots);
+    match closure {
+        Some(c) => marker.take_closure(c),
+        None => {
+            roots.for_each_slot_mut(&mut |slot| marker.mark_value(*slot));
+            scratch.clock.lap(Phase::Roots);
+        }
+    }
     marker.drain();
     scratch.clock.lap(Phase::Closure);
     let marked = marker.marked_bytes;

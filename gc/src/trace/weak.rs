@@ -71,6 +71,14 @@ impl WeakRefs {
         }
     }
 
+    /// Takes over another tracer's lists (a parallel closure's workers hand theirs to the
+    /// serial tracer that finishes the collection).
+    pub fn append(&mut self, mut other: WeakRefs) {
+        self.weak.append(&mut other.weak);
+        self.keys.append(&mut other.keys);
+        self.pending.append(&mut other.pending);
+    }
+
     /// Records an ephemeron value whose key is not live yet.
     #[inline]
     pub fn pend(&mut self, slot: Slot) {

@@ -21,6 +21,7 @@ mod incremental;
 use super::generational::map_err;
 use super::immix::{alloc_with_defrag, immix_collect};
 use super::{BarrierKind, Constraints, PlanOps, Work};
+use crate::collector::par::{scavenge_threads, Workers};
 use crate::collector::scavenge::PromotionTarget;
 use crate::collector::scavenge::Scavenger;
 use crate::config::HeapConfig;
@@ -49,6 +50,8 @@ pub(crate) struct GenImmix {
     inc: IncState,
     /// The next major collection is an emergency defragmentation.
     emergency: bool,
+    /// The scavenge's collector threads (`gc_threads`).
+    workers: Workers,
 }
 
 impl GenImmix {
@@ -73,7 +76,7 @@ impl GenImmix {
                 &mut self.remset,
                 roots,
                 clock,
-                (promotion_age, promote_all),
+                (promotion_age, promote_all, &mut self.workers),
             )
         } else {
             scavenge_into(
@@ -83,7 +86,7 @@ impl GenImmix {
                 &mut self.remset,
                 roots,
                 clock,
-                (promotion_age, promote_all),
+                (promotion_age, promote_all, &mut self.workers),
             )
         };
         self.nursery.flip();
@@ -125,7 +128,7 @@ fn scavenge_into<O: PromotionTarget>(
     remset: &mut Vec<ObjPtr>,
     roots: &mut RootTable,
     clock: &mut PhaseClock,
-    (promotion_age, promote_all): (u8, bool),
+    (promotion_age, promote_all, workers): (u8, bool, &mut Workers),
 ) -> Work {
     let mut sc = Scavenger::promoting_into(
         nursery,
@@ -135,9 +138,14 @@ fn scavenge_into<O: PromotionTarget>(
         promote_all,
         false,
     );
-    roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
-    let old_set = std::mem::take(remset);
-    sc.scan_remembered(old_set, remset);
+    let mut old_set = std::mem::take(remset);
+    let parallel = workers
+        .pool()
+        .is_some_and(|pool| sc.par_evacuate(pool, roots, &mut old_set, remset));
+    if !parallel {
+        roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
+        sc.scan_remembered(old_set, remset);
+    }
     clock.lap(Phase::Roots);
     sc.drain(remset);
     clock.lap(Phase::Closure);
@@ -188,6 +196,7 @@ impl PlanOps for GenImmix {
             model: NurseryModel::new(config.pause_goal),
             inc: IncState::new(config.pause_goal, config.max_heap as u64),
             emergency: false,
+            workers: Workers::new(scavenge_threads(config)),
         })
     }
 

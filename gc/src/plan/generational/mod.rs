@@ -19,6 +19,7 @@ mod incremental;
 
 use super::common::mark_sweep;
 use super::{BarrierKind, Constraints, PlanOps, Work};
+use crate::collector::par::{scavenge_threads, Workers};
 use crate::collector::scavenge::Scavenger;
 use crate::config::HeapConfig;
 use crate::error::HeapError;
@@ -43,6 +44,8 @@ pub(crate) struct Generational {
     model: NurseryModel,
     /// Incremental marking of the old space under a pause goal.
     inc: IncState,
+    /// The scavenge's collector threads (`gc_threads`).
+    workers: Workers,
 }
 
 /// Address space reserved for a mark-sweep old space under a heap limit: the limit, half
@@ -89,9 +92,15 @@ impl Generational {
             promote_all,
             false,
         );
-        roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
-        let remset = std::mem::take(&mut self.remset);
-        sc.scan_remembered(remset, &mut self.remset);
+        let mut remset = std::mem::take(&mut self.remset);
+        let parallel = self
+            .workers
+            .pool()
+            .is_some_and(|pool| sc.par_evacuate(pool, roots, &mut remset, &mut self.remset));
+        if !parallel {
+            roots.for_each_slot_mut(&mut |slot| sc.evacuate(slot));
+            sc.scan_remembered(remset, &mut self.remset);
+        }
         clock.lap(Phase::Roots);
         sc.drain(&mut self.remset);
         clock.lap(Phase::Closure);
@@ -123,6 +132,7 @@ impl PlanOps for Generational {
             remset: Vec::new(),
             model: NurseryModel::new(config.pause_goal),
             inc: IncState::new(config.pause_goal, config.max_heap as u64),
+            workers: Workers::new(scavenge_threads(config)),
         })
     }
 

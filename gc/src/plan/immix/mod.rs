@@ -20,6 +20,7 @@ pub(crate) mod trace;
 use super::common::Scratch;
 use super::generational::map_err;
 use super::{Constraints, PlanOps, Work};
+use crate::collector::par::{self, mark::ParMarker};
 use crate::config::HeapConfig;
 use crate::error::HeapError;
 use crate::heap::{Heap, SpaceKind};
@@ -69,10 +70,29 @@ pub(crate) fn immix_collect(
     after_closure: impl FnOnce(&ImmixSpace, &LargeObjectSpace),
 ) -> Work {
     immix.prepare(defrag);
-    let mut tracer = ImmixTracer::new(immix, large, std::mem::take(&mut **scratch), young);
     scratch.clock.lap(Phase::Prepare);
-    heap_roots.for_each_slot_mut(&mut |slot| *slot = tracer.trace(*slot));
-    scratch.clock.lap(Phase::Roots);
+    // With `gc_threads > 1` and nothing to evacuate, the strong closure runs on the pool (it
+    // never moves an object, so the roots keep their values); the serial tracer then
+    // finishes weak processing.
+    let pool = match immix.has_candidates() {
+        true => None,
+        false => par::pool_for(&mut scratch.pool, scratch.threads),
+    };
+    let closure = pool.map(|pool| {
+        let marks = immix.shared_marks();
+        let mut par = ParMarker::new(pool, &marks, large, young);
+        heap_roots.for_each_slot_mut(&mut |slot| par.root(*slot));
+        scratch.clock.lap(Phase::Roots);
+        par.run()
+    });
+    let mut tracer = ImmixTracer::new(immix, large, std::mem::take(&mut **scratch), young);
+    match closure {
+        Some(c) => tracer.take_closure(c),
+        None => {
+            heap_roots.for_each_slot_mut(&mut |slot| *slot = tracer.trace(*slot));
+            scratch.clock.lap(Phase::Roots);
+        }
+    }
     tracer.drain();
     scratch.clock.lap(Phase::Closure);
     let (marked, marked_immix, evacuated) = (

@@ -86,6 +86,16 @@ impl<'a> ImmixTracer<'a> {
         }
     }
 
+    /// Takes over a parallel closure's result (`collector::par::mark`): its byte counts and
+    /// deferred weak slots. Its marks (objects and lines) are set already; [`drain`](Self::drain)
+    /// then finishes the ephemerons and weak slots serially.
+    pub fn take_closure(&mut self, c: crate::collector::par::mark::Closure) {
+        self.marked_bytes += c.marked_bytes;
+        self.marked_immix_bytes += c.marked_space_bytes;
+        self.immix.count_marked(c.marked_space_objects);
+        self.weak.append(c.weak);
+    }
+
     /// Marks (or evacuates) what `v` references and returns the value the slot holding `v`
     /// must hold now.
     #[inline(always)]

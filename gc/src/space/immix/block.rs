@@ -93,19 +93,26 @@ impl Block {
     /// line only when it fits in a line (see the module docs), all of them otherwise.
     #[inline(always)]
     pub fn mark_lines(&mut self, off: usize, size: usize) {
-        let first = off >> LINE_SHIFT;
-        if size <= LINE {
-            self.lines |= 1u128 << first;
+        self.lines |= line_run(off, size);
+    }
+}
+
+/// The line marks of an object of `size` bytes at in-block offset `off` (see
+/// [`Block::mark_lines`]).
+#[inline(always)]
+pub fn line_run(off: usize, size: usize) -> u128 {
+    let first = off >> LINE_SHIFT;
+    if size <= LINE {
+        1u128 << first
+    } else {
+        let last = (off + size - 1) >> LINE_SHIFT;
+        let n = last - first + 1;
+        let run = if n >= LINES {
+            u128::MAX
         } else {
-            let last = (off + size - 1) >> LINE_SHIFT;
-            let n = last - first + 1;
-            let run = if n >= LINES {
-                u128::MAX
-            } else {
-                (1u128 << n) - 1
-            };
-            self.lines |= run << first;
-        }
+            (1u128 << n) - 1
+        };
+        run << first
     }
 }
 

@@ -105,6 +105,12 @@ impl ImmixSpace {
         Block::get(&self.blocks[b].mark, g)
     }
 
+    /// Counts `n` objects a parallel closure marked and scanned through the shared view (which
+    /// cannot count them itself), as [`mark_lines`](Self::mark_lines) counts the serial ones.
+    pub fn count_marked(&mut self, n: u64) {
+        self.marked_objects += n;
+    }
+
     /// Marks the lines of the marked object at `addr` of `size` bytes, and counts it: the
     /// tracer calls this once per marked object (when it scans it) and a cycle once per
     /// object it allocates black, so the count is the live objects the release keeps.

@@ -30,6 +30,7 @@ mod alloc;
 pub(crate) mod block;
 mod collect;
 mod incremental;
+mod par;
 mod sweep;
 
 pub(crate) use collect::Defrag;

@@ -6,6 +6,8 @@
 
 use super::block::{bit, NO_CLASS};
 use super::{OldSpace, BLOCK_SHIFT, BLOCK_SIZE};
+use crate::collector::par::{atomic_words, MarkSpace};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 impl OldSpace {
     /// Sets the mark bit; returns whether it was clear. Counts the objects it marks (the
@@ -21,6 +23,12 @@ impl OldSpace {
         *word |= bit;
         self.marked_objects += u64::from(!was);
         !was
+    }
+
+    /// Counts `n` objects a parallel closure marked through [`shared_marks`](Self::shared_marks)
+    /// (which cannot count them itself), so the release's object count stays exact.
+    pub fn count_marked(&mut self, n: u64) {
+        self.marked_objects += n;
     }
 
     #[inline]
@@ -73,5 +81,55 @@ impl OldSpace {
     pub fn prepare(&mut self) {
         self.finish_sweep();
         self.marked_objects = 0;
+    }
+}
+
+/// The space's mark bitmaps as a parallel closure's workers share them (atomic words); the
+/// space is borrowed exclusively while the view lives.
+pub(crate) struct SharedMarks<'a> {
+    base: usize,
+    /// Per block: the cell-index reciprocal and the mark words.
+    blocks: Vec<(u64, &'a [AtomicU64])>,
+}
+
+impl OldSpace {
+    /// The mark bitmaps for a parallel closure.
+    pub fn shared_marks(&mut self) -> SharedMarks<'_> {
+        let base = self.base();
+        let blocks = self
+            .blocks
+            .iter_mut()
+            .map(|b| (b.recip, atomic_words(&mut b.mark)))
+            .collect();
+        SharedMarks { base, blocks }
+    }
+}
+
+impl SharedMarks<'_> {
+    /// The mark word and bit of the cell at `addr`.
+    #[inline(always)]
+    fn locate(&self, addr: usize) -> (&AtomicU64, u64) {
+        let off = addr - self.base;
+        let (recip, words) = self.blocks[off >> BLOCK_SHIFT];
+        let i = (((off & (BLOCK_SIZE - 1)) as u64 * recip) >> 32) as usize;
+        (&words[i / 64], 1 << (i % 64))
+    }
+}
+
+impl MarkSpace for SharedMarks<'_> {
+    #[inline(always)]
+    fn in_range(&self, addr: usize) -> bool {
+        addr.wrapping_sub(self.base) < self.blocks.len() * BLOCK_SIZE
+    }
+
+    #[inline(always)]
+    fn mark(&self, addr: usize) -> bool {
+        let (word, bit) = self.locate(addr);
+        word.load(Ordering::Relaxed) & bit == 0 && word.fetch_or(bit, Ordering::Relaxed) & bit == 0
+    }
+
+    fn is_marked(&self, addr: usize) -> bool {
+        let (word, bit) = self.locate(addr);
+        word.load(Ordering::Relaxed) & bit != 0
     }
 }

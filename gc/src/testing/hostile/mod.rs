@@ -208,6 +208,10 @@ pub fn decode_hostile(data: &[u8]) -> HostileCase {
             Some(std::time::Duration::from_millis(1)),
             Some(std::time::Duration::MAX),
         ][r.u8() as usize % 5],
+        // From the first byte, so existing cases decode their steps as before: one case in
+        // four runs parallel, one in four asks for zero threads (refused, the fallback runs).
+        gc_threads: [1, 2, 1, 0][(first as usize >> 3) % 4],
+        parallel_scavenge: first & 0x20 != 0,
     };
     let mut steps = Vec::new();
     while !r.done() && steps.len() < MAX_STEPS {
