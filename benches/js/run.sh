@@ -3,9 +3,9 @@
 # JavaScript engines, one run each, in one table: wall time, share of it spent in GC pauses,
 # and allocation rate. Usage: benches/js/run.sh [DEPTH] (default 16).
 #
-# - mutator: `mutator run --no-probe` (the program once: no leak checkpoints, so no silent
-#   pre-pass measuring the work); GC share = pauses / wall, MB/s = allocated / wall, both
-#   from its JSON report. `mutator run` without --no-probe runs the program twice.
+# - mutator: `mutator run --no-probe` (no leak checkpoints: each one is a full collection and
+#   a heap graph); GC share = pauses / wall, MB/s = allocated / wall, both from its JSON
+#   report.
 # - node --jitless (V8's interpreter): GC share from --trace-gc pause times; allocated MB is
 #   estimated from the trace as the sum of (heap before a GC − heap after the previous one).
 # - duktape (`duk`), mujs, boa (`boa`): wall time only, when installed.

@@ -4,8 +4,8 @@
 //!
 //! Invariant: a `TagTable` entry exists exactly for the tags inserted; an `IdentCache` entry
 //! is returned only for the identifier node it was stored for (its address is kept beside it
-//! and compared), so a node numbered by another interpreter over the same AST (the probe's
-//! pre-pass) is renumbered, never confused with another node.
+//! and compared), so a node numbered by another interpreter over the same AST is
+//! renumbered, never confused with another node.
 
 use super::realm::tags::FIRST_DYNAMIC;
 use gclab::TypeTag;
