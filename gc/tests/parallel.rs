@@ -218,3 +218,47 @@ fn gc_threads_out_of_range_is_a_config_error() {
         assert!(e.contains("gc_threads must be between 1 and 64"), "{e}");
     }
 }
+
+/// A minor collection promoting objects of more sizes than a worker buffers at once: the
+/// heap verifies (every unused cell of a promotion buffer went back to the old space) and
+/// the promoted bytes and usage are one thread's.
+fn promote_mixed_sizes(plan: Plan, threads: usize) -> (u64, u64, u64) {
+    let mut cfg = HeapConfig::for_plan(plan);
+    cfg.gc_threads = threads;
+    cfg.parallel_scavenge = true;
+    cfg.gc_interval = None;
+    cfg.promotion_age = 1;
+    let mut h = Heap::with_config(cfg).unwrap();
+    let n = if cfg!(miri) { 40 } else { 4000 };
+    let f = h.push_frame("build");
+    let table = h.alloc(NODE, n, 0).unwrap();
+    let table: Persistent = h.root(RootKind::Handle, "t", Value::from(table)).unwrap();
+    for i in 0..n {
+        let o = h.alloc(NODE, 1 + i % 7, 8 * (i % 3)).unwrap();
+        h.set(&table, i, Value::from(o)).unwrap();
+    }
+    h.pop_frame(f).unwrap();
+    h.collect(CollectionKind::Minor);
+    h.verify().unwrap_or_else(|e| panic!("{e}"));
+    let e = h.stats().events().last().unwrap();
+    (e.promoted_bytes, e.after.bytes(), e.after.objects())
+}
+
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "crossbeam-epoch needs Tree Borrows: see .ci/check-invariants.sh"
+)]
+fn promotion_buffers_leave_the_old_space_exact() {
+    for plan in [Plan::Generational, Plan::GenImmix] {
+        let serial = promote_mixed_sizes(plan, 1);
+        assert!(serial.0 > 0, "{plan:?}: the objects are promoted");
+        for &n in threads() {
+            assert_eq!(
+                promote_mixed_sizes(plan, n),
+                serial,
+                "{plan:?}, {n} threads"
+            );
+        }
+    }
+}

@@ -180,3 +180,50 @@ fn pretouch_commits_blocks_that_allocation_then_reuses() {
     assert_eq!(s.pretouch(100 * BLOCK_SIZE), 5 * BLOCK_SIZE);
     s.check_blocks().unwrap();
 }
+
+#[test]
+fn unalloc_restores_the_books_and_the_pool() {
+    let mut s = OldSpace::new(4 * BLOCK_SIZE).unwrap();
+    let a = s.alloc(48).unwrap();
+    obj(a, 48);
+    let spare: Vec<_> = (0..3).map(|_| s.alloc(48).unwrap()).collect();
+    for &p in spare.iter().rev() {
+        s.unalloc(p, 48);
+    }
+    assert_eq!((s.bytes(), s.objects()), (48, 1));
+    s.check_blocks().unwrap();
+    let mut seen = Vec::new();
+    s.for_each_object(|o| seen.push(o.addr()));
+    assert_eq!(seen, [a as usize]);
+    assert_eq!(s.alloc(48), Some(spare[0]), "a given-back cell is reused");
+    // A block whose every cell comes back, no longer the class's current one, is pooled.
+    let per_block = BLOCK_SIZE / 48;
+    let cells: Vec<_> = (0..2 * per_block).map(|_| s.alloc(48).unwrap()).collect();
+    let first = cells
+        .iter()
+        .position(|&p| p as usize >= a as usize + BLOCK_SIZE);
+    let second: Vec<_> = cells[first.unwrap()..]
+        .iter()
+        .copied()
+        .filter(|&p| (p as usize - a as usize) < 2 * BLOCK_SIZE)
+        .collect();
+    let _ = s.alloc(48).unwrap(); // moves on to a third block
+    let blocks = s.blocks_in_use();
+    for &p in second.iter().rev() {
+        s.unalloc(p, 48);
+    }
+    assert_eq!(s.blocks_in_use(), blocks - 1, "the second block went back");
+    s.check_blocks().unwrap();
+}
+
+#[test]
+fn unalloc_while_marking_clears_the_black_cell() {
+    let mut s = OldSpace::new(4 * BLOCK_SIZE).unwrap();
+    s.start_marking();
+    let p = s.alloc(64).unwrap();
+    assert_eq!(s.black_bytes(), 64);
+    s.unalloc(p, 64);
+    assert_eq!((s.black_bytes(), s.bytes(), s.objects()), (0, 0, 0));
+    assert!(!s.any_marked());
+    s.check_blocks().unwrap();
+}
