@@ -62,11 +62,6 @@ pub(crate) trait PromotionTarget {
     /// Fresh, exclusively owned memory of `size` bytes (at most the large threshold), or
     /// `None` when the space is full.
     fn alloc(&mut self, size: usize) -> Option<*mut u8>;
-
-    /// Takes back `p`, returned by [`alloc`](Self::alloc) for `size` bytes and never written
-    /// an object: the space's walk, usage and checks are then as if it had never been
-    /// handed out (an unused cell of a parallel scavenge's promotion buffer).
-    fn unalloc(&mut self, p: *mut u8, size: usize);
 }
 
 impl<T: PromotionTarget + ?Sized> PromotionTarget for &mut T {
@@ -74,20 +69,12 @@ impl<T: PromotionTarget + ?Sized> PromotionTarget for &mut T {
     fn alloc(&mut self, size: usize) -> Option<*mut u8> {
         (**self).alloc(size)
     }
-
-    fn unalloc(&mut self, p: *mut u8, size: usize) {
-        (**self).unalloc(p, size)
-    }
 }
 
 impl PromotionTarget for OldSpace {
     #[inline(always)]
     fn alloc(&mut self, size: usize) -> Option<*mut u8> {
         OldSpace::alloc(self, size)
-    }
-
-    fn unalloc(&mut self, p: *mut u8, size: usize) {
-        OldSpace::unalloc(self, p, size)
     }
 }
 

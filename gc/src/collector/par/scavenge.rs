@@ -16,11 +16,8 @@
 //! the phase is atomic; the second word is touched only by the winner.
 //!
 //! **Allocation**: to-space is claimed with one `fetch_add` per object on a shared top, so it
-//! stays one run of objects end to end (the copying space's walk invariant) with no filler.
-//! Promotion takes old-space cells from per-worker buffers ([`Promo`]): the old space's
-//! allocator is single-threaded, so a worker takes a batch of cells of one size under a
-//! mutex and hands them out without it; the cells it does not use go back through
-//! [`PromotionTarget::unalloc`] before the phase ends, so the old space's books are exact.
+//! stays one run of objects end to end (the copying space's walk invariant) with no filler;
+//! promotion allocates from the old space under a mutex (its allocator is single-threaded).
 //! Survivors go where the serial scavenger would send them (age, `promote_all`, the to-space
 //! share), so the heap's shape does not depend on the thread count beyond object order.
 //!
@@ -183,7 +180,13 @@ impl<'a, O: PromotionTarget> ParScavenge<'a, O> {
         let age = h.age().saturating_add(1);
         let over = self.to_top.load(Ordering::Relaxed) + size > self.to_budget;
         if self.promote_all || age >= self.promotion_age || over {
-            if let Some(p) = self.promote_cell(size, &mut counts.promo) {
+            let p = self
+                .old
+                .0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .alloc(size);
+            if let Some(p) = p {
                 counts.promoted_bytes += size as u64;
                 // SAFETY: `p` is a fresh old-space cell of `size` bytes; `o` is live with
                 // header `h` (the caller's contract).
@@ -201,116 +204,12 @@ impl<'a, O: PromotionTarget> ParScavenge<'a, O> {
     }
 }
 
-impl<O: PromotionTarget> ParScavenge<'_, O> {
-    /// An old-space cell of `size` bytes from the worker's buffer for that size, refilled
-    /// (another buffer's leftovers handed back first) under one acquisition of the mutex;
-    /// `None` when the old space has no room.
-    #[inline]
-    fn promote_cell(&self, size: usize, promo: &mut Promo) -> Option<*mut u8> {
-        if let Some(buf) = promo.bufs.iter_mut().find(|b| b.size == size) {
-            if let Some(p) = buf.cells.pop() {
-                return Some(p);
-            }
-        }
-        self.refill(size, promo)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn refill(&self, size: usize, promo: &mut Promo) -> Option<*mut u8> {
-        let i = match promo.bufs.iter().position(|b| b.size == size) {
-            Some(i) => i,
-            None => {
-                let i = promo
-                    .bufs
-                    .iter()
-                    .position(|b| b.cells.is_empty())
-                    .unwrap_or(promo.victim);
-                promo.victim = (i + 1) % BUFFERS;
-                i
-            }
-        };
-        let mut old = self.old.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let buf = &mut promo.bufs[i];
-        if buf.size == size {
-            buf.batch = (buf.batch * 2).min(MAX_BATCH);
-        } else {
-            buf.give_back(&mut **old);
-            *buf = Buffer {
-                size,
-                batch: MIN_BATCH,
-                cells: Vec::new(),
-            };
-        }
-        for _ in 0..buf.batch {
-            match old.alloc(size) {
-                Some(p) => buf.cells.push(p),
-                None => break,
-            }
-        }
-        drop(old);
-        // Hand the cells out in allocation order, so the leftovers are the last allocated
-        // (given back last first, a bump allocator's cursor can move back over them).
-        buf.cells.reverse();
-        buf.cells.pop()
-    }
-
-    /// Hands a worker's unused promotion cells back to the old space.
-    fn give_back(&self, promo: &mut Promo) {
-        if promo.bufs.iter().any(|b| !b.cells.is_empty()) {
-            let mut old = self.old.0.lock().unwrap_or_else(PoisonError::into_inner);
-            for buf in &mut promo.bufs {
-                buf.give_back(&mut **old);
-            }
-        }
-    }
-}
-
-/// Promotion batches start at this many cells and double on each refill of the same size.
-const MIN_BATCH: usize = 4;
-const MAX_BATCH: usize = 64;
-/// Object sizes a worker buffers at once.
-const BUFFERS: usize = 4;
-
-/// One worker's promotion buffers: old-space cells allocated under the mutex in batches of
-/// one size, taken one per promoted object without the lock.
-///
-/// Invariant: an unused cell is allocated in the old space's books but holds no object;
-/// every cell is either written (a promoted copy) or handed back with
-/// [`PromotionTarget::unalloc`] before [`ParScavenge::run`] returns. Nothing walks or
-/// checks the old space during the phase, so afterwards its walk, usage and `verify` see
-/// exactly the promoted objects, as after a serial scavenge.
-#[derive(Debug, Default)]
-pub(crate) struct Promo {
-    bufs: [Buffer; BUFFERS],
-    /// The buffer to reuse next when all hold cells.
-    victim: usize,
-}
-
-#[derive(Debug, Default)]
-struct Buffer {
-    size: usize,
-    batch: usize,
-    /// Unused cells, the next one last.
-    cells: Vec<*mut u8>,
-}
-
-impl Buffer {
-    fn give_back<O: PromotionTarget>(&mut self, old: &mut O) {
-        // The last allocated first (see `refill`).
-        for p in self.cells.drain(..) {
-            old.unalloc(p, self.size);
-        }
-    }
-}
-
-/// One worker's counts and promotion buffers.
+/// One worker's counts.
 #[derive(Debug, Default)]
 pub(crate) struct Counts {
     to_objects: u64,
     copied_bytes: u64,
     promoted_bytes: u64,
-    promo: Promo,
 }
 
 /// One worker's share of the result.
@@ -330,8 +229,7 @@ unsafe impl Send for SendShare {}
 impl<O: PromotionTarget> ParScavenge<'_, O> {
     /// Runs the scavenge on every worker of the pool; returns when no grey object is left.
     /// `roots` are the collecting thread's counts from [`root`](Self::root).
-    pub fn run(self, mut roots: Counts) -> Evacuated {
-        self.give_back(&mut roots.promo);
+    pub fn run(self, roots: Counts) -> Evacuated {
         let queues = Queues::new(&self.injector, self.pool.workers());
         let shares = Mutex::new(Vec::new());
         self.pool.run(&|me| {
@@ -355,7 +253,6 @@ impl<O: PromotionTarget> ParScavenge<'_, O> {
                     break;
                 }
             }
-            self.give_back(&mut w.share.counts.promo);
             let share = SendShare(w.share);
             shares
                 .lock()

@@ -38,12 +38,6 @@ impl PromotionTarget for Black<'_> {
         *self.bytes += size as u64;
         Some(p)
     }
-
-    /// Its mark bit goes with it; its lines stay marked (unused until the cycle's release).
-    fn unalloc(&mut self, p: *mut u8, size: usize) {
-        self.immix.unalloc(p, size);
-        *self.bytes -= size as u64;
-    }
 }
 
 impl GenImmix {

@@ -54,31 +54,6 @@ impl ImmixSpace {
         self.ptr_at(addr)
     }
 
-    /// Takes back `p`, returned by [`alloc`](Self::alloc) for `size` bytes and never written
-    /// an object (a promotion buffer's unused cell): its start bit (and the mark bit a black
-    /// allocation set) is cleared and the counts restored, so walks and usage are as if it
-    /// had never been handed out. The bump cursor moves back when `p` was its last
-    /// allocation; otherwise the bytes stay unused until a collection frees their lines.
-    pub fn unalloc(&mut self, p: *mut u8, size: usize) {
-        let addr = p as usize;
-        let (b, g) = self.locate(addr);
-        let bit = 1u64 << (g % 64);
-        let block = &mut self.blocks[b];
-        debug_assert!(block.alloc[g / 64] & bit != 0, "not an allocated object");
-        block.alloc[g / 64] &= !bit;
-        if block.mark[g / 64] & bit != 0 {
-            block.mark[g / 64] &= !bit;
-            self.marked_objects -= 1;
-        }
-        self.bytes -= size as u64;
-        self.objects -= 1;
-        for bump in [&mut self.bump, &mut self.overflow] {
-            if bump.cursor == addr + size {
-                bump.cursor = addr;
-            }
-        }
-    }
-
     /// The current hole is too small: medium objects go to the overflow block, small ones to
     /// the next hole (of this block, then of the recyclable blocks, then of a free block).
     #[cold]

@@ -240,10 +240,6 @@ impl PromotionTarget for ImmixSpace {
     fn alloc(&mut self, size: usize) -> Option<*mut u8> {
         ImmixSpace::alloc(self, size)
     }
-
-    fn unalloc(&mut self, p: *mut u8, size: usize) {
-        ImmixSpace::unalloc(self, p, size)
-    }
 }
 
 impl Space for ImmixSpace {

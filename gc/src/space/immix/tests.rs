@@ -219,19 +219,3 @@ fn lazy_sweep_allocates_only_from_swept_blocks() {
     s.for_each_object(|o| seen.push(o.addr()));
     assert_eq!(seen, [keep[1].addr()]);
 }
-
-#[test]
-fn unalloc_restores_the_books_and_the_cursor() {
-    let mut s = ImmixSpace::new(4 * BLOCK).unwrap();
-    let a = obj(s.alloc(32).unwrap(), 32);
-    let spare: Vec<_> = (0..3).map(|_| s.alloc(32).unwrap()).collect();
-    for &p in spare.iter().rev() {
-        s.unalloc(p, 32);
-    }
-    assert_eq!((s.bytes(), s.objects()), (32, 1));
-    let mut seen = Vec::new();
-    s.for_each_object(|o| seen.push(o.addr()));
-    assert_eq!(seen, [a.addr()]);
-    assert_eq!(s.alloc(32), Some(spare[0]), "the cursor moved back");
-    s.check_blocks().unwrap();
-}

@@ -209,36 +209,6 @@ impl OldSpace {
         None
     }
 
-    /// Takes back cell `p`, returned by [`alloc`](Self::alloc) for `size` bytes and never
-    /// written an object (a promotion buffer's unused cell): its alloc bit and, while
-    /// marking, its mark bit are cleared and the counts restored, so the space is exactly
-    /// as if the cell had never been handed out. A block left with no cell goes back to the
-    /// pool; one that is not its class's current block goes on the partial list.
-    pub fn unalloc(&mut self, p: *mut u8, size: usize) {
-        let (b, i) = self.locate(p as usize);
-        let class = size_class(size);
-        let block = &mut self.blocks[b];
-        debug_assert!(block::bit(&block.alloc, i) && block.class as usize == class);
-        block.alloc[i / 64] &= !(1 << (i % 64));
-        if self.marking {
-            block.mark[i / 64] &= !(1 << (i % 64));
-            self.black_bytes -= size as u64;
-            self.marked_objects -= 1;
-        }
-        block.live -= 1;
-        self.bytes -= size as u64;
-        self.objects -= 1;
-        let current = &mut self.current[class];
-        if current.0 as usize == b {
-            current.1 = current.1.min((i / 64) as u32);
-        } else if self.blocks[b].live == 0 {
-            self.partial[class].retain(|&x| x as usize != b);
-            self.pool_swept(b);
-        } else if !self.partial[class].contains(&(b as u32)) {
-            self.partial[class].push(b as u32);
-        }
-    }
-
     /// The current block of `class` is full: move to a partial block or a fresh one.
     #[cold]
     #[inline(never)]

@@ -98,7 +98,7 @@ impl OldSpace {
     /// Puts a block the allocator's sweep emptied in the pool, committed and taken next: the
     /// allocator is in a hurry (perhaps inside a scavenge), and returning memory to the OS is
     /// left to the batches after the pauses.
-    pub(super) fn pool_swept(&mut self, b: usize) {
+    fn pool_swept(&mut self, b: usize) {
         let block = &mut self.blocks[b];
         block.class = NO_CLASS;
         block.alloc.clear();
