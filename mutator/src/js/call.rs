@@ -251,12 +251,24 @@ impl<'a> Interp<'a> {
         this: Value,
         args: &[Value],
     ) -> R<Value> {
+        self.in_call_frame(id, |it| it.run_closure(fh, id, this, args))
+    }
+
+    /// Runs `body` as a call of function `id`: checks the stack depth, pushes a frame
+    /// labelled with the function, and restores the caller's environment, `this` and callee
+    /// (and pops the frame, re-rooting the result) however `body` ends.
+    #[inline(always)]
+    pub(crate) fn in_call_frame(
+        &mut self,
+        id: i32,
+        body: impl FnOnce(&mut Self) -> R<Value>,
+    ) -> R<Value> {
         self.check_depth()?;
         let label = self.funcs[id as usize].label;
         let frame = self.heap.push_frame_static(label);
         self.depth += 1;
         let saved = (self.env, self.this, self.callee);
-        let r = self.run_closure(fh, id, this, args);
+        let r = body(self);
         (self.env, self.this, self.callee) = saved;
         self.depth -= 1;
         self.pop_frame_with(frame, r)

@@ -63,15 +63,7 @@ impl<'a> Interp<'a> {
         this: Value,
         args: &[Value],
     ) -> R<Value> {
-        self.check_depth()?;
-        let label = self.funcs[id as usize].label;
-        let frame = self.heap.push_frame_static(label);
-        self.depth += 1;
-        let saved = (self.env, self.this, self.callee);
-        let r = self.run_class_ctor(fh, id, this, args);
-        (self.env, self.this, self.callee) = saved;
-        self.depth -= 1;
-        self.pop_frame_with(frame, r)
+        self.in_call_frame(id, |it| it.run_class_ctor(fh, id, this, args))
     }
 
     pub(crate) fn run_class_ctor(
