@@ -196,7 +196,6 @@ impl ImmixSpace {
     pub(super) fn free_blocks(&mut self, empty: Vec<usize>) {
         let retained = self.retained();
         let mut released = Vec::new();
-        let mut run: Option<(usize, usize)> = None;
         for (k, b) in empty.into_iter().enumerate() {
             let block = &mut self.blocks[b];
             block.state = State::Free;
@@ -207,21 +206,11 @@ impl ImmixSpace {
             if retained + k >= RETAINED_BLOCKS {
                 block.committed = false;
                 released.push(b as u32);
-                run = match run {
-                    Some((s, n)) if s + n == b => Some((s, n + 1)),
-                    Some((s, n)) => {
-                        self.region.release(s * BLOCK, n * BLOCK);
-                        Some((b, 1))
-                    }
-                    None => Some((b, 1)),
-                };
             } else {
                 self.free.push(b as u32);
             }
         }
-        if let Some((s, n)) = run {
-            self.region.release(s * BLOCK, n * BLOCK);
-        }
+        self.region.release_blocks(&released, BLOCK);
         released.reverse();
         self.free.splice(0..0, released);
     }

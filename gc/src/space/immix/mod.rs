@@ -198,6 +198,10 @@ impl ImmixSpace {
         for &b in &self.unswept {
             listed[b as usize] = true;
         }
+        let mut pooled = vec![false; self.blocks.len()];
+        for &b in &self.free {
+            pooled[b as usize] = true;
+        }
         for (b, block) in self.blocks.iter().enumerate() {
             let marks = block.mark.iter().any(|&w| w != 0) || block.candidate;
             if marks && !self.marking && !block.unswept {
@@ -214,7 +218,7 @@ impl ImmixSpace {
                 State::Free if count > 0 => {
                     return Err(format!("free block {b} holds {count} objects"));
                 }
-                State::Free if !self.free.contains(&(b as u32)) => {
+                State::Free if !pooled[b] => {
                     return Err(format!("free block {b} is not in the pool"));
                 }
                 State::Free => {}

@@ -301,9 +301,13 @@ impl OldSpace {
         for &b in self.unswept.iter().flatten() {
             listed[b as usize] = true;
         }
+        let mut pooled = vec![false; self.blocks.len()];
+        for &b in &self.free_blocks {
+            pooled[b as usize] = true;
+        }
         for (b, block) in self.blocks.iter().enumerate() {
             if block.class == NO_CLASS {
-                if !self.free_blocks.contains(&(b as u32)) {
+                if !pooled[b] {
                     return Err(format!("empty block {b} is not in the free-block pool"));
                 }
                 continue;

@@ -181,12 +181,8 @@ impl OldSpace {
     /// committed.
     fn release_empty(&mut self, empty: Vec<usize>) {
         let retained = self.retained();
-        // Released blocks go to the front of the pool (taken last). Runs of adjacent
-        // released blocks are returned to the OS with one call each: a sweep that frees a
-        // dead structure can empty hundreds of blocks, and each call costs a system call and
-        // a TLB flush.
+        // Released blocks go to the front of the pool (taken last).
         let mut released = Vec::new();
-        let mut run: Option<(usize, usize)> = None;
         for (k, b) in empty.into_iter().enumerate() {
             let block = &mut self.blocks[b];
             block.class = NO_CLASS;
@@ -196,21 +192,11 @@ impl OldSpace {
             if retained + k >= RETAINED_BLOCKS {
                 block.committed = false;
                 released.push(b as u32);
-                run = match run {
-                    Some((start, n)) if start + n == b => Some((start, n + 1)),
-                    Some((start, n)) => {
-                        self.region.release(start * BLOCK_SIZE, n * BLOCK_SIZE);
-                        Some((b, 1))
-                    }
-                    None => Some((b, 1)),
-                };
             } else {
                 self.free_blocks.push(b as u32);
             }
         }
-        if let Some((start, n)) = run {
-            self.region.release(start * BLOCK_SIZE, n * BLOCK_SIZE);
-        }
+        self.region.release_blocks(&released, BLOCK_SIZE);
         released.reverse();
         self.free_blocks.splice(0..0, released);
     }
