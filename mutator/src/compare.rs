@@ -2,7 +2,7 @@
 //! plans, one side-by-side table, and optionally one SVG overlaying their pause distributions.
 //!
 //! Every row is computed from the run's events the same way (the workload's collections; the
-//! probe's checkpoint collections, cause `requested`, are measurement and left out by
+//! probe's checkpoint collections, cause `measurement`, are measurement and left out by
 //! [`crate::probe::is_checkpoint`], as in [`crate::runner`]), so the rows compare. Peak memory is the highest committed memory any
 //! collection saw (before or after it), summed over the plan's spaces — memory the heap holds
 //! from the OS for objects, whatever the plan's spaces are called.

@@ -3,7 +3,7 @@
 //! retaining paths (in JavaScript words for a `.js` scenario), as a table row or a JSON object.
 //!
 //! Pause, count, reclaim and MMU figures cover the collections the workload caused. The full
-//! collections the probe forces at its checkpoints (cause `requested`, see
+//! collections the probe forces at its checkpoints (cause `measurement`, see
 //! [`crate::probe::is_checkpoint`]) are measurement, not workload: they are counted separately
 //! (`gc.checkpoint`, and on the `mmu:` line of the table) and left out of every pause figure,
 //! but their live sizes are what the verdict reads.

@@ -22,6 +22,24 @@ impl Heap {
         self.collect_with(kind, CollectionCause::Requested);
     }
 
+    /// Runs a collection to measure the heap (a census, a leak detector's checkpoint): it
+    /// does what [`collect`](Self::collect) does, and its event's cause is
+    /// [`CollectionCause::Measurement`], so a report can tell the observer's collections
+    /// from the workload's own (`Requested` ones included).
+    ///
+    /// ```
+    /// use gclab::{CollectionCause, CollectionKind, Heap};
+    /// let mut heap = Heap::new()?;
+    /// heap.collect(CollectionKind::Major);
+    /// heap.collect_to_measure(CollectionKind::Major);
+    /// let causes: Vec<_> = heap.stats().events().iter().map(|e| e.cause).collect();
+    /// assert_eq!(causes, [CollectionCause::Requested, CollectionCause::Measurement]);
+    /// # Ok::<(), gclab::HeapError>(())
+    /// ```
+    pub fn collect_to_measure(&mut self, kind: CollectionKind) {
+        self.collect_with(kind, CollectionCause::Measurement);
+    }
+
     pub(crate) fn collect_with(&mut self, kind: CollectionKind, cause: CollectionCause) {
         self.roots.drain_released();
         if self.plan.constraints().collects {

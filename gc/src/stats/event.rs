@@ -40,6 +40,9 @@ pub enum CollectionCause {
     Stress,
     /// A step of incremental marking, paced by allocation (see [`IncrementalPhase`]).
     Incremental,
+    /// An observer measured the heap (`Heap::collect_to_measure`): a census or a leak
+    /// checkpoint, not the workload's own work, so reports can leave it out.
+    Measurement,
 }
 
 /// Which step of an incremental marking cycle a pause ran (see `gclab::pause`).
@@ -73,6 +76,7 @@ impl fmt::Display for CollectionCause {
             CollectionCause::Requested => "requested",
             CollectionCause::Stress => "stress",
             CollectionCause::Incremental => "incremental marking",
+            CollectionCause::Measurement => "measurement",
         })
     }
 }

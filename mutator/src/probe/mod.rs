@@ -205,7 +205,7 @@ impl Probe {
         done: f64,
         want_graph: bool,
     ) -> Option<HeapGraph> {
-        heap.collect(CollectionKind::Major);
+        heap.collect_to_measure(CollectionKind::Major);
         self.checkpoints.push(Checkpoint {
             done,
             allocated: heap.allocated_bytes(),
@@ -323,11 +323,12 @@ impl Probe {
     }
 }
 
-/// Whether `e` is a checkpoint's forced full collection (cause `requested`): measurement, not
-/// the program's work. Counts, pauses, reclaim, MMU and pauses over the goal all leave these
-/// out (a program's own `gc()` under `--expose-gc` is `requested` too, and left out with them).
+/// Whether `e` is a checkpoint's forced full collection (cause `measurement`, from
+/// [`Heap::collect_to_measure`](gclab::Heap::collect_to_measure)): measurement, not the
+/// program's work. Counts, pauses, reclaim, MMU and pauses over the goal all leave these out;
+/// a program's own `gc()` under `--expose-gc` is cause `requested` and counts as its work.
 pub fn is_checkpoint(e: &GcEvent) -> bool {
-    e.cause == CollectionCause::Requested
+    e.cause == CollectionCause::Measurement
 }
 
 /// The program's own collections of `events`, in order (see [`is_checkpoint`]).

@@ -238,7 +238,7 @@ fn before_end(pos: u64, total: u64) -> bool {
 
 /// A sample: a full collection, then the figures and the graph.
 fn take(heap: &mut Heap, pos: u64, at_ms: u64) -> (Sample, HeapGraph) {
-    heap.collect(CollectionKind::Major);
+    heap.collect_to_measure(CollectionKind::Major);
     let graph = heap.graph();
     let s = Sample {
         pos,

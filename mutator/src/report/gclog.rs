@@ -15,7 +15,7 @@
 //! | `plan`             | string  | optional: the collector plan (`generational`, `mark-sweep`, ...) |
 //! | `seq`              | integer | sequence number of the collection, from 0                    |
 //! | `kind`             | string  | `"minor"` or `"major"`                                       |
-//! | `cause`            | string  | `"nursery-full"`, `"old-threshold"`, `"heap-limit"` or `"requested"` |
+//! | `cause`            | string  | `"nursery-full"`, `"old-threshold"`, `"heap-limit"`, `"requested"`, `"stress"`, `"incremental"` or `"measurement"` |
 //! | `start`            | integer | nanoseconds from heap creation to the start of the pause     |
 //! | `pause`            | integer | pause length in nanoseconds                                  |
 //! | `allocated_before` | integer | bytes allocated since heap creation, when the pause started  |

@@ -390,11 +390,6 @@ pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
     })?;
     let _ = process;
     it.heap.set_global("__nextTick", nt)?;
-    let gc = it.native("gc", |it, _t, _a, _c| {
-        it.heap.collect(gclab::CollectionKind::Major);
-        Ok(Value::Undefined)
-    })?;
-    it.heap.set_global("__gc", gc)?;
     let _ = ARRAY;
     Ok(())
 }
