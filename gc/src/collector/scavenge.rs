@@ -209,6 +209,16 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
         true
     }
 
+    /// Lowers the to-space share ([`TO_SPACE_SHARE`]) to `bytes`: survivors past it are
+    /// promoted whatever their age. A pause goal uses it to bound what the next scavenge must
+    /// copy again ([`NurseryModel::to_space_cap`](crate::pause::nursery::NurseryModel)).
+    /// Call before evacuating anything.
+    pub fn cap_to_space(&mut self, bytes: usize) {
+        if self.old.is_some() {
+            self.to_budget = self.to_budget.min(bytes);
+        }
+    }
+
     /// Whether `addr` lies in the part of to-space filled so far.
     #[inline(always)]
     fn in_to_space(&self, addr: usize) -> bool {
