@@ -16,9 +16,9 @@
 //! siblings are popped soon after). Prefetching is only a hint: a useless prefetch never
 //! gives a wrong result.
 //!
-//! Survivors are copied to to-space until they fill half of it ([`TO_SPACE_SHARE`]); later
-//! ones are promoted even before the promotion age, so a scavenge always leaves the nursery
-//! room to allocate.
+//! Survivors are copied to to-space until they fill half of it ([`TO_SPACE_SHARE`]), or
+//! under a pause goal the share [`Scavenger::cap_to_space`] sets; later ones are promoted
+//! even before the promotion age, so a scavenge always leaves the nursery room to allocate.
 //!
 //! With `gc_threads > 1` the generational plans run the roots, the remembered set and the
 //! strong closure on worker threads first ([`Scavenger::par_evacuate`], see
