@@ -3,13 +3,18 @@
 //! ```text
 //! cargo run --release -p gclab-benches --bin compare -- [--quick] [--reps N] [--only WORKLOAD]
 //!                                                       [--impl NAME]... [--lisp] [--json]
-//!                                                       [--pause-goal MS]
+//!                                                       [--pause-goal MS] [--gc-threads N]
 //! ```
 //!
 //! gclab's rows also show the longest pause, the 99th percentile pause and the minimum mutator
 //! utilisation over 10 ms windows (medians over the runs); `--pause-goal MS` runs every gclab
 //! plan with that pause goal (`HeapConfig::pause_goal`), so the pause targets and the wall-time
-//! ratios to the peers come from one invocation.
+//! ratios to the peers come from one invocation. `--gc-threads N` runs gclab with `N` collector
+//! threads (`HeapConfig::gc_threads`, passed to the children as `GCLAB_GC_THREADS`).
+//!
+//! Runs are [`RUN_GAP`] apart: under `chrt -f` the kernel lets real-time tasks use a CPU for
+//! 0.95 s of each second (`sched_rt_runtime_us`), and back-to-back runs reach that throttle,
+//! which stalls whatever is running (a pause or not) for the rest of the second.
 //!
 //! The parent re-executes itself as `compare --child IMPL WORKLOAD` for each run; the child runs
 //! the workload once, reads its own peak RSS (`VmHWM`) and prints one JSON [`Sample`] line. The
@@ -34,6 +39,9 @@ const DEADLINE_GRACE_SECS: f64 = 60.0;
 
 /// A child is never killed sooner than this, however small the budget.
 const MIN_TIMEOUT_SECS: f64 = 5.0;
+
+/// Time off the CPU before every run but the first (see the module docs).
+const RUN_GAP: Duration = Duration::from_secs(1);
 
 /// Command-line options.
 #[derive(Debug, Parser)]
@@ -67,6 +75,9 @@ struct Args {
     /// Run gclab's plans with this pause goal, in milliseconds (default: none).
     #[arg(long, value_name = "MS")]
     pause_goal: Option<f64>,
+    /// Run gclab with this many collector threads (`HeapConfig::gc_threads`; default 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=gclab::config::MAX_GC_THREADS as i64))]
+    gc_threads: Option<u16>,
     /// Internal: run IMPL on WORKLOAD once in this process and print a sample.
     #[arg(long, hide = true, num_args = 2, value_names = ["IMPL", "WORKLOAD"])]
     child: Option<Vec<String>>,
@@ -82,6 +93,10 @@ fn main() -> ExitCode {
         }
     };
     gclab_benches::peers::gclab::set_pause_goal(goal);
+    if let Some(n) = args.gc_threads {
+        // Read by `HeapConfig::default` in this process and in the children it spawns.
+        std::env::set_var("GCLAB_GC_THREADS", n.to_string());
+    }
     if let Some(child) = &args.child {
         return run_child(&child[0], &child[1]);
     }
@@ -261,6 +276,7 @@ fn run_parent(args: &Args) -> Result<Report, String> {
     let run_start = Instant::now();
     let hard_stop = budget.deadline_secs + DEADLINE_GRACE_SECS;
     let mut cells: Vec<(Workload, Cell)> = Vec::new();
+    let mut first_run = true;
 
     for workload in &workloads {
         let expected = workload.expected_checksum();
@@ -294,6 +310,9 @@ fn run_parent(args: &Args) -> Result<Report, String> {
                     .cell_secs
                     .min(hard_stop - elapsed)
                     .max(MIN_TIMEOUT_SECS);
+                if !std::mem::take(&mut first_run) {
+                    std::thread::sleep(RUN_GAP);
+                }
                 eprint!("{workload} / {} run {}: ", imp.name, cell.samples.len() + 1);
                 let started = Instant::now();
                 let outcome = spawn_child(

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p gclab-benches --bin pause_goal -- [--reps N] [--only WORKLOAD]
-//!                                                          [--old-size]
+//!                                                          [--old-size] [--gc-threads N]
 //! ```
 //!
 //! Configurations: `throughput` (no pause goal), `default` (`HeapConfig::default()`),
@@ -13,6 +13,9 @@
 //! preempt it otherwise); it sleeps a second between runs so that the real-time throttle
 //! (0.95 s of CPU per second) does not stop a run midway — a run longer than 0.95 s can
 //! still be stopped once, for ~50 ms, which then shows as one pause of that length.
+//!
+//! `--gc-threads N` runs every configuration with `N` collector threads
+//! (`HeapConfig::gc_threads`, passed to the children as `GCLAB_GC_THREADS`).
 //!
 //! `PAUSE_GOAL_PLAN=NAME` in the environment runs another plan than the default one;
 //! `PAUSE_GOAL_SUMMARY=1` prints, per collection kind and incremental step, the pause count,
@@ -65,9 +68,10 @@ fn child(cfg: &str, workload: &str) {
     if std::env::var_os("PAUSE_GOAL_ALL").is_some() {
         for e in s.events().iter().take(3000) {
             eprintln!(
-                "{} {:?} promoted {} marked {}",
+                "{} {:?} copied {} promoted {} marked {}",
                 e.trace_line(),
                 e.incremental,
+                e.copied_bytes,
                 e.promoted_bytes,
                 e.marked_bytes
             );
@@ -262,6 +266,19 @@ fn old_size(old_bytes: usize, goal: Option<Duration>) -> (f64, f64, u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--gc-threads") {
+        let max = gclab::config::MAX_GC_THREADS;
+        match args.get(i + 1).and_then(|n| n.parse::<usize>().ok()) {
+            Some(n) if (1..=max).contains(&n) => {
+                // Read by `HeapConfig::default` here and in the children this spawns.
+                std::env::set_var("GCLAB_GC_THREADS", n.to_string());
+            }
+            _ => {
+                eprintln!("pause_goal: --gc-threads takes a number from 1 to {max}");
+                std::process::exit(2);
+            }
+        }
+    }
     if let Some(i) = args.iter().position(|a| a == "--child") {
         child(&args[i + 1], &args[i + 2]);
         return;

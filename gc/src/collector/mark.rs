@@ -150,6 +150,7 @@ impl<'a> Marker<'a> {
     /// `o` is a live object with header `h`.
     #[inline(always)]
     unsafe fn scan_slots(&mut self, o: ObjPtr, h: Header) {
+        let base = self.stack.len();
         // SAFETY: the caller's contract.
         unsafe {
             trace::scan(o, h, |slot, kind| {
@@ -161,6 +162,8 @@ impl<'a> Marker<'a> {
                 }
             })
         }
+        // First slot on top: marking visits in pre-order, the scavenger's copy order.
+        self.stack[base..].reverse();
     }
 
     /// Completes the closure: scans until the mark stack is empty, runs the ephemerons to

@@ -1,29 +1,34 @@
-//! Cheney-style evacuation: breadth-first, an explicit scan pointer, no recursion.
+//! Evacuation in depth-first (pre-order) copy order, with an explicit stack, no recursion.
 //!
-//! Gray objects are the to-space objects between the scan pointer and the to-space top, plus
-//! the promoted objects and (semispace plan) marked large objects on their worklists. The
-//! loop scans gray objects until none is left; every object is scanned once, so the work is
-//! proportional to what survives.
+//! Gray work is a stack of **slots** still holding from-space references, plus a stack of
+//! gray objects (copied from a root, the remembered set, a large object or weak processing,
+//! not yet scanned) and (semispace plan) marked large objects. Scanning an object pushes its
+//! strong slots that point into from-space, last slot first; popping a slot copies its
+//! target on first visit and scans the copy at once, so an object's first child is copied
+//! right after it, then the child's own first child, and so on: a tree lands in to-space
+//! (or the old space) in pre-order, the order a recursive walk of the program visits it and
+//! the order it was usually allocated in. Cheney's breadth-first order instead scattered a
+//! tree's levels across to-space and made the program's walks of survivors miss the cache
+//! and TLB after every scavenge. Every object is scanned once, so the work is proportional
+//! to what survives; the slot stack holds, for a tree, about (depth × fan-out) entries.
 //!
-//! The loop is bound by cache misses on from-space objects (the copy order is breadth-first,
-//! the allocation order was not), so it prefetches: the scan runs a second cursor
-//! [`PREFETCH_AHEAD`] bytes ahead of the scan pointer and prefetches the from-space targets of
-//! the reference-looking words it passes, and a promoted object's targets are prefetched when
-//! it is copied (it is scanned soon after, from a stack). Prefetching is only a hint: a word
-//! that merely looks like a reference costs a useless prefetch, never a wrong result.
+//! Prefetching: a slot's from-space target is prefetched when the slot is pushed (its
+//! siblings are popped soon after). Prefetching is only a hint: a useless prefetch never
+//! gives a wrong result.
 //!
-//! Survivors are copied to to-space until they fill half of it ([`TO_SPACE_SHARE`]); later
-//! ones are promoted even before the promotion age, so a scavenge always leaves the nursery
-//! room to allocate.
+//! Survivors are copied to to-space until they fill half of it ([`TO_SPACE_SHARE`]), or
+//! under a pause goal the share [`Scavenger::cap_to_space`] sets; later ones are promoted
+//! even before the promotion age, so a scavenge always leaves the nursery room to allocate.
 //!
 //! With `gc_threads > 1` the generational plans run the roots, the remembered set and the
 //! strong closure on worker threads first ([`Scavenger::par_evacuate`], see
-//! [`par::scavenge`](super::par::scavenge)); this scavenger then continues from the parallel
-//! phase's to-space fill with weak processing only.
+//! [`par::scavenge`](super::par::scavenge)); this scavenger then continues with weak
+//! processing only (the parallel phase leaves no gray work).
 //!
 //! The remembered set is rebuilt as it goes: an old or large object stays (or becomes)
 //! remembered exactly when, after its slots were updated, one of them points into the
-//! nursery's to-space.
+//! nursery's to-space. A promoted object's pending slots carry it as their owner, so the
+//! object is remembered when one of them is later updated to a to-space copy.
 
 use super::par::scavenge::{Counts, ParScavenge};
 use super::par::Pool;
@@ -39,9 +44,6 @@ use crate::value::RawValue;
 /// of live objects would stay full after the scavenge, and the allocation that triggered it
 /// would need a second, whole-nursery evacuation into the old space.
 pub(crate) const TO_SPACE_SHARE: usize = 2;
-
-/// How far (bytes) ahead of Cheney's scan pointer the prefetch cursor runs.
-const PREFETCH_AHEAD: usize = 1024;
 
 /// Hints the CPU to fetch the cache line at `addr` (never faults, whatever `addr` is).
 #[inline(always)]
@@ -97,16 +99,17 @@ pub(crate) struct Scavenger<'a, O: PromotionTarget = OldSpace> {
     promotion_age: u8,
     promote_all: bool,
     trace_large: bool,
-    promoted: Vec<ObjPtr>,
+    /// Copied objects not scanned yet (to-space or promoted).
+    gray: Vec<ObjPtr>,
+    /// Slots still holding a from-space reference, with the promoted object that holds
+    /// them (`None` for a to-space object): popped in pre-order, see the module docs.
+    slots: Vec<(*mut RawValue, Option<ObjPtr>)>,
     large_work: Vec<ObjPtr>,
     pub copied_bytes: u64,
     pub promoted_bytes: u64,
     pub marked_large_bytes: u64,
     /// Weak slots and ephemerons deferred until the closure is complete.
     weak: WeakRefs,
-    /// Where Cheney's scan starts in [`drain`](Self::drain): past what a parallel phase
-    /// already scanned ([`par_evacuate`](Self::par_evacuate)).
-    scan_from: usize,
 }
 
 impl<'a> Scavenger<'a> {
@@ -153,13 +156,13 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
             promotion_age,
             promote_all,
             trace_large,
-            promoted: Vec::new(),
+            gray: Vec::new(),
+            slots: Vec::new(),
             large_work: Vec::new(),
             copied_bytes: 0,
             promoted_bytes: 0,
             marked_large_bytes: 0,
             weak: WeakRefs::default(),
-            scan_from: 0,
         }
     }
 
@@ -198,13 +201,22 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
         }
         let e = par.run(counts);
         self.to_top = e.to_top;
-        self.scan_from = e.to_top;
         self.to_objects = e.to_objects;
         self.copied_bytes = e.copied_bytes;
         self.promoted_bytes = e.promoted_bytes;
         self.weak.append(e.weak);
         out.extend(e.remembered);
         true
+    }
+
+    /// Lowers the to-space share ([`TO_SPACE_SHARE`]) to `bytes`: survivors past it are
+    /// promoted whatever their age. A pause goal uses it to bound what the next scavenge must
+    /// copy again ([`NurseryModel::to_space_cap`](crate::pause::nursery::NurseryModel)).
+    /// Call before evacuating anything.
+    pub fn cap_to_space(&mut self, bytes: usize) {
+        if self.old.is_some() {
+            self.to_budget = self.to_budget.min(bytes);
+        }
     }
 
     /// Whether `addr` lies in the part of to-space filled so far.
@@ -243,10 +255,13 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
             return unsafe { h.forwardee() }.to_value();
         }
         // SAFETY: `o` is a live, unforwarded from-space object with header `h`.
-        unsafe { self.copy(o, h) }.to_value()
+        let n = unsafe { self.copy(o, h) };
+        self.gray.push(n);
+        n.to_value()
     }
 
-    /// Copies `o` (to the old space at the promotion age, else to to-space) and forwards it.
+    /// Copies `o` (to the old space at the promotion age, else to to-space) and forwards it;
+    /// the copy is gray: the caller queues or scans it.
     ///
     /// # Safety
     /// `o` is a live, unforwarded from-space object and `h` its header.
@@ -259,17 +274,10 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
                 // SAFETY: `p` is a fresh old-space cell of at least `size` bytes; `o` is
                 // live with header `h` (the caller's contract).
                 let n = unsafe { o.copy_with_header(h, p, h.age()) };
-                // SAFETY: `n` is the fresh copy, header `h`; the scan only reads.
-                unsafe {
-                    trace::scan(n, h, |slot, _kind| {
-                        let v = slot.load();
-                        if v.is_ref() {
-                            prefetch(v.addr());
-                        }
-                    })
-                };
+                // SAFETY: `n` is the fresh copy; its slots are scanned (and the flag set
+                // again if one points into to-space) before the scavenge ends.
+                unsafe { n.set_flag(Flags::REMEMBERED, false) };
                 self.promoted_bytes += size as u64;
-                self.promoted.push(n);
                 // SAFETY: `o` was copied to `n` above.
                 unsafe { o.forward_to(n) };
                 return n;
@@ -363,14 +371,13 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
         }
     }
 
-    /// Runs the Cheney loop until no gray object is left and weak processing is done
+    /// Runs the closure until no gray work is left and weak processing is done
     /// ([`trace::weak`]: ephemerons to a fixed point, then weak slots cleared or updated), then
     /// records the to-space fill in the copying space. Promoted objects that point into the
     /// nursery are remembered in `out`. Must run last: nothing is evacuated after it.
     pub fn drain(&mut self, out: &mut Vec<ObjPtr>) {
-        let mut scan = self.scan_from;
         loop {
-            scan = self.drain_gray(out, scan);
+            self.drain_gray(out);
             if !weak::ephemeron_step(self) {
                 break;
             }
@@ -379,39 +386,18 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
         self.space.end_copy(self.to_top, self.to_objects);
     }
 
-    /// Scans gray objects (to-space from `scan`, then the worklists) until none is left;
-    /// returns the scan pointer.
-    fn drain_gray(&mut self, out: &mut Vec<ObjPtr>, mut scan: usize) -> usize {
-        let mut ahead = scan;
+    /// Processes gray work (pending slots first, then gray objects, then large objects) until
+    /// none is left.
+    fn drain_gray(&mut self, out: &mut Vec<ObjPtr>) {
         loop {
-            while scan < self.to_top {
-                let end = (scan + PREFETCH_AHEAD).min(self.to_top);
-                while ahead < end {
-                    // SAFETY: `ahead < to_top`, 8-aligned: a word copied in this collection.
-                    let w = unsafe { self.to_start.add(ahead).cast::<RawValue>().read() };
-                    if w.is_ref() {
-                        prefetch(w.addr());
-                    }
-                    ahead += 8;
-                }
-                // SAFETY: `scan` walks the to-space objects copied in this collection, end
-                // to end, and stays below the to-space top.
-                let o = unsafe { ObjPtr::from_ptr(self.to_start.add(scan)) };
-                // SAFETY: `o` was fully copied; its header is its own (not forwarded).
-                let h = unsafe { o.header() };
-                scan += h.size();
-                // SAFETY: `o` is a live to-space object with header `h`.
-                unsafe { self.evacuate_slots::<false>(o, h) };
+            while let Some((slot, owner)) = self.slots.pop() {
+                // SAFETY: pushed by `push_slots`: a strong slot of a live copied object,
+                // still holding the from-space reference it had then.
+                unsafe { self.evacuate_pending(slot, owner, out) };
             }
-            if let Some(o) = self.promoted.pop() {
-                // SAFETY: `o` is a live promoted object.
-                unsafe {
-                    o.set_flag(Flags::REMEMBERED, false);
-                    if self.scan(o) {
-                        o.set_flag(Flags::REMEMBERED, true);
-                        out.push(o);
-                    }
-                }
+            if let Some(o) = self.gray.pop() {
+                // SAFETY: `o` is a live copy made in this scavenge, not scanned yet.
+                unsafe { self.push_slots(o, o.header(), out) };
                 continue;
             }
             if let Some(o) = self.large_work.pop() {
@@ -421,7 +407,110 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
             }
             break;
         }
-        scan
+    }
+
+    /// Scans the copy `o` (header `h`): updates its slots whose targets are already
+    /// evacuated and pushes those still pointing at unevacuated from-space objects, last slot
+    /// first, so the first is popped (and its target copied) next. A promoted `o` is
+    /// remembered in `out` if a slot points into to-space now; its pending slots carry it as
+    /// their owner for the same test later.
+    ///
+    /// # Safety
+    /// `o` is a live copy (to-space or promoted) made in this scavenge, with header `h`, not
+    /// scanned before.
+    #[inline(always)]
+    unsafe fn push_slots(&mut self, o: ObjPtr, h: Header, out: &mut Vec<ObjPtr>) {
+        let owner = (!self.in_to_space(o.addr())).then_some(o);
+        let base = self.slots.len();
+        let mut young = false;
+        // SAFETY: the caller's contract; the collector owns the heap during the scan.
+        unsafe {
+            trace::scan(o, h, |slot, kind| {
+                let v = slot.load();
+                if kind == SlotKind::Strong || weak::defer(self, slot, kind).is_some() {
+                    if !v.is_ref() {
+                        return;
+                    }
+                    let addr = v.addr();
+                    if addr.wrapping_sub(self.from_start) >= self.from_len {
+                        if self.trace_large {
+                            self.trace_large_object(v);
+                        }
+                        return;
+                    }
+                    prefetch(addr);
+                    self.slots.push((slot.ptr(), owner));
+                } else {
+                    // Deferred: its target may yet be copied to to-space, so the object stays
+                    // remembered (weak processing may clear the slot; a spare entry is safe).
+                    young |= v.is_ref() && v.addr().wrapping_sub(self.from_start) < self.from_len;
+                }
+            })
+        };
+        self.slots[base..].reverse();
+        if young {
+            if let Some(o) = owner {
+                // SAFETY: `o` is a live promoted object.
+                unsafe { remember(o, out) };
+            }
+        }
+    }
+
+    /// Evacuates the target of a pending `slot` and, on first visit, scans the copy (which
+    /// pushes its own slots on top: pre-order); remembers `owner` if the slot now points into
+    /// to-space.
+    ///
+    /// # Safety
+    /// `slot` is a strong slot of a live copy made in this scavenge (`owner`, if promoted),
+    /// holding a from-space reference, and no other pending entry names it.
+    #[inline(always)]
+    unsafe fn evacuate_pending(
+        &mut self,
+        slot: *mut RawValue,
+        owner: Option<ObjPtr>,
+        out: &mut Vec<ObjPtr>,
+    ) {
+        // SAFETY: the caller's contract: a valid slot of a live object.
+        let v = unsafe { slot.read() };
+        // SAFETY: `v` references a from-space object (checked when it was pushed; nothing
+        // else writes the slot); it stays readable until the scavenge ends.
+        let o = unsafe { ObjPtr::from_value(v) };
+        // SAFETY: as above; its header words are read once.
+        let h = unsafe { o.header() };
+        let n = if h.is_forwarded() {
+            // SAFETY: forwarded, so `extra` is the new address.
+            unsafe { h.forwardee() }
+        } else {
+            // SAFETY: `o` is a live, unforwarded from-space object with header `h`.
+            let n = unsafe { self.copy(o, h) };
+            // SAFETY: `n` is the fresh copy of `o`, its header `h` (age aside, which the scan
+            // does not read); not scanned before.
+            unsafe { self.push_slots(n, h, out) };
+            n
+        };
+        // SAFETY: the caller's contract.
+        unsafe { slot.write(n.to_value()) };
+        if let Some(owner) = owner {
+            if self.in_to_space(n.addr()) {
+                // SAFETY: `owner` is a live promoted object.
+                unsafe { remember(owner, out) };
+            }
+        }
+    }
+}
+
+/// Marks promoted object `o` remembered and adds it to `out`, once.
+///
+/// # Safety
+/// `o` is a live object outside the nursery.
+#[inline]
+unsafe fn remember(o: ObjPtr, out: &mut Vec<ObjPtr>) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if !o.has_flag(Flags::REMEMBERED) {
+            o.set_flag(Flags::REMEMBERED, true);
+            out.push(o);
+        }
     }
 }
 

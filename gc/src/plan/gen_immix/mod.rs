@@ -64,6 +64,7 @@ impl GenImmix {
         promotion_age: u8,
         promote_all: bool,
     ) -> Work {
+        let cap = self.model.to_space_cap();
         let work = if self.inc.black() {
             let black = incremental::Black {
                 immix: &mut self.immix,
@@ -76,7 +77,7 @@ impl GenImmix {
                 &mut self.remset,
                 roots,
                 clock,
-                (promotion_age, promote_all, &mut self.workers),
+                (promotion_age, promote_all, &mut self.workers, cap),
             )
         } else {
             scavenge_into(
@@ -86,7 +87,7 @@ impl GenImmix {
                 &mut self.remset,
                 roots,
                 clock,
-                (promotion_age, promote_all, &mut self.workers),
+                (promotion_age, promote_all, &mut self.workers, cap),
             )
         };
         self.nursery.flip();
@@ -128,7 +129,7 @@ fn scavenge_into<O: PromotionTarget>(
     remset: &mut Vec<ObjPtr>,
     roots: &mut RootTable,
     clock: &mut PhaseClock,
-    (promotion_age, promote_all, workers): (u8, bool, &mut Workers),
+    (promotion_age, promote_all, workers, cap): (u8, bool, &mut Workers, usize),
 ) -> Work {
     let mut sc = Scavenger::promoting_into(
         nursery,
@@ -138,6 +139,7 @@ fn scavenge_into<O: PromotionTarget>(
         promote_all,
         false,
     );
+    sc.cap_to_space(cap);
     let mut old_set = std::mem::take(remset);
     let parallel = workers
         .pool()

@@ -92,6 +92,7 @@ impl Generational {
             promote_all,
             false,
         );
+        sc.cap_to_space(self.model.to_space_cap());
         let mut remset = std::mem::take(&mut self.remset);
         let parallel = self
             .workers

@@ -182,6 +182,7 @@ impl<'a> ImmixTracer<'a> {
             self.marked_immix_bytes += size as u64;
             self.immix.mark_lines(o.addr(), size);
         }
+        let base = self.stack.len();
         // SAFETY: `o` is live with header `h`; the collector owns the heap while it scans.
         unsafe {
             trace::scan(o, h, |slot, kind| {
@@ -197,6 +198,9 @@ impl<'a> ImmixTracer<'a> {
                 }
             })
         }
+        // First slot on top: marking visits in pre-order, the scavenger's copy order (a
+        // tree copied in pre-order and marked last child first measured 6× slower).
+        self.stack[base..].reverse();
     }
 
     /// Completes the closure: scans until the mark stack is empty, runs the ephemerons to
