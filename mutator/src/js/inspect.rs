@@ -243,6 +243,9 @@ impl<'a> Interp<'a> {
                     let s = self.str_of(h)?;
                     return Ok(if nested || depth > 0 { quote(&s) } else { s });
                 }
+                if tag == SYMBOL {
+                    return self.symbol_to_string(h);
+                }
                 for &s in &ctx.seen {
                     if self.heap.same_object(s, h)? {
                         let n = self.ref_number(ctx, h)?;
@@ -426,6 +429,15 @@ impl<'a> Interp<'a> {
                 quote(&name)
             };
             output.push(format!("{key}: {s}"));
+        }
+        for k in self.own_symbol_keys(h)? {
+            let Key::Atom(a) = k else { continue };
+            let name = self.symbol_name(a).unwrap_or_default();
+            let x = self.get_prop(v, k)?;
+            ctx.indentation += 2;
+            let s = self.format_value(ctx, x, depth + 1, true)?;
+            ctx.indentation -= 2;
+            output.push(format!("[{name}]: {s}"));
         }
         ctx.seen.pop();
         if output.is_empty() {

@@ -273,7 +273,9 @@ impl<'a> Interp<'a> {
                 let view = self.heap.view(store)?;
                 for i in 0..n {
                     if let Some(gclab::ViewValue::Int(k)) = view.get(2 * i) {
-                        keys.push(Key::Atom(k));
+                        if !self.is_symbol_atom(k) {
+                            keys.push(Key::Atom(k));
+                        }
                     }
                 }
             }

@@ -195,6 +195,8 @@ pub struct Interp<'a> {
     pub(crate) in_event_loop: bool,
     /// Globals created by assigning to an undeclared name, with where (`file:line`).
     pub(crate) accidental_globals: HashMap<String, String>,
+    /// Symbols and the built-in iterators' prototypes.
+    pub(crate) lang: super::builtins::LangState,
     /// Checkpoints of the run (`None` without `probe`).
     pub(crate) pacer: Option<super::pace::Pacer>,
     /// Arrays being joined by ToString, innermost last (a cycle joins as `""`, as in V8).
@@ -284,6 +286,14 @@ impl<'a> Interp<'a> {
                 "returning",
             ],
         );
+        heap.register_type(SYMBOL, "Symbol", &[obj[0], obj[1], obj[2], "description"]);
+        heap.register_type(
+            ITERATOR,
+            "Iterator",
+            &[
+                obj[0], obj[1], obj[2], "iterated", "index", "kind", "lastKey",
+            ],
+        );
         let mut line_starts = vec![0u32];
         for (i, b) in source.bytes().enumerate() {
             if b == b'\n' {
@@ -338,6 +348,7 @@ impl<'a> Interp<'a> {
             pacer: None,
             in_event_loop: false,
             accidental_globals: HashMap::default(),
+            lang: Default::default(),
         };
         it.install_intrinsics()?;
         if it.options.expose_gc {

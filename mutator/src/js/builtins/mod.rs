@@ -14,6 +14,7 @@ mod math;
 mod process;
 pub(crate) mod promise;
 mod string;
+mod symbol;
 pub(crate) mod timers;
 mod weak;
 
@@ -23,6 +24,7 @@ use super::realm::tags::*;
 use super::realm::NativeFn;
 use super::{Interp, R};
 use gclab::{Handle, Value};
+pub(crate) use symbol::LangState;
 
 pub(crate) fn arg(args: &[Value], i: usize) -> Value {
     args.get(i).copied().unwrap_or(Value::Undefined)
@@ -424,6 +426,7 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
         |it, _t, a, _c| Ok(Value::Bool(it.truthy(arg(a, 0))?)),
         bp,
     )?;
+    symbol::install(it)?;
     array::install(it)?;
     collections::install(it)?;
     promise::install(it)?;
