@@ -80,7 +80,7 @@ impl<'a> Interp<'a> {
     }
 
     /// `{ value, done }`.
-    fn iter_result(&mut self, v: Value, done: bool) -> R<Value> {
+    pub(crate) fn iter_result(&mut self, v: Value, done: bool) -> R<Value> {
         let o = self.new_object()?;
         self.set_named(o, "value", v)?;
         self.set_named(o, "done", Value::Bool(done))?;

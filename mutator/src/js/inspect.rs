@@ -310,7 +310,16 @@ impl<'a> Interp<'a> {
             return self.to_str(stack);
         }
         let ctor = self.constructor_name(h)?;
+        let mut preview = Vec::new();
         let (prefix, kind) = match tag {
+            ITERATOR => match self.iterator_preview(h)? {
+                (name, Some(items)) => {
+                    preview = items;
+                    (format!("[{name}] "), 'i')
+                }
+                (name, None) => (format!("Object [{name}] "), 'o'),
+            },
+            GENERATOR => ("Object [Generator] ".into(), 'o'),
             ARRAY => {
                 let n = self.array_len(h)?;
                 (
@@ -396,6 +405,14 @@ impl<'a> Interp<'a> {
                     } else {
                         ks
                     };
+                    ctx.indentation -= 2;
+                    output.push(s);
+                }
+            }
+            'i' => {
+                for x in preview {
+                    ctx.indentation += 2;
+                    let s = self.format_value(ctx, x, depth + 1, true)?;
                     ctx.indentation -= 2;
                     output.push(s);
                 }

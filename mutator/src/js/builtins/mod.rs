@@ -7,8 +7,10 @@
 //! `Interp::natives`; natives receive their arguments as locals of the caller's frame.
 
 mod array;
+mod builtin_iter;
 mod collections;
 mod hash_index;
+pub(crate) mod iterator;
 mod json;
 mod math;
 mod process;
@@ -437,6 +439,7 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
     process::install_outside(it)?;
     timers::install(it)?;
     weak::install(it)?;
+    builtin_iter::install(it)?;
     let _ = str_to_number;
     Ok(())
 }

@@ -41,6 +41,8 @@ pub(crate) struct LangState {
     pub iterator: i32,
     /// `Symbol.asyncIterator`'s atom.
     pub async_iterator: i32,
+    /// The prototypes of Map, Set, Array and String iterators (in that order).
+    pub iterator_protos: Vec<Persistent>,
     /// Handles holding the prototypes and well-known symbols for the run.
     pub held: Vec<Persistent>,
     /// `Symbol.prototype`.
