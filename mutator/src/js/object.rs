@@ -375,6 +375,9 @@ impl<'a> Interp<'a> {
                 break;
             }
         }
+        if atom == atom::NAME || atom == atom::LENGTH {
+            return self.function_intrinsic(o, atom);
+        }
         Ok(Value::Undefined)
     }
 

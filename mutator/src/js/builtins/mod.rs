@@ -9,6 +9,7 @@
 mod array;
 mod builtin_iter;
 mod collections;
+mod function;
 mod hash_index;
 pub(crate) mod iterator;
 mod json;
@@ -440,6 +441,7 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
     timers::install(it)?;
     weak::install(it)?;
     builtin_iter::install(it)?;
+    function::install(it)?;
     let _ = str_to_number;
     Ok(())
 }
