@@ -224,12 +224,14 @@ impl<'a> Interp<'a> {
         for p in &o.properties {
             match p {
                 ObjectPropertyKind::ObjectProperty(p) => {
-                    if p.kind != PropertyKind::Init {
-                        return self.unsupported("a getter or setter", p.span.start);
-                    }
                     let key = self.prop_key(&p.key, p.computed)?;
                     let name = self.key_name(key);
                     let v = self.eval_named(&p.value, &name)?;
+                    if p.kind != PropertyKind::Init {
+                        let setter = p.kind == PropertyKind::Set;
+                        self.define_accessor_half(obj, key, v, setter, true)?;
+                        continue;
+                    }
                     if p.method {
                         if let Value::Ref(f) = v {
                             self.heap.set(f, FN_HOME, obj)?;
@@ -275,6 +277,10 @@ impl<'a> Interp<'a> {
         let Some((obj, key)) = self.member_parts(m)? else {
             return Ok(None);
         };
+        if self.lang.cells && matches!(m.object(), Expression::Super(_)) {
+            // A getter reached through `super` runs on `this`.
+            return self.get_prop_for(obj, key, self.this).map(Some);
+        }
         Ok(Some(self.get_prop(obj, key)?))
     }
 

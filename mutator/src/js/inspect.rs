@@ -436,15 +436,19 @@ impl<'a> Interp<'a> {
                 continue;
             }
             let name = self.key_name(k);
-            let x = self.get_prop(v, k)?;
-            ctx.indentation += 2;
-            let s = self.format_value(ctx, x, depth + 1, true)?;
-            ctx.indentation -= 2;
             let key = if is_identifier(&name) {
                 name.to_string()
             } else {
                 quote(&name)
             };
+            if let Some(label) = self.accessor_label_of(h, k)? {
+                output.push(format!("{key}: {label}"));
+                continue;
+            }
+            let x = self.get_prop(v, k)?;
+            ctx.indentation += 2;
+            let s = self.format_value(ctx, x, depth + 1, true)?;
+            ctx.indentation -= 2;
             output.push(format!("{key}: {s}"));
         }
         for k in self.own_symbol_keys(h)? {

@@ -286,14 +286,6 @@ impl<'a> Interp<'a> {
                 "returning",
             ],
         );
-        heap.register_type(SYMBOL, "Symbol", &[obj[0], obj[1], obj[2], "description"]);
-        heap.register_type(
-            ITERATOR,
-            "Iterator",
-            &[
-                obj[0], obj[1], obj[2], "iterated", "index", "kind", "lastKey",
-            ],
-        );
         let mut line_starts = vec![0u32];
         for (i, b) in source.bytes().enumerate() {
             if b == b'\n' {

@@ -44,6 +44,9 @@ pub const SYMBOL: TypeTag = 113;
 /// Built-in iterator: object slots, iterated object at 3, next index at 4, kind at 5, last
 /// key at 6 (see `builtins::iterator`).
 pub const ITERATOR: TypeTag = 114;
+/// Property cell (an accessor, or data with non-default attributes): getter or value,
+/// setter, flags (see `builtins::accessor`).
+pub const PROPCELL: TypeTag = 115;
 /// A suspended async function: environment, `this`, callee, its promise, the resume
 /// path (an `Array` of cursor entries), see [`crate::js::resume`].
 pub const ASYNC: TypeTag = 130;

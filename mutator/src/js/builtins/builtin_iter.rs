@@ -185,6 +185,16 @@ macro_rules! iter_method {
 
 /// Installs `%IteratorPrototype%`, the iterator prototypes and the iterator methods.
 pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
+    let slots = [
+        "__proto__",
+        "properties",
+        "count",
+        "iterated",
+        "index",
+        "kind",
+        "lastKey",
+    ];
+    it.heap.register_type(ITERATOR, "Iterator", &slots);
     let op = it.intr().object_proto.handle();
     let ip = it.new_object_with(OBJECT, 3, Value::Ref(op))?;
     let held = it.heap.root(RootKind::Handle, "%IteratorPrototype%", ip)?;

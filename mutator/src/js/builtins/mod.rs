@@ -6,6 +6,7 @@
 //! Invariant: every native is a `NATIVE` heap object whose `id` slot indexes
 //! `Interp::natives`; natives receive their arguments as locals of the caller's frame.
 
+pub(crate) mod accessor;
 mod array;
 mod builtin_iter;
 mod collections;
@@ -198,6 +199,8 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
         };
         it.new_str(s)
     })?;
+
+    accessor::install(it, object)?;
 
     // Function
     it.constructor(

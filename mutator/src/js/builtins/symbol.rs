@@ -37,6 +37,8 @@ pub(crate) struct LangState {
     pub registry: HashMap<String, Persistent>,
     /// Symbols created so far (names their atoms).
     pub next_symbol: u32,
+    /// Whether any property cell (accessor, non-default attributes) was made.
+    pub cells: bool,
     /// `Symbol.iterator`'s atom.
     pub iterator: i32,
     /// `Symbol.asyncIterator`'s atom.
@@ -140,6 +142,9 @@ fn this_symbol(it: &mut Interp<'_>, t: Value) -> R<Handle> {
 
 /// Installs `Symbol`, `Symbol.prototype` and the well-known symbols.
 pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
+    let obj = ["__proto__", "properties", "count"];
+    let slots = [obj[0], obj[1], obj[2], "description"];
+    it.heap.register_type(SYMBOL, "Symbol", &slots);
     let op = it.intr().object_proto.handle();
     let sp = it.new_object_with(OBJECT, 3, Value::Ref(op))?;
     let held = it.heap.root(RootKind::Handle, "Symbol.prototype", sp)?;
