@@ -74,3 +74,11 @@ for (const bad of [() => [...o], () => f(...o), () => { for (const x of o) ; }, 
   console.log(await Promise.race(new Set([Promise.resolve('r')])));
   console.log(await Promise.allSettled(range));
 })();
+// An iterator keeps its collection alive after the program drops every other reference
+// (run under a tiny nursery, the collection moves many times meanwhile).
+let held = new Map([['kept', 1], ['also', 2]]);
+const keeper = held.entries();
+held = null;
+const churn = [];
+for (let i = 0; i < 20000; i++) churn.push({ i, s: 'x' + i });
+console.log(keeper.next().value, [...keeper], churn.length);
