@@ -243,7 +243,9 @@ impl<'a> Interp<'a> {
                     let v = self.eval(&s.argument)?;
                     if let Value::Ref(src) = v {
                         if !self.is_str(v) {
-                            for k in self.own_keys(src)? {
+                            let mut keys = self.own_keys(src)?;
+                            keys.extend(self.own_symbol_keys(src)?);
+                            for k in keys {
                                 let x = self.get_prop(v, k)?;
                                 self.set_prop(Value::Ref(obj), k, x)?;
                             }

@@ -82,3 +82,10 @@ held = null;
 const churn = [];
 for (let i = 0; i < 20000; i++) churn.push({ i, s: 'x' + i });
 console.log(keeper.next().value, [...keeper], churn.length);
+// forEach is live too, and passes its thisArg.
+const fe = new Map([['a', 1], ['b', 2]]);
+fe.forEach(function (v, k, map) {
+  console.log('forEach', k, v, this.tag, map === fe);
+  if (k === 'a') { fe.delete('b'); fe.set('c', 3); }
+}, { tag: 'T' });
+new Set([1]).forEach((v, k, s) => { if (v < 3) s.add(v + 1); console.log('set forEach', v, k); });

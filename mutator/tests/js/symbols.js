@@ -19,3 +19,6 @@ delete o[sy];
 console.log(o);
 try { console.log('' + sy); } catch (e) { console.log(e.name, e.message); }
 try { console.log(`${sy}`); } catch (e) { console.log(e.name, e.message); }
+// Spread and Object.assign copy symbol-keyed properties.
+const tagged = { plain: 1, [sy]: 'sym' };
+console.log({ ...tagged }, Object.assign({}, tagged)[sy]);

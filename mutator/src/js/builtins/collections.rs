@@ -296,10 +296,22 @@ pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
             let Value::Ref(m) = t else {
                 return Ok(Value::Undefined);
             };
-            let is_map = it.heap.type_tag(m)? == MAP;
-            for (k, v) in it.collection_entries(m)? {
-                let v = if is_map { v } else { k };
-                it.call(arg(a, 0), Value::Undefined, &[v, k, t])?;
+            // Live, as V8's: through an entries iterator (entries the callback adds are
+            // visited, those it deletes skipped).
+            use super::iterator::{ENTRIES, F_MAP, F_SET};
+            let family = if it.heap.type_tag(m)? == MAP {
+                F_MAP
+            } else {
+                F_SET
+            };
+            let Value::Ref(i) = it.new_iterator(t, family, ENTRIES)? else {
+                unreachable!("an iterator is an object")
+            };
+            let f = arg(a, 0);
+            while let Some(pair) = it.builtin_next(i)? {
+                let k = it.get_prop(pair, crate::js::object::Key::Index(0))?;
+                let v = it.get_prop(pair, crate::js::object::Key::Index(1))?;
+                it.call(f, arg(a, 1), &[v, k, t])?;
             }
             Ok(Value::Undefined)
         })?;

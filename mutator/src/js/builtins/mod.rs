@@ -158,7 +158,9 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
         let target = arg(a, 0);
         for &src in a.iter().skip(1) {
             if let Value::Ref(s) = src {
-                for k in it.own_keys(s)? {
+                let mut keys = it.own_keys(s)?;
+                keys.extend(it.own_symbol_keys(s)?);
+                for k in keys {
                     let x = it.get_prop(src, k)?;
                     it.set_prop(target, k, x)?;
                 }
