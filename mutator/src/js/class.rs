@@ -198,7 +198,12 @@ impl<'a> Interp<'a> {
                         continue;
                     }
                     let key = self.prop_key(&m.key, m.computed)?;
-                    let mname = self.key_name(key);
+                    let mut mname = self.fn_name_of_key(key).to_string();
+                    match m.kind {
+                        MethodDefinitionKind::Get => mname = format!("get {mname}"),
+                        MethodDefinitionKind::Set => mname = format!("set {mname}"),
+                        _ => {}
+                    }
                     let f = self.closure(m.value.span.start, Code::Function(&m.value), &mname)?;
                     let home = if m.r#static { ctor } else { proto };
                     self.heap.set(f, FN_HOME, home)?;

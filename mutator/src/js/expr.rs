@@ -225,8 +225,12 @@ impl<'a> Interp<'a> {
             match p {
                 ObjectPropertyKind::ObjectProperty(p) => {
                     let key = self.prop_key(&p.key, p.computed)?;
-                    let name = self.key_name(key);
-                    let v = self.eval_named(&p.value, &name)?;
+                    let name = self.fn_name_of_key(key);
+                    let v = match p.kind {
+                        PropertyKind::Init => self.eval_named(&p.value, &name)?,
+                        PropertyKind::Get => self.eval_named(&p.value, &format!("get {name}"))?,
+                        PropertyKind::Set => self.eval_named(&p.value, &format!("set {name}"))?,
+                    };
                     if p.kind != PropertyKind::Init {
                         let setter = p.kind == PropertyKind::Set;
                         self.define_accessor_half(obj, key, v, setter, true)?;

@@ -472,6 +472,14 @@ impl<'a> Interp<'a> {
             }
         }
         let atom = self.key_atom(key);
+        if !self.is_configurable(o, atom)? {
+            if self.strict {
+                let name = self.key_name(key);
+                let m = format!("Cannot delete property '{name}' of #<Object>");
+                return Err(self.throw_type(&m)?);
+            }
+            return Ok(false);
+        }
         self.delete_own(o, atom)?;
         Ok(true)
     }

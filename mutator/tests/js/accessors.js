@@ -44,3 +44,13 @@ const proto = { set name(v) { this._name = v.toUpperCase(); }, get name() { retu
 const child = Object.create(proto);
 child.name = 'abc';
 console.log(child.name, child, Object.keys(child));
+// Descriptors, Object.create with descriptors, hasOwnProperty of hidden properties.
+console.log(Object.getOwnPropertyDescriptor(d, 'hidden'), Object.getOwnPropertyDescriptor(d, 'extra'));
+console.log(Object.getOwnPropertyDescriptor(o, 'v'), Object.getOwnPropertyDescriptor(o, 'nope'));
+const made = Object.create({ base: 1 }, { own: { value: 'o', enumerable: true }, secret: { value: 's' } });
+console.log(made, made.base, made.secret, d.hasOwnProperty('hidden'), d.hasOwnProperty('nope'));
+// Non-configurable properties stay; method names of accessors and symbol-keyed methods.
+console.log(delete d.hidden, d.hidden, delete d.extra, d.extra);
+try { Object.defineProperty(d, 'hidden', { value: 1 }); } catch (e) { console.log(e.name, e.message); }
+const named = { get g() { return 1; }, [Symbol.iterator]() {}, [Symbol('tag')]() {} };
+console.log(Object.getOwnPropertyDescriptor(named, 'g').get.name, named[Symbol.iterator].name, named);

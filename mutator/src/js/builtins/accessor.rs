@@ -21,6 +21,8 @@ pub(crate) const ACCESSOR: i32 = 1;
 pub(crate) const ENUMERABLE: i32 = 2;
 /// A data property that assignment may change.
 pub(crate) const WRITABLE: i32 = 4;
+/// The property may be deleted or redefined.
+pub(crate) const CONFIGURABLE: i32 = 8;
 
 const C_GET: usize = 0;
 const C_SET: usize = 1;
@@ -190,7 +192,7 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-        let flags = ACCESSOR | if enumerable { ENUMERABLE } else { 0 };
+        let flags = ACCESSOR | CONFIGURABLE | if enumerable { ENUMERABLE } else { 0 };
         let (g, s) = if setter {
             (Value::Undefined, f)
         } else {
@@ -241,14 +243,21 @@ impl<'a> Interp<'a> {
             let v = it.get_named(desc, name)?;
             Ok(Some(it.truthy(v)?))
         };
+        let atom = self.key_atom(key);
+        if !self.is_configurable(o, atom)? {
+            let name = self.key_display(key);
+            return Err(self.throw_type(&format!("Cannot redefine property: {name}"))?);
+        }
         let enumerable = flag(self, "enumerable")?.unwrap_or(false);
         let writable = flag(self, "writable")?.unwrap_or(false);
+        let configurable = flag(self, "configurable")?.unwrap_or(false);
+        let attrs =
+            if enumerable { ENUMERABLE } else { 0 } | if configurable { CONFIGURABLE } else { 0 };
         let (ga, sa) = (self.intern("get"), self.intern("set"));
         let (has_get, has_set) = (
             self.has_prop_value(desc, ga)?,
             self.has_prop_value(desc, sa)?,
         );
-        let atom = self.key_atom(key);
         if has_get || has_set {
             let g = self.get_named(desc, "get")?;
             let s = self.get_named(desc, "set")?;
@@ -258,8 +267,7 @@ impl<'a> Interp<'a> {
                     return Err(self.throw_type(&format!("Getter must be a function: {t}"))?);
                 }
             }
-            let flags = ACCESSOR | if enumerable { ENUMERABLE } else { 0 };
-            let c = self.new_cell(g, s, flags)?;
+            let c = self.new_cell(g, s, ACCESSOR | attrs)?;
             return self.set_own(o, atom, Value::Ref(c));
         }
         let va = self.intern("value");
@@ -274,12 +282,26 @@ impl<'a> Interp<'a> {
                 None => Value::Undefined,
             }
         };
-        if enumerable && writable {
+        if enumerable && writable && configurable {
             return self.set_own(o, atom, value);
         }
-        let flags = if enumerable { ENUMERABLE } else { 0 } | if writable { WRITABLE } else { 0 };
+        let flags = attrs | if writable { WRITABLE } else { 0 };
         let c = self.new_cell(value, Value::Undefined, flags)?;
         self.set_own(o, atom, Value::Ref(c))
+    }
+
+    /// Whether own property `atom` of `o` may be deleted or redefined (absent ones may).
+    pub(crate) fn is_configurable(&mut self, o: Handle, atom: i32) -> R<bool> {
+        if !self.lang.cells {
+            return Ok(true);
+        }
+        let Some(v) = self.get_own(o, atom)? else {
+            return Ok(true);
+        };
+        Ok(match self.as_cell(v)? {
+            Some(c) => self.heap.get(c, C_FLAGS)?.as_int().unwrap_or(0) & CONFIGURABLE != 0,
+            None => true,
+        })
     }
 
     fn has_prop_value(&mut self, v: Value, atom: i32) -> R<bool> {
@@ -290,8 +312,75 @@ impl<'a> Interp<'a> {
     }
 }
 
-/// Installs `Object.defineProperty` and `Object.getOwnPropertyNames`.
+/// `Object.getOwnPropertyDescriptor(o, key)`.
+fn descriptor(it: &mut Interp<'_>, o: Handle, key: Key) -> R<Value> {
+    let atom = it.key_atom(key);
+    let raw = match (it.tag_of(o)?, key) {
+        (ARRAY | STRING | GLOBAL, _) => {
+            if !it.has_prop(o, key)? {
+                return Ok(Value::Undefined);
+            }
+            Some(it.get_prop(Value::Ref(o), key)?)
+        }
+        _ => it.get_own(o, atom)?,
+    };
+    let Some(raw) = raw else {
+        return Ok(Value::Undefined);
+    };
+    let d = it.new_object()?;
+    let (flags, a, b) = match it.as_cell(raw)? {
+        Some(c) => (
+            it.heap.get(c, C_FLAGS)?.as_int().unwrap_or(0),
+            it.heap.get(c, C_GET)?,
+            it.heap.get(c, C_SET)?,
+        ),
+        None => (ENUMERABLE | WRITABLE | CONFIGURABLE, raw, Value::Undefined),
+    };
+    if flags & ACCESSOR != 0 {
+        it.set_named(d, "get", a)?;
+        it.set_named(d, "set", b)?;
+    } else {
+        it.set_named(d, "value", a)?;
+        it.set_named(d, "writable", Value::Bool(flags & WRITABLE != 0))?;
+    }
+    it.set_named(d, "enumerable", Value::Bool(flags & ENUMERABLE != 0))?;
+    it.set_named(d, "configurable", Value::Bool(flags & CONFIGURABLE != 0))?;
+    Ok(Value::Ref(d))
+}
+
+/// Installs `Object.defineProperty`, `Object.getOwnPropertyDescriptor`,
+/// `Object.getOwnPropertyNames` and the descriptors argument of `Object.create`.
 pub(super) fn install(it: &mut Interp<'_>, object: Handle) -> R<()> {
+    it.method(
+        object,
+        "Object.getOwnPropertyDescriptor",
+        |it, _t, a, _c| {
+            let Value::Ref(o) = arg(a, 0) else {
+                return Ok(Value::Undefined);
+            };
+            let key = it.to_key(arg(a, 1))?;
+            descriptor(it, o, key)
+        },
+    )?;
+    it.method(object, "Object.create", |it, _t, a, _c| {
+        let proto = arg(a, 0);
+        if !matches!(proto, Value::Ref(_) | Value::Null) || it.is_str(proto) {
+            let s = it.inspect(proto)?;
+            let m = format!("Object prototype may only be an Object or null: {s}");
+            return Err(it.throw_type(&m)?);
+        }
+        let o = it.new_object_with(OBJECT, 3, proto)?;
+        let props = arg(a, 1);
+        if let Value::Ref(ph) = props {
+            let mut keys = it.own_keys(ph)?;
+            keys.extend(it.own_symbol_keys(ph)?);
+            for k in keys {
+                let desc = it.get_prop(props, k)?;
+                it.define_property(o, k, desc)?;
+            }
+        }
+        Ok(Value::Ref(o))
+    })?;
     it.heap
         .register_type(PROPCELL, "(accessor)", &["get", "set", "flags"]);
     it.method(object, "Object.defineProperty", |it, _t, a, _c| {

@@ -169,9 +169,6 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
         Ok(target)
     })?;
     it.method(object, "Object.freeze", |_it, _t, a, _c| Ok(arg(a, 0)))?;
-    it.method(object, "Object.create", |it, _t, a, _c| {
-        Ok(Value::Ref(it.new_object_with(OBJECT, 3, arg(a, 0))?))
-    })?;
     it.method(object, "Object.getPrototypeOf", |it, _t, a, _c| {
         match arg(a, 0) {
             Value::Ref(h) => Ok(it.proto_of(h)?.map_or(Value::Null, Value::Ref)),
@@ -189,7 +186,8 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
             return Ok(Value::Bool(false));
         };
         let k = it.to_key(arg(a, 0))?;
-        Ok(Value::Bool(it.own_keys(o)?.contains(&k)))
+        let own = it.own_keys_all(o)?.contains(&k) || it.own_symbol_keys(o)?.contains(&k);
+        Ok(Value::Bool(own))
     })?;
     it.method(op, "Object.prototype.toString", |it, t, _a, _c| {
         let s = if it.is_callable(t) {

@@ -71,6 +71,17 @@ impl<'a> Interp<'a> {
         self.lang.symbol_names.get(a as usize).cloned().flatten()
     }
 
+    /// The name a method defined under `key` gets: the key's name, `[desc]` for a symbol.
+    pub(crate) fn fn_name_of_key(&self, key: Key) -> Rc<str> {
+        if let Key::Atom(a) = key {
+            if let Some(s) = self.symbol_name(a) {
+                let desc = s.strip_prefix("Symbol(").and_then(|d| d.strip_suffix(')'));
+                return format!("[{}]", desc.unwrap_or("")).into();
+            }
+        }
+        self.key_name(key)
+    }
+
     /// A new symbol with description `desc` (a string or `undefined`).
     pub(crate) fn new_symbol(&mut self, desc: Value) -> R<Handle> {
         let text = match desc {
