@@ -140,6 +140,7 @@ impl<'a> Interp<'a> {
                 r?
             }
             _ if self.is_callable(Value::Ref(h)) => "function () { [native code] }".into(),
+            ITERATOR | GENERATOR => format!("[object {}]", self.to_string_tag(h)?),
             _ => {
                 if self.is_error(h)? {
                     let name = self.get_named(Value::Ref(h), "name")?;

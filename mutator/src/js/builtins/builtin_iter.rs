@@ -134,6 +134,20 @@ impl<'a> Interp<'a> {
         })
     }
 
+    /// The `Symbol.toStringTag` of a built-in iterator or a generator (`Map Iterator`…).
+    pub(crate) fn to_string_tag(&mut self, h: Handle) -> R<&'static str> {
+        if self.tag_of(h)? == GENERATOR {
+            return Ok("Generator");
+        }
+        let kind = self.heap.get(h, I_KIND)?.as_int().unwrap_or(0);
+        Ok(match kind / 3 {
+            F_MAP => "Map Iterator",
+            F_SET => "Set Iterator",
+            F_ARRAY => "Array Iterator",
+            _ => "String Iterator",
+        })
+    }
+
     /// What `console.log` shows of a built-in iterator: `[Map Iterator]` and the entries it
     /// has left, or `None` for an array or string iterator (`Object [Array Iterator] {}`)
     /// with its name.

@@ -190,14 +190,19 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
         Ok(Value::Bool(own))
     })?;
     it.method(op, "Object.prototype.toString", |it, t, _a, _c| {
-        let s = if it.is_callable(t) {
-            "[object Function]"
-        } else if it.tag(t) == Some(ARRAY) {
-            "[object Array]"
-        } else {
-            "[object Object]"
+        let s = match it.tag(t) {
+            _ if it.is_callable(t) => "[object Function]".into(),
+            Some(ARRAY) => "[object Array]".into(),
+            Some(SYMBOL) => "[object Symbol]".into(),
+            Some(h @ (ITERATOR | GENERATOR)) => {
+                let Value::Ref(o) = t else {
+                    unreachable!("{h} is an object tag")
+                };
+                format!("[object {}]", it.to_string_tag(o)?)
+            }
+            _ => "[object Object]".to_string(),
         };
-        it.new_str(s)
+        it.new_str(&s)
     })?;
 
     accessor::install(it, object)?;
