@@ -95,6 +95,9 @@ impl<'a> Interp<'a> {
                 Ok(Key::Index(f as u32))
             }
             _ => {
+                if let Some(a) = self.symbol_atom(v)? {
+                    return Ok(Key::Atom(a));
+                }
                 let s = self.to_str(v)?;
                 Ok(self.key_of_str(&s))
             }

@@ -404,20 +404,9 @@ impl<'a> Interp<'a> {
                 Ok(())
             }
             BindingPattern::ArrayPattern(a) => {
-                let items = match self.is_generator(v) {
-                    // Only as many items as the pattern takes: a generator may be infinite.
-                    Some(g) if a.rest.is_none() => {
-                        let mut items = Vec::new();
-                        while items.len() < a.elements.len() {
-                            match self.generator_next(g)? {
-                                Some(x) => items.push(x),
-                                None => break,
-                            }
-                        }
-                        items
-                    }
-                    _ => self.iterate(v, a.span.start)?,
-                };
+                // Only as many items as the pattern takes (an iterator may be infinite).
+                let n = a.rest.is_none().then_some(a.elements.len());
+                let items = self.pattern_items(v, n)?;
                 for (i, e) in a.elements.iter().enumerate() {
                     if let Some(e) = e {
                         self.bind_pattern(e, items.get(i).copied().unwrap_or(Value::Undefined))?;

@@ -197,14 +197,21 @@ impl<'a> Interp<'a> {
                     if m.kind == MethodDefinitionKind::Constructor {
                         continue;
                     }
-                    if m.kind != MethodDefinitionKind::Method {
-                        return self.unsupported("a getter or setter", m.span.start);
-                    }
                     let key = self.prop_key(&m.key, m.computed)?;
-                    let mname = self.key_name(key);
+                    let mut mname = self.fn_name_of_key(key).to_string();
+                    match m.kind {
+                        MethodDefinitionKind::Get => mname = format!("get {mname}"),
+                        MethodDefinitionKind::Set => mname = format!("set {mname}"),
+                        _ => {}
+                    }
                     let f = self.closure(m.value.span.start, Code::Function(&m.value), &mname)?;
                     let home = if m.r#static { ctor } else { proto };
                     self.heap.set(f, FN_HOME, home)?;
+                    if m.kind != MethodDefinitionKind::Method {
+                        let setter = m.kind == MethodDefinitionKind::Set;
+                        self.define_accessor_half(home, key, Value::Ref(f), setter, false)?;
+                        continue;
+                    }
                     self.set_prop(Value::Ref(home), key, Value::Ref(f))?;
                 }
                 ClassElement::PropertyDefinition(p) if p.r#static => {

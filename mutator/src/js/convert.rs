@@ -110,7 +110,7 @@ impl<'a> Interp<'a> {
     /// their own `toString` if it is a JavaScript function, else `[object Object]`.
     pub(crate) fn to_primitive(&mut self, v: Value) -> R<Value> {
         let Value::Ref(h) = v else { return Ok(v) };
-        if self.tag_of(h)? == STRING {
+        if matches!(self.tag_of(h)?, STRING | SYMBOL) {
             return Ok(v);
         }
         let f = self.get_prop(v, super::object::Key::Atom(super::object::atom::TO_STRING))?;
@@ -140,6 +140,7 @@ impl<'a> Interp<'a> {
                 r?
             }
             _ if self.is_callable(Value::Ref(h)) => "function () { [native code] }".into(),
+            ITERATOR | GENERATOR => format!("[object {}]", self.to_string_tag(h)?),
             _ => {
                 if self.is_error(h)? {
                     let name = self.get_named(Value::Ref(h), "name")?;
@@ -180,6 +181,8 @@ impl<'a> Interp<'a> {
             Value::Ref(h) => {
                 if self.tag_of(h)? == STRING {
                     self.str_of(h)?
+                } else if self.tag_of(h)? == SYMBOL {
+                    return Err(self.throw_type("Cannot convert a Symbol value to a string")?);
                 } else {
                     let p = self.to_primitive(v)?;
                     if matches!(p, Value::Ref(_)) && !self.is_str(p) {
@@ -221,6 +224,7 @@ impl<'a> Interp<'a> {
             Value::Null => "object",
             Value::Ref(h) => match self.tag_of(h) {
                 Ok(STRING) => "string",
+                Ok(SYMBOL) => "symbol",
                 _ if self.is_callable(v) => "function",
                 _ => "object",
             },

@@ -3,13 +3,15 @@
 //!
 //! Every value an expression produces is an immediate or a local of the current frame.
 
+use super::builtins::iterator::Site;
 use super::convert::num;
 use super::object::Key;
 use super::realm::tags::*;
 use super::tables::Args;
-use super::{Exc, Interp, R};
+use super::{Interp, R};
 use gclab::Value;
 use oxc_ast::ast::*;
+use oxc_span::GetSpan;
 use oxc_syntax::operator::LogicalOperator;
 
 impl<'a> Interp<'a> {
@@ -203,7 +205,7 @@ impl<'a> Interp<'a> {
             match el {
                 ArrayExpressionElement::SpreadElement(s) => {
                     let v = self.eval(&s.argument)?;
-                    for x in self.iterate(v, s.span.start)? {
+                    for x in self.iterate(v, Site::Expr(s.argument.span()))? {
                         self.array_push(arr, x)?;
                     }
                 }
@@ -222,12 +224,18 @@ impl<'a> Interp<'a> {
         for p in &o.properties {
             match p {
                 ObjectPropertyKind::ObjectProperty(p) => {
-                    if p.kind != PropertyKind::Init {
-                        return self.unsupported("a getter or setter", p.span.start);
-                    }
                     let key = self.prop_key(&p.key, p.computed)?;
-                    let name = self.key_name(key);
-                    let v = self.eval_named(&p.value, &name)?;
+                    let name = self.fn_name_of_key(key);
+                    let v = match p.kind {
+                        PropertyKind::Init => self.eval_named(&p.value, &name)?,
+                        PropertyKind::Get => self.eval_named(&p.value, &format!("get {name}"))?,
+                        PropertyKind::Set => self.eval_named(&p.value, &format!("set {name}"))?,
+                    };
+                    if p.kind != PropertyKind::Init {
+                        let setter = p.kind == PropertyKind::Set;
+                        self.define_accessor_half(obj, key, v, setter, true)?;
+                        continue;
+                    }
                     if p.method {
                         if let Value::Ref(f) = v {
                             self.heap.set(f, FN_HOME, obj)?;
@@ -239,7 +247,9 @@ impl<'a> Interp<'a> {
                     let v = self.eval(&s.argument)?;
                     if let Value::Ref(src) = v {
                         if !self.is_str(v) {
-                            for k in self.own_keys(src)? {
+                            let mut keys = self.own_keys(src)?;
+                            keys.extend(self.own_symbol_keys(src)?);
+                            for k in keys {
                                 let x = self.get_prop(v, k)?;
                                 self.set_prop(Value::Ref(obj), k, x)?;
                             }
@@ -258,7 +268,7 @@ impl<'a> Interp<'a> {
             match a {
                 Argument::SpreadElement(s) => {
                     let v = self.eval(&s.argument)?;
-                    for x in self.iterate(v, s.span.start)? {
+                    for x in self.iterate(v, Site::CallSpread)? {
                         out.push(x);
                     }
                 }
@@ -273,6 +283,10 @@ impl<'a> Interp<'a> {
         let Some((obj, key)) = self.member_parts(m)? else {
             return Ok(None);
         };
+        if self.lang.cells && matches!(m.object(), Expression::Super(_)) {
+            // A getter reached through `super` runs on `this`.
+            return self.get_prop_for(obj, key, self.this).map(Some);
+        }
         Ok(Some(self.get_prop(obj, key)?))
     }
 
@@ -376,46 +390,5 @@ impl<'a> Interp<'a> {
         }
         self.call_site = c.span.start;
         self.call(f, this, &args).map(Some)
-    }
-
-    /// The values `for…of` and spread iterate over: arrays, strings, maps (entries), sets.
-    pub(crate) fn iterate(&mut self, v: Value, at: u32) -> R<Vec<Value>> {
-        match self.tag(v) {
-            Some(ARRAY) => {
-                let Value::Ref(h) = v else { unreachable!() };
-                self.array_items(h)
-            }
-            Some(STRING) => {
-                let s = self.to_str(v)?;
-                let mut out = Vec::new();
-                for c in s.chars() {
-                    out.push(self.new_str(&c.to_string())?);
-                }
-                Ok(out)
-            }
-            Some(MAP) | Some(SET) => {
-                let Value::Ref(h) = v else { unreachable!() };
-                self.collection_items(h)
-            }
-            Some(GENERATOR) => {
-                let Value::Ref(g) = v else { unreachable!() };
-                let mut out = Vec::new();
-                while let Some(x) = self.generator_next(g)? {
-                    out.push(x);
-                }
-                Ok(out)
-            }
-            _ => {
-                if matches!(v, Value::Ref(_)) {
-                    return Err(Exc::Unsupported(format!(
-                        "{}: iterating over this object (custom iterators) is not supported by the gclab interpreter",
-                        self.loc(at)
-                    )
-                    .into()));
-                }
-                let t = self.to_str(v)?;
-                Err(self.throw_type(&format!("{t} is not iterable"))?)
-            }
-        }
     }
 }

@@ -7,14 +7,16 @@
 //! [`Exc::Suspend`], recording its place as an `await` does; the next `next(v)` replays the
 //! cursor and the `yield` evaluates to `v` (`throw(e)` makes it throw `e`; `return(v)`
 //! unwinds it through its `finally` blocks, as a `for…of` that leaves early does). `yield` is
-//! resumable at the positions `await` is; `yield*` is not supported.
+//! resumable at the positions `await` is, and so is `yield*`, which delegates to any
+//! iterable (see [`yield_star`](Interp::yield_star)).
 //!
 //! Invariant: a suspended generator is only heap data (its object), so an abandoned
 //! generator is garbage like any other object; no frame outlives a `next` call.
 
 use super::builtins::arg;
+use super::builtins::iterator::{Iter, Site, F_ARRAY, VALUES};
 use super::realm::tags::*;
-use super::resume::{Entry, Resumed};
+use super::resume::{Entry, Resumed, DELEGATE};
 use super::{Exc, Flow, Interp, R};
 use gclab::{Handle, Value};
 use oxc_ast::ast::*;
@@ -79,8 +81,77 @@ impl<'a> Interp<'a> {
         Err(Exc::Suspend)
     }
 
+    /// `yield* it`: forwards `next(v)`, `throw(e)` and `return(v)` to the iterator of `it`
+    /// and yields what it yields; its value is the iterator's return value. Across a
+    /// suspension the iterator waits in a `DELEGATE` cursor entry.
+    pub(crate) fn yield_star(&mut self, y: &'a YieldExpression<'a>) -> R<Value> {
+        let (inner, how, v) = match self.take(DELEGATE)? {
+            Some(Entry {
+                a: Value::Ref(h), ..
+            }) => {
+                self.resume.pop();
+                let (how, v) = self
+                    .resume_value
+                    .take()
+                    .expect("a resumed yield has its value");
+                (h, how, v)
+            }
+            _ => {
+                let Some(arg) = &y.argument else {
+                    return self.unsupported("`yield*` without an operand", y.span.start);
+                };
+                let v = self.eval(arg)?;
+                let h = match self.get_iterator(v, Site::Native)? {
+                    Iter::Array { arr, .. } => {
+                        let i = self.new_iterator(Value::Ref(arr), F_ARRAY, VALUES)?;
+                        i.as_ref().expect("an iterator object")
+                    }
+                    Iter::Object(h) => h,
+                };
+                (h, Resumed::Value, Value::Undefined)
+            }
+        };
+        let o = Value::Ref(inner);
+        let method = match how {
+            Resumed::Value => "next",
+            Resumed::Throw => "throw",
+            Resumed::Return => "return",
+        };
+        let f = self.get_named(o, method)?;
+        if !self.is_callable(f) {
+            return match how {
+                Resumed::Return => Err(Exc::GeneratorReturn),
+                Resumed::Throw => {
+                    let closed = Iter::Object(inner);
+                    self.iter_close(&closed, Ok(()))?;
+                    let m = "The iterator does not provide a 'throw' method";
+                    Err(self.throw_type(m)?)
+                }
+                Resumed::Value => {
+                    let s = self.inspect(f)?;
+                    Err(self.throw_type(&format!("{s} is not a function"))?)
+                }
+            };
+        }
+        let r = self.call(f, o, &[v])?;
+        if !matches!(r, Value::Ref(_)) || self.is_str(r) {
+            let s = self.inspect(r)?;
+            return Err(self.throw_type(&format!("Iterator result {s} is not an object"))?);
+        }
+        let done = self.get_named(r, "done")?;
+        if self.truthy(done)? {
+            if how == Resumed::Return {
+                return Err(Exc::GeneratorReturn);
+            }
+            return self.get_named(r, "value");
+        }
+        let item = self.get_named(r, "value")?;
+        let res = self.yield_value(item, y.span.start);
+        self.mark(res, Entry::new(DELEGATE, 0, o, Value::Undefined))
+    }
+
     /// `{ value, done }`.
-    fn iter_result(&mut self, v: Value, done: bool) -> R<Value> {
+    pub(crate) fn iter_result(&mut self, v: Value, done: bool) -> R<Value> {
         let o = self.new_object()?;
         self.set_named(o, "value", v)?;
         self.set_named(o, "done", Value::Bool(done))?;

@@ -243,6 +243,9 @@ impl<'a> Interp<'a> {
                     let s = self.str_of(h)?;
                     return Ok(if nested || depth > 0 { quote(&s) } else { s });
                 }
+                if tag == SYMBOL {
+                    return self.symbol_to_string(h);
+                }
                 for &s in &ctx.seen {
                     if self.heap.same_object(s, h)? {
                         let n = self.ref_number(ctx, h)?;
@@ -307,7 +310,16 @@ impl<'a> Interp<'a> {
             return self.to_str(stack);
         }
         let ctor = self.constructor_name(h)?;
+        let mut preview = Vec::new();
         let (prefix, kind) = match tag {
+            ITERATOR => match self.iterator_preview(h)? {
+                (name, Some(items)) => {
+                    preview = items;
+                    (format!("[{name}] "), 'i')
+                }
+                (name, None) => (format!("Object [{name}] "), 'o'),
+            },
+            GENERATOR => ("Object [Generator] ".into(), 'o'),
             ARRAY => {
                 let n = self.array_len(h)?;
                 (
@@ -397,6 +409,14 @@ impl<'a> Interp<'a> {
                     output.push(s);
                 }
             }
+            'i' => {
+                for x in preview {
+                    ctx.indentation += 2;
+                    let s = self.format_value(ctx, x, depth + 1, true)?;
+                    ctx.indentation -= 2;
+                    output.push(s);
+                }
+            }
             'p' => {
                 let state = self.heap.get(h, 3)?.as_int().unwrap_or(0);
                 let r = self.heap.get(h, 4)?;
@@ -416,16 +436,29 @@ impl<'a> Interp<'a> {
                 continue;
             }
             let name = self.key_name(k);
-            let x = self.get_prop(v, k)?;
-            ctx.indentation += 2;
-            let s = self.format_value(ctx, x, depth + 1, true)?;
-            ctx.indentation -= 2;
             let key = if is_identifier(&name) {
                 name.to_string()
             } else {
                 quote(&name)
             };
+            if let Some(label) = self.accessor_label_of(h, k)? {
+                output.push(format!("{key}: {label}"));
+                continue;
+            }
+            let x = self.get_prop(v, k)?;
+            ctx.indentation += 2;
+            let s = self.format_value(ctx, x, depth + 1, true)?;
+            ctx.indentation -= 2;
             output.push(format!("{key}: {s}"));
+        }
+        for k in self.own_symbol_keys(h)? {
+            let Key::Atom(a) = k else { continue };
+            let name = self.symbol_name(a).unwrap_or_default();
+            let x = self.get_prop(v, k)?;
+            ctx.indentation += 2;
+            let s = self.format_value(ctx, x, depth + 1, true)?;
+            ctx.indentation -= 2;
+            output.push(format!("[{name}]: {s}"));
         }
         ctx.seen.pop();
         if output.is_empty() {

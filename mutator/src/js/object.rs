@@ -2,7 +2,8 @@
 //! (property keys and atoms are in [`super::atoms`]).
 //!
 //! Invariant: a property store holds `(Int(atom), value)` pairs in slots `2i`, `2i+1` for
-//! `i < count` (the count lives in the owning object's `NPROPS` slot); keys are unique. An
+//! `i < count` (the count lives in the owning object's `NPROPS` slot); keys are unique; a
+//! value may be a property cell (an accessor, see [`super::builtins::accessor`]). An
 //! array's elements store has at least `length` slots.
 
 pub(crate) use super::atoms::{atom, Key};
@@ -260,27 +261,6 @@ impl<'a> Interp<'a> {
         Ok(true)
     }
 
-    /// Own enumerable property names of `o`, in insertion order (array indices first).
-    pub(crate) fn own_keys(&mut self, o: Handle) -> R<Vec<Key>> {
-        let mut keys = Vec::new();
-        if self.tag_of(o)? == ARRAY {
-            let n = self.array_len(o)?;
-            keys.extend((0..n as u32).map(Key::Index));
-        }
-        let n = self.heap.get(o, NPROPS)?.as_int().unwrap_or(0) as usize;
-        if n > 0 {
-            if let Some(store) = self.heap.get(o, PROPS)?.as_ref() {
-                let view = self.heap.view(store)?;
-                for i in 0..n {
-                    if let Some(gclab::ViewValue::Int(k)) = view.get(2 * i) {
-                        keys.push(Key::Atom(k));
-                    }
-                }
-            }
-        }
-        Ok(keys)
-    }
-
     /// The prototype of an object value (`null` is `None`).
     pub(crate) fn proto_of(&mut self, o: Handle) -> R<Option<Handle>> {
         if self.tag_of(o)? == STRING {
@@ -290,7 +270,7 @@ impl<'a> Interp<'a> {
     }
 
     /// `v[key]`: own properties, then the prototype chain; primitives use their wrapper
-    /// prototypes. Getters are not supported.
+    /// prototypes. A getter found is called on `v`.
     pub(crate) fn get_prop(&mut self, v: Value, key: Key) -> R<Value> {
         let o = match v {
             Value::Ref(h) => h,
@@ -361,8 +341,13 @@ impl<'a> Interp<'a> {
         };
         let mut hops = 0;
         while let Some(c) = cur {
-            if let Some(v) = self.get_own(c, atom)? {
-                return Ok(v);
+            if let Some(x) = self.get_own(c, atom)? {
+                if self.lang.cells {
+                    if let Some(cell) = self.as_cell(x)? {
+                        return self.cell_get(cell, v);
+                    }
+                }
+                return Ok(x);
             }
             if atom == atom::PROTOTYPE && self.is_constructor(c)? {
                 return Ok(Value::Ref(self.make_prototype(c)?));
@@ -372,6 +357,9 @@ impl<'a> Interp<'a> {
             if hops > 10_000 {
                 break;
             }
+        }
+        if atom == atom::NAME || atom == atom::LENGTH {
+            return self.function_intrinsic(o, atom);
         }
         Ok(Value::Undefined)
     }
@@ -426,6 +414,11 @@ impl<'a> Interp<'a> {
             _ => {}
         }
         let atom = self.key_atom(key);
+        if self.lang.cells {
+            if let Some(cell) = self.find_cell(o, atom)? {
+                return self.cell_set(cell, v, key, x);
+            }
+        }
         self.set_own(o, atom, x)
     }
 
@@ -479,6 +472,14 @@ impl<'a> Interp<'a> {
             }
         }
         let atom = self.key_atom(key);
+        if !self.is_configurable(o, atom)? {
+            if self.strict {
+                let name = self.key_name(key);
+                let m = format!("Cannot delete property '{name}' of #<Object>");
+                return Err(self.throw_type(&m)?);
+            }
+            return Ok(false);
+        }
         self.delete_own(o, atom)?;
         Ok(true)
     }

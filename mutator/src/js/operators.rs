@@ -135,7 +135,8 @@ impl<'a> Interp<'a> {
                 if a.operator == AssignmentOperator::Assign =>
             {
                 let v = self.eval(&a.right)?;
-                let items = self.iterate(v, t.span.start)?;
+                let n = t.rest.is_none().then_some(t.elements.len());
+                let items = self.pattern_items(v, n)?;
                 for (i, el) in t.elements.iter().enumerate() {
                     let Some(el) = el else { continue };
                     let x = items.get(i).copied().unwrap_or(Value::Undefined);

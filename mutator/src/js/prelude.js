@@ -30,24 +30,25 @@ process.nextTick = __nextTick;
       (v) => Promise.resolve(f()).then(() => v),
       (e) => Promise.resolve(f()).then(() => { throw e; }));
   };
-  Promise.all = function (items) {
+  const toList = __toList;
+  Promise.all = function (iterable) {
     return new Promise((resolve, reject) => {
-      const out = []; let left = items.length;
+      const items = toList(iterable), out = []; let left = items.length;
       if (left === 0) resolve(out);
       items.forEach((p, i) => Promise.resolve(p).then((v) => { out[i] = v; if (--left === 0) resolve(out); }, reject));
     });
   };
-  Promise.allSettled = function (items) {
+  Promise.allSettled = function (iterable) {
     return new Promise((resolve) => {
-      const out = []; let left = items.length;
+      const items = toList(iterable), out = []; let left = items.length;
       if (left === 0) resolve(out);
       items.forEach((p, i) => Promise.resolve(p).then(
         (value) => { out[i] = { status: 'fulfilled', value }; if (--left === 0) resolve(out); },
         (reason) => { out[i] = { status: 'rejected', reason }; if (--left === 0) resolve(out); }));
     });
   };
-  Promise.race = function (items) {
-    return new Promise((resolve, reject) => { items.forEach((p) => Promise.resolve(p).then(resolve, reject)); });
+  Promise.race = function (iterable) {
+    return new Promise((resolve, reject) => { toList(iterable).forEach((p) => Promise.resolve(p).then(resolve, reject)); });
   };
   class EventEmitter {
     constructor() { this._events = {}; this._maxListeners = 10; }

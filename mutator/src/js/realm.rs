@@ -195,6 +195,8 @@ pub struct Interp<'a> {
     pub(crate) in_event_loop: bool,
     /// Globals created by assigning to an undeclared name, with where (`file:line`).
     pub(crate) accidental_globals: HashMap<String, String>,
+    /// Symbols and the built-in iterators' prototypes.
+    pub(crate) lang: super::builtins::LangState,
     /// Checkpoints of the run (`None` without `probe`).
     pub(crate) pacer: Option<super::pace::Pacer>,
     /// Arrays being joined by ToString, innermost last (a cycle joins as `""`, as in V8).
@@ -338,6 +340,7 @@ impl<'a> Interp<'a> {
             pacer: None,
             in_event_loop: false,
             accidental_globals: HashMap::default(),
+            lang: Default::default(),
         };
         it.install_intrinsics()?;
         if it.options.expose_gc {

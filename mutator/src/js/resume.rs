@@ -38,6 +38,8 @@ const TRY: i32 = 8;
 const ASSIGN: i32 = 9;
 const CALL: i32 = 10;
 const SWITCH: i32 = 11;
+/// A `yield*`: the iterator it delegates to.
+pub(super) const DELEGATE: i32 = 12;
 
 /// How a suspended function resumes at its `await` or `yield`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +77,7 @@ pub(super) const U: Value = Value::Undefined;
 fn is_await(e: &Expression<'_>) -> bool {
     match e {
         Expression::AwaitExpression(_) => true,
-        Expression::YieldExpression(y) => !y.delegate,
+        Expression::YieldExpression(_) => true,
         Expression::ParenthesizedExpression(p) => is_await(&p.expression),
         Expression::CallExpression(c) => is_await_call(c),
         _ => false,
@@ -153,6 +155,7 @@ impl<'a> Interp<'a> {
                 };
                 self.yield_value(v, y.span.start)
             }
+            Expression::YieldExpression(y) => self.yield_star(y),
             Expression::ParenthesizedExpression(p) if is_await(&p.expression) => {
                 self.rvalue(&p.expression)
             }

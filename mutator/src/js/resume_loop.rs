@@ -8,6 +8,7 @@
 //! Invariant: a resumed loop replays into the iteration it left without re-binding its
 //! variable or re-running its test; the iterations after that one run as in `exec`.
 
+use super::builtins::iterator::{Iter, Site};
 use super::resume::{Entry, DO, FOR, FOR_OF, U, WHILE};
 use super::{Flow, Interp, R};
 use gclab::Value;
@@ -188,41 +189,40 @@ impl<'a> Interp<'a> {
             _ => {
                 let r = self.rvalue(right);
                 let v = self.mark(r, Entry::new(FOR_OF, -1, env, U))?;
-                match self.is_generator(v) {
-                    Some(g) if !keys => (g, 0),
-                    _ => {
-                        let list = if keys {
-                            self.key_list(v)?
-                        } else {
-                            self.iterate(v, right.span().start)?
-                        };
-                        (self.array_of(&list)?, 0)
+                if keys {
+                    let list = self.key_list(v)?;
+                    (self.array_of(&list)?, 0)
+                } else {
+                    // An array is read live by index; anything else is pulled from its
+                    // iterator.
+                    match self.get_iterator(v, Site::Expr(right.span()))? {
+                        Iter::Array { arr, .. } => (arr, 0),
+                        Iter::Object(h) => (h, 0),
                     }
                 }
             }
         };
-        let generator = self.is_generator(Value::Ref(items));
+        let pull = self.tag_of(items)? != super::realm::tags::ARRAY;
         let mut i = start;
         loop {
-            if generator.is_none() && i >= self.array_len(items)? {
+            if !pull && i >= self.array_len(items)? {
                 break;
             }
             let mut finished = false;
             let flow = self.iteration(|it| {
                 if it.resume.is_empty() {
-                    let item = match generator {
-                        // A generator is pulled lazily, one item per iteration.
-                        Some(g) => match it.generator_next(g)? {
+                    let item = if pull {
+                        // An iterator is pulled lazily, one item per iteration.
+                        match it.step_object(items)? {
                             Some(v) => v,
                             None => {
                                 finished = true;
                                 return Ok(Flow::Break(None));
                             }
-                        },
-                        None => {
-                            let e = it.elems(items)?;
-                            it.heap.get(e, i)?
                         }
+                    } else {
+                        let e = it.elems(items)?;
+                        it.heap.get(e, i)?
                     };
                     it.bind_item(left, item)?;
                 }
@@ -234,10 +234,13 @@ impl<'a> Interp<'a> {
             if finished {
                 break;
             }
-            // Leaving a generator early (break, return, a throw) closes it.
-            let close = |it: &mut Self, r: R<Flow<'a>>| match generator {
-                Some(g) => it.close_generator(g, r),
-                None => r,
+            // Leaving an iterator early (break, return, a throw) closes it.
+            let close = |it: &mut Self, r: R<Flow<'a>>| {
+                if pull {
+                    it.iter_close(&Iter::Object(items), r)
+                } else {
+                    r
+                }
             };
             let flow = match flow {
                 Ok(f) => f,

@@ -2,6 +2,7 @@
 //! a fresh environment per iteration for `let` bindings so closures capture that iteration's
 //! value), `try`/`catch`/`finally`, `switch`, labels; and the main program.
 
+use super::builtins::iterator::{Iter, Site};
 use super::scope::{function_scope_names, tdz_names};
 use super::{Exc, Flow, Interp, R};
 use gclab::Value;
@@ -319,11 +320,8 @@ impl<'a> Interp<'a> {
                     return self.unsupported("`for await`", f.span.start);
                 }
                 let v = self.eval(&f.right)?;
-                if let Some(g) = self.is_generator(v) {
-                    return self.for_of_generator(&f.left, g, &f.body, label);
-                }
-                let items = self.iterate(v, f.right.span().start)?;
-                self.for_each_binding(&f.left, f.span.start, &items, &f.body, label)
+                let iter = self.get_iterator(v, Site::Expr(f.right.span()))?;
+                self.for_of_iter(&f.left, iter, &f.body, label)
             }
             Statement::ForInStatement(f) => {
                 let v = self.eval(&f.right)?;
@@ -342,11 +340,11 @@ impl<'a> Interp<'a> {
         }
     }
 
-    /// `for (x of generator)`: pulls one item per iteration.
-    fn for_of_generator(
+    /// `for (x of it)`: pulls one item per iteration; leaving early closes the iterator.
+    fn for_of_iter(
         &mut self,
         left: &'a ForStatementLeft<'a>,
-        g: gclab::Handle,
+        mut iter: Iter,
         body: &'a Statement<'a>,
         label: Option<&'a str>,
     ) -> R<Flow<'a>> {
@@ -354,7 +352,7 @@ impl<'a> Interp<'a> {
         loop {
             let mut finished = false;
             let flow = self.iteration(|it| {
-                let Some(item) = it.generator_next(g)? else {
+                let Some(item) = it.iter_step(&mut iter)? else {
                     finished = true;
                     return Ok(Flow::Break(None));
                 };
@@ -366,15 +364,15 @@ impl<'a> Interp<'a> {
             if finished {
                 return Ok(Flow::Normal);
             }
-            // Leaving early (break, return, a throw) closes the generator.
+            // Leaving early (break, return, a throw) closes the iterator.
             let flow = match flow {
                 Ok(f) => f,
-                Err(e) => return self.close_generator(g, Err(e)),
+                Err(e) => return self.iter_close(&iter, Err(e)),
             };
             match Self::after_body(flow, label) {
                 Ok(true) => {}
-                Ok(false) => return self.close_generator(g, Ok(Flow::Normal)),
-                Err(f) => return self.close_generator(g, Ok(f)),
+                Ok(false) => return self.iter_close(&iter, Ok(Flow::Normal)),
+                Err(f) => return self.iter_close(&iter, Ok(f)),
             }
         }
     }

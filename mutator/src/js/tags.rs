@@ -39,6 +39,14 @@ pub const BUFFER: TypeTag = 111;
 /// The global object (`globalThis`), slots as an object: its named properties are the
 /// heap's named globals, which its own store does not repeat.
 pub const GLOBAL: TypeTag = 112;
+/// Symbol: object slots, description at 3, its atom (int) at 4 (see `builtins::symbol`).
+pub const SYMBOL: TypeTag = 113;
+/// Built-in iterator: object slots, iterated object at 3, next index at 4, kind at 5, last
+/// key at 6 (see `builtins::iterator`).
+pub const ITERATOR: TypeTag = 114;
+/// Property cell (an accessor, or data with non-default attributes): getter or value,
+/// setter, flags (see `builtins::accessor`).
+pub const PROPCELL: TypeTag = 115;
 /// A suspended async function: environment, `this`, callee, its promise, the resume
 /// path (an `Array` of cursor entries), see [`crate::js::resume`].
 pub const ASYNC: TypeTag = 130;

@@ -52,12 +52,18 @@ pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
     })?;
     it.method(array, "Array.from", |it, _t, a, _c| {
         let src = arg(a, 0);
-        let items = if it.tag(src) == Some(OBJECT) {
+        let sym = crate::js::object::Key::Atom(it.lang.iterator);
+        let items = if it.tag(src) == Some(OBJECT) && it.get_prop(src, sym)? == Value::Undefined {
+            // An array-like: `length` and indexed properties.
             let n = it.get_prop(src, crate::js::object::Key::Atom(atom::LENGTH))?;
-            let n = it.to_number(n)? as usize;
-            vec![Value::Undefined; n]
+            let n = it.to_number(n)?.max(0.0) as u32;
+            let mut items = Vec::new();
+            for i in 0..n {
+                items.push(it.get_prop(src, crate::js::object::Key::Index(i))?);
+            }
+            items
         } else {
-            it.iterate(src, it.call_site)?
+            it.iterate(src, super::iterator::Site::Native)?
         };
         let f = arg(a, 1);
         let out = it.new_array(0, items.len())?;
@@ -255,20 +261,6 @@ pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
             other => it.to_str(other)?,
         };
         it.new_str(&s)
-    })?;
-    it.method(ap, "Array.prototype.keys", |it, t, _a, _c| {
-        let h = this_array(it, t)?;
-        let n = it.array_len(h)?;
-        let ks: Vec<Value> = (0..n as i32).map(Value::Int).collect();
-        Ok(Value::Ref(it.array_of(&ks)?))
-    })?;
-    it.method(ap, "Array.prototype.entries", |it, t, _a, _c| {
-        let h = this_array(it, t)?;
-        let mut out = Vec::new();
-        for (i, x) in it.array_items(h)?.into_iter().enumerate() {
-            out.push(Value::Ref(it.array_of(&[Value::Int(i as i32), x])?));
-        }
-        Ok(Value::Ref(it.array_of(&out)?))
     })?;
     super::string::install(it)?;
     super::process::install_console(it)

@@ -22,7 +22,7 @@ impl<'a> Interp<'a> {
     }
 
     /// The index of `key` in collection `m` (SameValueZero), if present.
-    fn find_key(&mut self, m: Handle, key: Value) -> R<Option<usize>> {
+    pub(super) fn find_key(&mut self, m: Handle, key: Value) -> R<Option<usize>> {
         let used = self.heap.get(m, 5)?.as_int().unwrap_or(0) as usize;
         let keys = self
             .heap
@@ -153,12 +153,21 @@ impl<'a> Interp<'a> {
 
     /// Live entries: `(key, value)` pairs in insertion order.
     pub(crate) fn collection_entries(&mut self, m: Handle) -> R<Vec<(Value, Value)>> {
+        self.collection_entries_from(m, 0)
+    }
+
+    /// Live entries from store index `start` on.
+    pub(crate) fn collection_entries_from(
+        &mut self,
+        m: Handle,
+        start: usize,
+    ) -> R<Vec<(Value, Value)>> {
         let used = self.heap.get(m, 5)?.as_int().unwrap_or(0) as usize;
         let keys = self.heap.get(m, 3)?.as_ref().expect("keys");
         let vals = self.heap.get(m, 4)?.as_ref().expect("values");
         let hole = self.intr().hole.handle();
         let mut out = Vec::new();
-        for i in 0..used {
+        for i in start..used {
             let k = self.heap.get(keys, i)?;
             if let Value::Ref(kh) = k {
                 if self.heap.same_object(kh, hole)? {
@@ -203,7 +212,7 @@ fn ctor(it: &mut Interp<'_>, this: Value, a: &[Value], tag: u16) -> R<Value> {
     };
     let m = it.new_collection(tag, proto)?;
     if !matches!(arg(a, 0), Value::Undefined | Value::Null) {
-        for x in it.iterate(arg(a, 0), it.call_site)? {
+        for x in it.iterate(arg(a, 0), super::iterator::Site::Native)? {
             if tag == MAP {
                 let k = it.get_prop(x, crate::js::object::Key::Index(0))?;
                 let v = it.get_prop(x, crate::js::object::Key::Index(1))?;
@@ -242,35 +251,22 @@ pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
         Ok(t)
     })?;
     for (p, tag) in [(mp, MAP), (sp, SET)] {
-        let (has, del, clear, for_each, keys, values, entries): (
-            &'static str,
-            &'static str,
-            &'static str,
-            &'static str,
-            &'static str,
-            &'static str,
-            &'static str,
-        ) = if tag == MAP {
-            (
-                "Map.prototype.has",
-                "Map.prototype.delete",
-                "Map.prototype.clear",
-                "Map.prototype.forEach",
-                "Map.prototype.keys",
-                "Map.prototype.values",
-                "Map.prototype.entries",
-            )
-        } else {
-            (
-                "Set.prototype.has",
-                "Set.prototype.delete",
-                "Set.prototype.clear",
-                "Set.prototype.forEach",
-                "Set.prototype.keys",
-                "Set.prototype.values",
-                "Set.prototype.entries",
-            )
-        };
+        let (has, del, clear, for_each): (&'static str, &'static str, &'static str, &'static str) =
+            if tag == MAP {
+                (
+                    "Map.prototype.has",
+                    "Map.prototype.delete",
+                    "Map.prototype.clear",
+                    "Map.prototype.forEach",
+                )
+            } else {
+                (
+                    "Set.prototype.has",
+                    "Set.prototype.delete",
+                    "Set.prototype.clear",
+                    "Set.prototype.forEach",
+                )
+            };
         it.method(p, has, |it, t, a, _c| {
             let Value::Ref(m) = t else {
                 return Ok(Value::Bool(false));
@@ -300,46 +296,24 @@ pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
             let Value::Ref(m) = t else {
                 return Ok(Value::Undefined);
             };
-            let is_map = it.heap.type_tag(m)? == MAP;
-            for (k, v) in it.collection_entries(m)? {
-                let v = if is_map { v } else { k };
-                it.call(arg(a, 0), Value::Undefined, &[v, k, t])?;
+            // Live, as V8's: through an entries iterator (entries the callback adds are
+            // visited, those it deletes skipped).
+            use super::iterator::{ENTRIES, F_MAP, F_SET};
+            let family = if it.heap.type_tag(m)? == MAP {
+                F_MAP
+            } else {
+                F_SET
+            };
+            let Value::Ref(i) = it.new_iterator(t, family, ENTRIES)? else {
+                unreachable!("an iterator is an object")
+            };
+            let f = arg(a, 0);
+            while let Some(pair) = it.builtin_next(i)? {
+                let k = it.get_prop(pair, crate::js::object::Key::Index(0))?;
+                let v = it.get_prop(pair, crate::js::object::Key::Index(1))?;
+                it.call(f, arg(a, 1), &[v, k, t])?;
             }
             Ok(Value::Undefined)
-        })?;
-        it.method(p, keys, |it, t, _a, _c| {
-            let Value::Ref(m) = t else {
-                return Ok(Value::Undefined);
-            };
-            let ks: Vec<Value> = it
-                .collection_entries(m)?
-                .into_iter()
-                .map(|(k, _)| k)
-                .collect();
-            Ok(Value::Ref(it.array_of(&ks)?))
-        })?;
-        it.method(p, values, |it, t, _a, _c| {
-            let Value::Ref(m) = t else {
-                return Ok(Value::Undefined);
-            };
-            let is_map = it.heap.type_tag(m)? == MAP;
-            let vs: Vec<Value> = it
-                .collection_entries(m)?
-                .into_iter()
-                .map(|(k, v)| if is_map { v } else { k })
-                .collect();
-            Ok(Value::Ref(it.array_of(&vs)?))
-        })?;
-        it.method(p, entries, |it, t, _a, _c| {
-            let Value::Ref(m) = t else {
-                return Ok(Value::Undefined);
-            };
-            let is_map = it.heap.type_tag(m)? == MAP;
-            let mut out = Vec::new();
-            for (k, v) in it.collection_entries(m)? {
-                out.push(Value::Ref(it.array_of(&[k, if is_map { v } else { k }])?));
-            }
-            Ok(Value::Ref(it.array_of(&out)?))
         })?;
     }
     let _ = atom::LENGTH;

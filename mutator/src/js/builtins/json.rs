@@ -96,7 +96,9 @@ impl Interp<'_> {
             Value::Float(f) if f.is_finite() => out.push_str(&fmt_number(f)),
             Value::Float(_) => out.push_str("null"),
             Value::Ref(h) if self.is_str(v) => quote(&self.str_of(h)?, out),
-            Value::Ref(_) if self.is_callable(v) => return Ok(false),
+            Value::Ref(_) if self.is_callable(v) || self.tag(v) == Some(SYMBOL) => {
+                return Ok(false)
+            }
             Value::Ref(h) => self.json_object(st, h, indent, out)?,
         }
         Ok(true)

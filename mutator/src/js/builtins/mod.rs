@@ -6,14 +6,19 @@
 //! Invariant: every native is a `NATIVE` heap object whose `id` slot indexes
 //! `Interp::natives`; natives receive their arguments as locals of the caller's frame.
 
+pub(crate) mod accessor;
 mod array;
+mod builtin_iter;
 mod collections;
+mod function;
 mod hash_index;
+pub(crate) mod iterator;
 mod json;
 mod math;
 mod process;
 pub(crate) mod promise;
 mod string;
+mod symbol;
 pub(crate) mod timers;
 mod weak;
 
@@ -23,6 +28,7 @@ use super::realm::tags::*;
 use super::realm::NativeFn;
 use super::{Interp, R};
 use gclab::{Handle, Value};
+pub(crate) use symbol::LangState;
 
 pub(crate) fn arg(args: &[Value], i: usize) -> Value {
     args.get(i).copied().unwrap_or(Value::Undefined)
@@ -152,7 +158,9 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
         let target = arg(a, 0);
         for &src in a.iter().skip(1) {
             if let Value::Ref(s) = src {
-                for k in it.own_keys(s)? {
+                let mut keys = it.own_keys(s)?;
+                keys.extend(it.own_symbol_keys(s)?);
+                for k in keys {
                     let x = it.get_prop(src, k)?;
                     it.set_prop(target, k, x)?;
                 }
@@ -161,9 +169,6 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
         Ok(target)
     })?;
     it.method(object, "Object.freeze", |_it, _t, a, _c| Ok(arg(a, 0)))?;
-    it.method(object, "Object.create", |it, _t, a, _c| {
-        Ok(Value::Ref(it.new_object_with(OBJECT, 3, arg(a, 0))?))
-    })?;
     it.method(object, "Object.getPrototypeOf", |it, _t, a, _c| {
         match arg(a, 0) {
             Value::Ref(h) => Ok(it.proto_of(h)?.map_or(Value::Null, Value::Ref)),
@@ -181,18 +186,26 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
             return Ok(Value::Bool(false));
         };
         let k = it.to_key(arg(a, 0))?;
-        Ok(Value::Bool(it.own_keys(o)?.contains(&k)))
+        let own = it.own_keys_all(o)?.contains(&k) || it.own_symbol_keys(o)?.contains(&k);
+        Ok(Value::Bool(own))
     })?;
     it.method(op, "Object.prototype.toString", |it, t, _a, _c| {
-        let s = if it.is_callable(t) {
-            "[object Function]"
-        } else if it.tag(t) == Some(ARRAY) {
-            "[object Array]"
-        } else {
-            "[object Object]"
+        let s = match it.tag(t) {
+            _ if it.is_callable(t) => "[object Function]".into(),
+            Some(ARRAY) => "[object Array]".into(),
+            Some(SYMBOL) => "[object Symbol]".into(),
+            Some(h @ (ITERATOR | GENERATOR)) => {
+                let Value::Ref(o) = t else {
+                    unreachable!("{h} is an object tag")
+                };
+                format!("[object {}]", it.to_string_tag(o)?)
+            }
+            _ => "[object Object]".to_string(),
         };
-        it.new_str(s)
+        it.new_str(&s)
     })?;
+
+    accessor::install(it, object)?;
 
     // Function
     it.constructor(
@@ -424,6 +437,7 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
         |it, _t, a, _c| Ok(Value::Bool(it.truthy(arg(a, 0))?)),
         bp,
     )?;
+    symbol::install(it)?;
     array::install(it)?;
     collections::install(it)?;
     promise::install(it)?;
@@ -434,6 +448,8 @@ fn install_in(it: &mut Interp<'_>) -> R<()> {
     process::install_outside(it)?;
     timers::install(it)?;
     weak::install(it)?;
+    builtin_iter::install(it)?;
+    function::install(it)?;
     let _ = str_to_number;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The Node host objects: `process` (`argv`, `env`, `memoryUsage` from heap statistics,
 //! `exit`, `hrtime` on the virtual clock), `require` (built-in modules only) and `console`;
-//! and the standard globals outside the subset (`Date`, `Symbol`, `RegExp`, typed arrays…),
+//! and the standard globals outside the subset (`Date`, `RegExp`, typed arrays…),
 //! defined so that using one is an unsupported-construct error naming it and the call site,
 //! not a `ReferenceError` a program could catch and carry on after. `Date.now()` works: it
 //! reads the virtual clock.
@@ -107,9 +107,8 @@ pub(super) fn install_console(it: &mut Interp<'_>) -> R<()> {
 /// Globals outside the supported subset: calling or constructing one stops the run with its
 /// name and location. (`WeakMap`, `WeakSet`, `WeakRef` and `FinalizationRegistry` are not listed: they
 /// are defined by their own modules.)
-const OUTSIDE: [&str; 15] = [
+const OUTSIDE: [&str; 14] = [
     "Date",
-    "Symbol",
     "RegExp",
     "Proxy",
     "Reflect",

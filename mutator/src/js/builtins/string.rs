@@ -14,6 +14,12 @@ pub(super) fn install(it: &mut Interp<'_>) -> R<()> {
         if a.is_empty() {
             return it.new_str("");
         }
+        if let Value::Ref(h) = a[0] {
+            if it.tag_of(h)? == SYMBOL {
+                let s = it.symbol_to_string(h)?;
+                return it.new_str(&s);
+            }
+        }
         it.to_string_value(a[0])
     })?;
     it.set_own(string, atom::PROTOTYPE, Value::Ref(sp))?;
