@@ -197,7 +197,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Reads identifier `id` ([`lookup`](Self::lookup) through [`resolve_ident`](Self::resolve_ident)).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn lookup_ident(&mut self, id: &'a IdentifierReference<'a>) -> R<Value> {
         // The common cases inline: a frame slot, a name of the module scope, or of the
         // current scope.
