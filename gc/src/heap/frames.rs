@@ -165,15 +165,42 @@ impl Heap {
     }
 
     /// A new local in the current frame holding `value`.
+    #[inline]
     pub fn local(&mut self, value: impl Into<Value>) -> Result<Handle, HeapError> {
         let raw = self.resolve(value.into())?;
         Ok(self.roots.push_local(raw))
     }
 
     /// Overwrites what a local (or persistent root) holds.
+    #[inline(always)]
     pub fn set_local(&mut self, h: Handle, value: impl Into<Value>) -> Result<(), HeapError> {
         let raw = self.resolve(value.into())?;
         self.roots.set(h, raw)
+    }
+
+    /// A copy of what a local (or persistent root) holds now: an immediate as itself, a
+    /// reference as a **new** local in the current frame. Unlike
+    /// [`value_of`](Self::value_of), which answers `Value::Ref(h)` itself, the copy does not
+    /// change when `h` is overwritten later: the read of a variable kept in a local.
+    ///
+    /// ```
+    /// use gclab::{Heap, HeapError, Value};
+    ///
+    /// # fn main() -> Result<(), HeapError> {
+    /// let mut heap = Heap::new()?;
+    /// let a = heap.alloc(1, 0, 0)?;
+    /// let var = heap.local(a)?;                  // a variable held in a local
+    /// let before = heap.read_local(var)?;        // a copy: its own local
+    /// heap.set_local(var, Value::Int(7))?;       // the variable changes …
+    /// assert!(heap.same_object(before.as_ref().unwrap(), a)?); // … the copy does not
+    /// assert_eq!(heap.read_local(var)?, Value::Int(7));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[inline(always)]
+    pub fn read_local(&mut self, h: Handle) -> Result<Value, HeapError> {
+        let raw = self.roots.get(h)?;
+        self.expose(raw)
     }
 
     /// Registers a persistent root of `kind` with a label; alive until released or dropped.

@@ -1,10 +1,13 @@
 //! Functions: closure creation, calls (each in a heap frame labelled with the function and
 //! its location) and binding patterns; `new` and classes are in [`super::class`].
 //!
-//! Invariant: a call saves the interpreter's `env`, `this` and `callee`, and restores them
-//! before its frame is popped, so they always name locals of live frames.
+//! Invariant: a call saves the interpreter's `env`, `this`, `callee` and frame-slot call
+//! (`frame`, and the length of `slots`), and restores them before its frame is popped, so
+//! they always name locals of live frames.
 
+use super::capture::{captures_nothing, expr_captures_nothing};
 use super::class::class_constructor;
+use super::frame::frame_init;
 use super::object::atom;
 use super::realm::tags::*;
 use super::realm::{Code, FuncInfo};
@@ -49,6 +52,17 @@ impl<'a> Interp<'a> {
             "context",
         );
         let param_slots = params.and_then(|p| simple_param_slots(p, &layout));
+        let frame_slots = match code {
+            Code::Function(f) => !f.generator && !f.r#async && f.body.is_some(),
+            Code::Arrow(a) => {
+                !a.r#async && a.body.as_expression().is_none_or(expr_captures_nothing)
+            }
+            Code::Class(_) => false,
+        } && captures_nothing(body);
+        let frame_init = match &param_slots {
+            Some(params) if frame_slots => Some(frame_init(&layout, params)),
+            _ => None,
+        };
         let tag = self.fresh_tag();
         self.heap.register_type(
             tag,
@@ -74,6 +88,7 @@ impl<'a> Interp<'a> {
             hoists: body
                 .iter()
                 .any(|s| matches!(s, Statement::FunctionDeclaration(_))),
+            frame_init,
         });
         self.func_ids.insert(key, id);
         self.func_of_tag.insert(tag, id);
@@ -267,14 +282,24 @@ impl<'a> Interp<'a> {
         let label = self.funcs[id as usize].label;
         let frame = self.heap.push_frame_static(label);
         self.depth += 1;
-        let saved = (self.env, self.this, self.callee);
+        let saved = (self.env, self.this, self.callee, self.frame);
+        let slots = self.slots.len();
+        self.frame = None;
         let r = body(self);
-        (self.env, self.this, self.callee) = saved;
+        (self.env, self.this, self.callee, self.frame) = saved;
+        self.slots.truncate(slots);
         self.depth -= 1;
         self.pop_frame_with(frame, r)
     }
 
     fn run_closure(&mut self, fh: Handle, id: i32, this: Value, args: &[Value]) -> R<Value> {
+        if let Some(init) = &self.funcs[id as usize].frame_init {
+            let init = Rc::clone(init);
+            // (A closure made where no environment was current keeps the general path.)
+            if let Value::Ref(env) = self.heap.get(fh, FN_ENV)? {
+                return self.run_in_frame_slots(fh, env, id, &init, this, args);
+            }
+        }
         let info = &self.funcs[id as usize];
         let (code, layout) = (info.code, std::rc::Rc::clone(&info.layout));
         let param_slots = info.param_slots.clone();
@@ -332,7 +357,7 @@ impl<'a> Interp<'a> {
     }
 
     /// A function body's statements (hoisting done); the value of `return`.
-    fn run_statements(&mut self, body: &'a [Statement<'a>]) -> R<Value> {
+    pub(crate) fn run_statements(&mut self, body: &'a [Statement<'a>]) -> R<Value> {
         for s in body {
             match self.exec(s)? {
                 Flow::Normal => {}

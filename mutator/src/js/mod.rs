@@ -11,7 +11,9 @@
 //!
 //! Every JavaScript call pushes a heap frame labelled with the function's name and source
 //! location, so the collector sees each call's environment, `this` and arguments as precise
-//! stack roots. Temporaries are locals of the current frame; a loop iteration runs in a frame
+//! stack roots (a function whose variables no closure can capture keeps them in locals of
+//! that frame instead of an environment: module `frame`). Temporaries are locals of the
+//! current frame; a loop iteration runs in a frame
 //! of its own so a long loop does not accumulate locals. A value leaving a frame (a return
 //! value, a thrown exception) is re-rooted in the frame below with `pop_frame_escape`. Timers,
 //! immediates, ticks and microtasks are persistent roots of their kind whose label carries the
@@ -36,11 +38,14 @@ mod async_fn;
 mod atoms;
 mod builtins;
 mod call;
+mod capture;
 mod class;
 mod convert;
 mod expr;
+mod frame;
 mod generator;
 mod inspect;
+mod names;
 mod nesting;
 mod object;
 mod operators;

@@ -55,6 +55,10 @@ pub(crate) struct FuncInfo<'a> {
     pub param_slots: Option<Rc<[usize]>>,
     /// Whether the body declares functions (hoisted at each call).
     pub hoists: bool,
+    /// For a function whose calls keep its variables in frame slots instead of a heap
+    /// environment (its body captures nothing and opens no scope: [`super::capture`]): each
+    /// slot's initial value, in layout order. `None` for a function with an environment.
+    pub frame_init: Option<Rc<[super::frame::SlotInit]>>,
 }
 
 /// Options of a run.
@@ -183,6 +187,12 @@ pub struct Interp<'a> {
     pub(crate) callee: Option<gclab::Handle>,
     /// The current lexical environment (rooted by the current frame).
     pub(crate) env: Value,
+    /// The variables of the running frame-slot calls, innermost last: locals of their calls'
+    /// heap frames (so each is a precise root exactly while its call runs), `frame.base..`
+    /// for the innermost.
+    pub(crate) slots: Vec<gclab::Handle>,
+    /// The innermost running frame-slot call, if any.
+    pub(crate) frame: Option<super::frame::FrameScope>,
     pub(crate) options: JsOptions,
     pub(crate) random_state: u64,
     /// Start offset of the call expression being evaluated (for natives' messages and labels).
@@ -328,6 +338,8 @@ impl<'a> Interp<'a> {
             this: Value::Undefined,
             callee: None,
             env: Value::Undefined,
+            slots: Vec::new(),
+            frame: None,
             options,
             random_state: 0x2545_f491_4f6c_dd1d,
             call_site: 0,
@@ -501,7 +513,9 @@ impl<'a> Interp<'a> {
 }
 
 /// The address of a local of the calling function: the current depth of the Rust stack.
-#[inline(never)]
+/// Inlined (every expression and statement asks): the local then lives in the caller's own
+/// frame, which is what is measured.
+#[inline(always)]
 fn stack_address() -> usize {
     let marker = 0u8;
     std::hint::black_box(&marker) as *const u8 as usize

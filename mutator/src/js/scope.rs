@@ -5,14 +5,19 @@
 //! Invariant: an environment object has slot 0 = the enclosing environment (or `undefined`
 //! for the module scope) and slot `1 + i` = the variable `layout.names[i]`; its type tag maps
 //! to its layout in `Interp::layout_of_tag`. Names not found in the chain are `globalThis`
-//! properties, which are named heap globals.
+//! properties, which are named heap globals. A call of a function that captures nothing has
+//! no environment of its own: its names are frame slots ([`super::frame`]), looked up before
+//! the chain while they are in scope.
 
+use super::frame::Place;
 use super::tables::Resolved;
 use super::{Interp, R};
 use gclab::{Handle, TypeTag, Value};
 use oxc_ast::ast::*;
 use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
+
+pub(crate) use super::names::{bound_names, function_scope_names, lexical_names, tdz_names};
 
 /// The names a scope declares.
 #[derive(Debug)]
@@ -26,157 +31,6 @@ pub(crate) struct Layout {
     /// Per environment slot: whether it is one of `tdz_slots` (reads of the others need no
     /// initialisation check).
     pub may_hole: Vec<bool>,
-}
-
-/// Collects the names a binding pattern binds.
-pub(crate) fn bound_names<'a>(p: &BindingPattern<'a>, out: &mut Vec<&'a str>) {
-    match p {
-        BindingPattern::BindingIdentifier(id) => out.push(id.name.as_str()),
-        BindingPattern::ObjectPattern(o) => {
-            for prop in &o.properties {
-                bound_names(&prop.value, out);
-            }
-            if let Some(r) = &o.rest {
-                bound_names(&r.argument, out);
-            }
-        }
-        BindingPattern::ArrayPattern(a) => {
-            for e in a.elements.iter().flatten() {
-                bound_names(e, out);
-            }
-            if let Some(r) = &a.rest {
-                bound_names(&r.argument, out);
-            }
-        }
-        BindingPattern::AssignmentPattern(a) => bound_names(&a.left, out),
-    }
-}
-
-/// `var` names declared anywhere in `stmts` (not inside nested functions).
-fn var_names<'a>(stmts: &[Statement<'a>], out: &mut Vec<&'a str>) {
-    for s in stmts {
-        var_names_stmt(s, out);
-    }
-}
-
-fn var_decl<'a>(d: &VariableDeclaration<'a>, out: &mut Vec<&'a str>) {
-    if d.kind == VariableDeclarationKind::Var {
-        for x in &d.declarations {
-            bound_names(&x.id, out);
-        }
-    }
-}
-
-fn var_names_stmt<'a>(s: &Statement<'a>, out: &mut Vec<&'a str>) {
-    match s {
-        Statement::VariableDeclaration(d) => var_decl(d, out),
-        Statement::BlockStatement(b) => var_names(&b.body, out),
-        Statement::IfStatement(i) => {
-            var_names_stmt(&i.consequent, out);
-            if let Some(a) = &i.alternate {
-                var_names_stmt(a, out);
-            }
-        }
-        Statement::ForStatement(f) => {
-            if let Some(ForStatementInit::VariableDeclaration(d)) = &f.init {
-                var_decl(d, out);
-            }
-            var_names_stmt(&f.body, out);
-        }
-        Statement::ForInStatement(f) => {
-            if let ForStatementLeft::VariableDeclaration(d) = &f.left {
-                var_decl(d, out);
-            }
-            var_names_stmt(&f.body, out);
-        }
-        Statement::ForOfStatement(f) => {
-            if let ForStatementLeft::VariableDeclaration(d) = &f.left {
-                var_decl(d, out);
-            }
-            var_names_stmt(&f.body, out);
-        }
-        Statement::WhileStatement(w) => var_names_stmt(&w.body, out),
-        Statement::DoWhileStatement(w) => var_names_stmt(&w.body, out),
-        Statement::LabeledStatement(l) => var_names_stmt(&l.body, out),
-        Statement::TryStatement(t) => {
-            var_names(&t.block.body, out);
-            if let Some(h) = &t.handler {
-                var_names(&h.body.body, out);
-            }
-            if let Some(f) = &t.finalizer {
-                var_names(&f.body, out);
-            }
-        }
-        Statement::SwitchStatement(sw) => {
-            for c in &sw.cases {
-                var_names(&c.consequent, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Lexically scoped names declared directly in `stmts` (let, const, class, functions).
-pub(crate) fn lexical_names<'a>(stmts: &[Statement<'a>], out: &mut Vec<&'a str>) {
-    for s in stmts {
-        match s {
-            Statement::VariableDeclaration(d) if d.kind != VariableDeclarationKind::Var => {
-                for x in &d.declarations {
-                    bound_names(&x.id, out);
-                }
-            }
-            Statement::FunctionDeclaration(f) => {
-                if let Some(id) = &f.id {
-                    out.push(id.name.as_str());
-                }
-            }
-            Statement::ClassDeclaration(c) => {
-                if let Some(id) = &c.id {
-                    out.push(id.name.as_str());
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// `let`, `const` and `class` names declared directly in `stmts`: in their temporal dead
-/// zone until their declaration runs.
-pub(crate) fn tdz_names<'a>(stmts: &[Statement<'a>], out: &mut Vec<&'a str>) {
-    for s in stmts {
-        match s {
-            Statement::VariableDeclaration(d) if d.kind != VariableDeclarationKind::Var => {
-                for x in &d.declarations {
-                    bound_names(&x.id, out);
-                }
-            }
-            Statement::ClassDeclaration(c) => {
-                if let Some(id) = &c.id {
-                    out.push(id.name.as_str());
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Names of a function scope: parameters, then vars, then top-level lexical names.
-pub(crate) fn function_scope_names<'a>(
-    params: Option<&FormalParameters<'a>>,
-    body: &[Statement<'a>],
-) -> Vec<&'a str> {
-    let mut out = Vec::new();
-    if let Some(p) = params {
-        for item in &p.items {
-            bound_names(&item.pattern, &mut out);
-        }
-        if let Some(r) = &p.rest {
-            bound_names(&r.rest.argument, &mut out);
-        }
-    }
-    var_names(body, &mut out);
-    lexical_names(body, &mut out);
-    out
 }
 
 impl<'a> Interp<'a> {
@@ -249,14 +103,17 @@ impl<'a> Interp<'a> {
         Ok(e)
     }
 
-    /// Finds the environment slot of `name`: `(env, slot)`.
-    pub(crate) fn resolve(&mut self, name: &str) -> R<Option<(Handle, usize)>> {
+    /// Finds where `name` lives: a frame slot in scope, else an environment of the chain.
+    pub(crate) fn resolve(&mut self, name: &str) -> R<Option<Place>> {
+        if let Some((f, i, _)) = self.frame_slot(name) {
+            return Ok(Some(Place::Local(self.slots[f.base as usize + i])));
+        }
         let mut cur = self.env;
         while let Value::Ref(e) = cur {
             let tag = self.tag_of(e)?;
             if let Some(l) = self.layout_of_tag.get(&tag) {
                 if let Some(&i) = l.index.get(name) {
-                    return Ok(Some((e, i + 1)));
+                    return Ok(Some(Place::Env(e, i + 1)));
                 }
             }
             cur = self.heap.get(e, 0)?;
@@ -267,32 +124,55 @@ impl<'a> Interp<'a> {
     /// Where identifier `id` lives ([`resolve`](Self::resolve)), remembering where its name
     /// was found: an identifier's scope chain has the same shape at every evaluation (no
     /// `with`, no `eval`), so next time it walks that many environments up and, if the one it
-    /// reaches has the remembered layout tag, takes the slot without looking the name up.
+    /// reaches has the remembered layout tag, takes the slot without looking the name up. An
+    /// identifier of a frame-slot function's own variable is always run by a call of that
+    /// function (which declares no closure that could run it elsewhere): its frame slot index
+    /// is remembered.
     pub(crate) fn resolve_ident(
         &mut self,
         id: &'a IdentifierReference<'a>,
-    ) -> R<Option<(Handle, Resolved)>> {
+    ) -> R<Option<(Place, Resolved)>> {
         if let Some(r) = self.ident_cache.get(id) {
-            // The module scope has one environment: no walk to reach it.
-            if let Some((tag, env)) = self.module_env {
-                if tag == r.tag {
-                    return Ok(Some((env, r)));
+            if r.in_frame {
+                if let Some(f) = self.frame_in_scope() {
+                    return Ok(Some((
+                        Place::Local(self.slots[f.base as usize + r.slot]),
+                        r,
+                    )));
                 }
-            }
-            let mut cur = self.env;
-            for _ in 0..r.hops {
-                match cur {
-                    Value::Ref(e) => cur = self.heap.get(e, 0)?,
-                    _ => break,
+            } else {
+                // The module scope has one environment: no walk to reach it.
+                if let Some((tag, env)) = self.module_env {
+                    if tag == r.tag {
+                        return Ok(Some((Place::Env(env, r.slot), r)));
+                    }
                 }
-            }
-            if let Value::Ref(e) = cur {
-                if self.tag_of(e)? == r.tag {
-                    return Ok(Some((e, r)));
+                let mut cur = self.env;
+                for _ in 0..r.hops {
+                    match cur {
+                        Value::Ref(e) => cur = self.heap.get(e, 0)?,
+                        _ => break,
+                    }
+                }
+                if let Value::Ref(e) = cur {
+                    if self.tag_of(e)? == r.tag {
+                        return Ok(Some((Place::Env(e, r.slot), r)));
+                    }
                 }
             }
         }
         let name = id.name.as_str();
+        if let Some((f, i, may_hole)) = self.frame_slot(name) {
+            let r = Resolved {
+                hops: 0,
+                tag: 0,
+                slot: i,
+                may_hole,
+                in_frame: true,
+            };
+            self.ident_cache.insert(id, r);
+            return Ok(Some((Place::Local(self.slots[f.base as usize + i]), r)));
+        }
         let mut cur = self.env;
         let mut hops = 0;
         while let Value::Ref(e) = cur {
@@ -304,9 +184,10 @@ impl<'a> Interp<'a> {
                         tag,
                         slot: i + 1,
                         may_hole: l.may_hole[i + 1],
+                        in_frame: false,
                     };
                     self.ident_cache.insert(id, r);
-                    return Ok(Some((e, r)));
+                    return Ok(Some((Place::Env(e, i + 1), r)));
                 }
             }
             cur = self.heap.get(e, 0)?;
@@ -316,17 +197,28 @@ impl<'a> Interp<'a> {
     }
 
     /// Reads identifier `id` ([`lookup`](Self::lookup) through [`resolve_ident`](Self::resolve_ident)).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn lookup_ident(&mut self, id: &'a IdentifierReference<'a>) -> R<Value> {
-        // The common cases inline: a name of the module scope, or of the current scope.
+        // The common cases inline: a frame slot, a name of the module scope, or of the
+        // current scope.
         if let Some(r) = self.ident_cache.get(id) {
-            let env = match (self.module_env, self.env) {
-                (Some((tag, env)), _) if tag == r.tag => Some(env),
-                (_, Value::Ref(e)) if r.hops == 0 && self.tag_of(e)? == r.tag => Some(e),
-                _ => None,
+            let v = if r.in_frame {
+                match self.frame_in_scope() {
+                    Some(f) => Some(self.heap.read_local(self.slots[f.base as usize + r.slot])?),
+                    None => None,
+                }
+            } else {
+                let env = match (self.module_env, self.env) {
+                    (Some((tag, env)), _) if tag == r.tag => Some(env),
+                    (_, Value::Ref(e)) if r.hops == 0 && self.tag_of(e)? == r.tag => Some(e),
+                    _ => None,
+                };
+                match env {
+                    Some(e) => Some(self.heap.get(e, r.slot)?),
+                    None => None,
+                }
             };
-            if let Some(e) = env {
-                let v = self.heap.get(e, r.slot)?;
+            if let Some(v) = v {
                 if r.may_hole {
                     return self.check_initialised(id.name.as_str(), v);
                 }
@@ -336,10 +228,14 @@ impl<'a> Interp<'a> {
         self.lookup_ident_slow(id)
     }
 
+    /// [`lookup_ident`](Self::lookup_ident) past its inline cases: kept out of line so the
+    /// inline part stays a few loads (no large frame to set up on every read).
+    #[cold]
+    #[inline(never)]
     fn lookup_ident_slow(&mut self, id: &'a IdentifierReference<'a>) -> R<Value> {
         match self.resolve_ident(id)? {
-            Some((e, r)) => {
-                let v = self.heap.get(e, r.slot)?;
+            Some((p, r)) => {
+                let v = self.read_place(p)?;
                 if r.may_hole {
                     return self.check_initialised(id.name.as_str(), v);
                 }
@@ -353,13 +249,12 @@ impl<'a> Interp<'a> {
     /// [`resolve_ident`](Self::resolve_ident)).
     pub(crate) fn assign_ident(&mut self, id: &'a IdentifierReference<'a>, v: Value) -> R<()> {
         match self.resolve_ident(id)? {
-            Some((e, r)) => {
+            Some((p, r)) => {
                 if r.may_hole {
-                    let old = self.heap.get(e, r.slot)?;
+                    let old = self.read_place(p)?;
                     self.check_initialised(id.name.as_str(), old)?;
                 }
-                self.heap.set(e, r.slot, v)?;
-                Ok(())
+                self.write_place(p, v)
             }
             None => self.assign_at(id.name.as_str(), v, id.span.start),
         }
@@ -389,6 +284,7 @@ impl<'a> Interp<'a> {
     }
 
     /// `Err(ReferenceError)` if `v`, the value of `name`, is the temporal-dead-zone marker.
+    #[inline(never)]
     fn check_initialised(&mut self, name: &str, v: Value) -> R<Value> {
         if let Value::Ref(h) = v {
             let hole = self.intr().hole.handle();
@@ -404,8 +300,8 @@ impl<'a> Interp<'a> {
     /// Reads variable `name` (`ReferenceError` if it does not exist or is in its temporal
     /// dead zone).
     pub(crate) fn lookup(&mut self, name: &str) -> R<Value> {
-        if let Some((e, i)) = self.resolve(name)? {
-            let v = self.heap.get(e, i)?;
+        if let Some(p) = self.resolve(name)? {
+            let v = self.read_place(p)?;
             return self.check_initialised(name, v);
         }
         match self.heap.global(name) {
@@ -418,11 +314,10 @@ impl<'a> Interp<'a> {
     /// Writes variable `name`; an undeclared name becomes a global (sloppy mode) or throws
     /// `ReferenceError` (strict mode).
     pub(crate) fn assign(&mut self, name: &str, v: Value) -> R<()> {
-        if let Some((e, i)) = self.resolve(name)? {
-            let old = self.heap.get(e, i)?;
+        if let Some(p) = self.resolve(name)? {
+            let old = self.read_place(p)?;
             self.check_initialised(name, old)?;
-            self.heap.set(e, i, v)?;
-            return Ok(());
+            return self.write_place(p, v);
         }
         if self.strict && self.heap.global(name).is_none() {
             return Err(self.throw_reference(&format!("{name} is not defined"))?);
@@ -447,10 +342,7 @@ impl<'a> Interp<'a> {
     /// Initialises a declared name in the nearest environment that declares it.
     pub(crate) fn declare(&mut self, name: &str, v: Value) -> R<()> {
         match self.resolve(name)? {
-            Some((e, i)) => {
-                self.heap.set(e, i, v)?;
-                Ok(())
-            }
+            Some(p) => self.write_place(p, v),
             None => {
                 self.heap.set_global(name, v)?;
                 Ok(())

@@ -53,13 +53,16 @@ impl<T> TagTable<T> {
 }
 
 /// Where an identifier's name was found: environments up the chain, that environment's tag,
-/// the slot, and whether the slot may hold the temporal-dead-zone marker.
+/// the slot, and whether the slot may hold the temporal-dead-zone marker; or, `in_frame`, the
+/// variable's index among the frame slots of the call running the identifier's code (a
+/// function that captures nothing: `super::capture`), `hops` and `tag` then unused.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Resolved {
     pub hops: u32,
     pub tag: TypeTag,
     pub slot: usize,
     pub may_hole: bool,
+    pub in_frame: bool,
 }
 
 /// [`Resolved`] per identifier node, numbered through the node's `reference_id` cell (the
