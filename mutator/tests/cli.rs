@@ -160,6 +160,27 @@ fn trace_gc_prints_one_line_per_collection() {
 }
 
 #[test]
+fn the_arguments_object_is_a_located_error_not_a_reference_error() {
+    let p = tmp("arguments.js");
+    // A closure-free function (frame slots) and one with an environment: both say so.
+    for src in [
+        "function f(a) {\n  return arguments[0];\n}\nf(1);\n",
+        "function f(a) {\n  const g = () => a;\n  return arguments[0];\n}\nf(1);\n",
+    ] {
+        std::fs::write(&p, src).unwrap();
+        let out = mutator(&["run", p.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{src}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("arguments.js:")
+                && err.contains("the `arguments` object")
+                && err.contains("is not supported by the gclab interpreter"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn a_global_outside_the_subset_is_a_located_error() {
     let p = tmp("outside.js");
     std::fs::write(&p, "let q = 1;\nlet d = new Date();\n").unwrap();

@@ -108,8 +108,9 @@ fn expr(e: &Expression<'_>) -> bool {
         | Expression::NumericLiteral(_)
         | Expression::BigIntLiteral(_)
         | Expression::StringLiteral(_)
-        | Expression::Identifier(_)
         | Expression::ThisExpression(_) => true,
+        // `arguments` is bound in the call's environment, which a frame-slot call skips.
+        Expression::Identifier(id) => id.name != "arguments",
         Expression::TemplateLiteral(t) => t.expressions.iter().all(expr),
         Expression::ArrayExpression(a) => a.elements.iter().all(|el| match el {
             ArrayExpressionElement::SpreadElement(s) => expr(&s.argument),
@@ -159,7 +160,7 @@ fn target(t: &AssignmentTarget<'_>) -> bool {
 
 fn simple_target(t: &SimpleAssignmentTarget<'_>) -> bool {
     match t {
-        SimpleAssignmentTarget::AssignmentTargetIdentifier(_) => true,
+        SimpleAssignmentTarget::AssignmentTargetIdentifier(id) => id.name != "arguments",
         SimpleAssignmentTarget::StaticMemberExpression(m) => expr(&m.object),
         SimpleAssignmentTarget::ComputedMemberExpression(m) => {
             expr(&m.object) && expr(&m.expression)
@@ -241,6 +242,8 @@ mod tests {
             "function f(a) { try { g(); } catch (e) { a = e; } }",
             "function f(a) { var [x] = a; return x; }",
             "function f(a) { return a?.b; }",
+            "function f(a) { return arguments.length + a; }",
+            "function f() { arguments = 1; }",
         ] {
             assert!(!first_fn(src), "{src}");
         }

@@ -241,6 +241,11 @@ impl<'a> Interp<'a> {
                 }
                 Ok(v)
             }
+            None if id.name == "arguments" && self.heap.global("arguments").is_none() => self
+                .unsupported(
+                    "the `arguments` object (use rest parameters: `...args`)",
+                    id.span.start,
+                ),
             None => self.lookup(id.name.as_str()),
         }
     }
