@@ -25,7 +25,7 @@
 //! remembered exactly when, after its slots were updated, one of them points into the
 //! nursery's to-space.
 
-use super::par::scavenge::{Counts, ParScavenge};
+use super::par::scavenge::{Local, ParScavenge};
 use super::par::Pool;
 use crate::object::{Flags, Header, ObjPtr};
 use crate::roots::RootTable;
@@ -191,7 +191,7 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
             self.promotion_age,
             self.promote_all,
         );
-        let mut counts = Counts::default();
+        let mut counts = Local::default();
         roots.for_each_slot_mut(&mut |slot| par.root(slot, &mut counts));
         for o in remset.drain(..) {
             par.remembered(o);
@@ -200,6 +200,7 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
         self.to_top = e.to_top;
         self.scan_from = e.to_top;
         self.to_objects = e.to_objects;
+        self.space.add_to_fillers(e.filler_bytes);
         self.copied_bytes = e.copied_bytes;
         self.promoted_bytes = e.promoted_bytes;
         self.weak.append(e.weak);

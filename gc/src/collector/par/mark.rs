@@ -12,7 +12,7 @@
 //! its own [`WeakRefs`]; [`Closure`] hands the merged lists to the serial tracer, which runs
 //! the ephemeron fixed point (marking what it reaches serially) and clears the dead slots.
 
-use super::steal::Queues;
+use super::steal::{run_phase, Scan};
 use super::{MarkSpace, Pool};
 use crate::object::ObjPtr;
 use crate::space::LargeObjectSpace;
@@ -20,7 +20,6 @@ use crate::trace::weak::{self, WeakRefs, WeakTracer};
 use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
 use crossbeam_deque::{Injector, Steal, Worker};
-use std::sync::{Mutex, PoisonError};
 
 /// Objects the calling thread scans alone before waking the workers: a small closure
 /// (most collections of a small heap) finishes without paying their wake-up and termination
@@ -178,32 +177,17 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
         if !left {
             return out;
         }
-        let queues = Queues::new(&self.injector, self.pool.workers());
-        let shares = Mutex::new(Vec::new());
-        self.pool.run(&|me| {
-            let _abort = queues.guard();
-            let mut w = Ctx {
+        let shares = run_phase(
+            self.pool,
+            &self.injector,
+            |local| Ctx {
                 m: &self,
-                local: queues.local(me),
+                local,
                 share: Share::default(),
-            };
-            loop {
-                while let Some(v) = queues.find(&w.local, me) {
-                    // SAFETY: `v` was pushed once, by the worker whose test-and-set marked
-                    // it, and is scanned once, here.
-                    unsafe { w.scan(v) };
-                }
-                if !queues.wait() {
-                    break;
-                }
-            }
-            let share = SendShare(w.share);
-            shares
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(share);
-        });
-        for SendShare(s) in shares.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            },
+            |w| SendShare(w.share),
+        );
+        for SendShare(s) in shares {
             out.marked_bytes += s.marked_bytes;
             out.marked_space_bytes += s.marked_space_bytes;
             out.marked_space_objects += s.marked_space_objects;
@@ -220,11 +204,16 @@ struct Ctx<'w, 'a, M> {
     share: Share,
 }
 
-impl<M: MarkSpace> Ctx<'_, '_, M> {
+impl<M: MarkSpace> Scan for Ctx<'_, '_, M> {
+    fn deque(&self) -> &Worker<RawValue> {
+        &self.local
+    }
+
     /// Counts the marked object `v` references and marks its targets.
     ///
     /// # Safety
-    /// `v` references a live object this closure marked and nobody scanned yet.
+    /// `v` references a live object this closure marked and nobody scanned yet: it was
+    /// pushed once, by the thread whose test-and-set marked it.
     #[inline(always)]
     unsafe fn scan(&mut self, v: RawValue) {
         // SAFETY: the caller's contract; the first header word is read atomically because

@@ -28,6 +28,7 @@ pub(crate) mod mark;
 pub(crate) mod pool;
 pub(crate) mod scavenge;
 mod steal;
+mod tlab;
 
 use std::sync::atomic::AtomicU64;
 

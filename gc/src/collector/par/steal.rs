@@ -9,7 +9,11 @@
 //! push, so when `active` reads zero every queue is empty and stays so: the phase is complete.
 //! A worker that panics raises `abort` instead ([`Queues::guard`]), which releases the waiting
 //! ones; the pool re-raises the panic on the collecting thread.
+//!
+//! [`run_phase`] is the one worker loop both phases run: pop or steal, scan, wait for
+//! termination, hand the worker's share to the collecting thread.
 
+use super::Pool;
 use crate::value::RawValue;
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -107,4 +111,51 @@ impl Drop for AbortOnPanic<'_> {
             self.0.store(true, Ordering::SeqCst);
         }
     }
+}
+
+/// A worker's state in a parallel phase: its deque and how it scans a grey object.
+pub(crate) trait Scan {
+    /// The worker's own deque (the one [`Queues::local`] gave it).
+    fn deque(&self) -> &Worker<RawValue>;
+
+    /// Scans grey object `v`, pushing what it greys onto [`deque`](Self::deque).
+    ///
+    /// # Safety
+    /// `v` was queued once (by the thread that greyed it) and is scanned once, here: the
+    /// phase's own rule for what it queues (see its module docs).
+    unsafe fn scan(&mut self, v: RawValue);
+}
+
+/// Runs one parallel phase over the grey objects queued in `injector`: every worker of
+/// `pool` builds its state from its deque (`start`), scans grey objects until the phase is
+/// complete ([`Queues::wait`]), and turns its state into its share (`finish`). Returns the
+/// shares, in no particular order.
+pub(crate) fn run_phase<W: Scan, S: Send>(
+    pool: &Pool,
+    injector: &Injector<RawValue>,
+    start: impl Fn(Worker<RawValue>) -> W + Sync,
+    finish: impl Fn(W) -> S + Sync,
+) -> Vec<S> {
+    let queues = Queues::new(injector, pool.workers());
+    let shares = Mutex::new(Vec::new());
+    pool.run(&|me| {
+        let _abort = queues.guard();
+        let mut w = start(queues.local(me));
+        loop {
+            while let Some(v) = queues.find(w.deque(), me) {
+                // SAFETY: every grey object is queued once and popped or stolen once, so it
+                // is scanned once (the `Scan::scan` contract, kept by the phase's pushes).
+                unsafe { w.scan(v) };
+            }
+            if !queues.wait() {
+                break;
+            }
+        }
+        let share = finish(w);
+        shares
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(share);
+    });
+    shares.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
