@@ -183,6 +183,8 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
             return false;
         }
         let to = (self.to_start, self.to_capacity, self.to_budget);
+        let reserve = ParScavenge::<O>::filler_reserve(pool, self.to_capacity, self.to_budget);
+        self.space.set_filler_reserve(reserve);
         let par = ParScavenge::new(
             pool,
             (self.from_start, self.from_len),

@@ -32,8 +32,11 @@ pub(crate) struct CopySpace {
     cur_start: *mut u8,
     /// Bytes used in the current semispace.
     top: usize,
-    /// Allocation stops here (≤ capacity); lowered by the heap to honour its limit.
+    /// Allocation stops here (≤ capacity - reserve); lowered by the heap to honour its limit.
     limit: usize,
+    /// Bytes the mutator leaves free for the fillers of a parallel scavenge
+    /// ([`set_filler_reserve`](Self::set_filler_reserve)).
+    reserve: usize,
     capacity: usize,
     objects: u64,
     /// To-space fill during a collection (the collector bump-allocates itself and reports
@@ -85,6 +88,7 @@ impl CopySpace {
             cur_start,
             top: 0,
             limit: capacity,
+            reserve: 0,
             capacity,
             objects: 0,
             to_top: 0,
@@ -118,9 +122,24 @@ impl CopySpace {
             .sum()
     }
 
-    /// Sets the allocation limit (clamped to the capacity, never below what is used).
+    /// Sets the allocation limit (clamped to the capacity less the filler reserve, never
+    /// below what is used).
     pub fn set_limit(&mut self, limit: usize) {
-        self.limit = limit.clamp(self.top, self.capacity);
+        self.limit = limit.min(self.capacity - self.reserve).max(self.top);
+    }
+
+    /// Keeps `bytes` of the semispace free from mutator allocation (from the next
+    /// [`set_limit`](Self::set_limit) or flip on), so a parallel scavenge of it always has
+    /// that much room for the fillers of its per-worker chunks
+    /// (`collector::par::tlab`: without room its workers claim to-space object by object).
+    /// Spaces under 1 MiB keep none (their scavenges are short anyway); at most 1/32 of the
+    /// capacity.
+    pub fn set_filler_reserve(&mut self, bytes: usize) {
+        self.reserve = if self.capacity < 1 << 20 {
+            0
+        } else {
+            bytes.min(self.capacity / 32) & !7
+        };
     }
 
     /// Bytes of fillers in the current semispace.
@@ -211,7 +230,7 @@ impl CopySpace {
         self.to_top = 0;
         self.to_objects = 0;
         self.to_fillers = 0;
-        self.limit = self.capacity;
+        self.limit = (self.capacity - self.reserve).max(self.top);
     }
 
     /// Walks the current semispace header to header, checking that every size stays inside
@@ -384,6 +403,29 @@ mod tests {
         unsafe { ObjPtr::from_ptr(p as *mut u8).init_header(3, 0, 0, 2) };
         assert_eq!(s.used(), 96 + 16);
         s.check_walk().unwrap();
+    }
+
+    #[test]
+    fn the_filler_reserve_lowers_the_limit_of_spaces_from_1_mib() {
+        let mut small = CopySpace::new(64 * 1024, 2).unwrap();
+        small.set_filler_reserve(4096);
+        small.set_limit(usize::MAX);
+        assert_eq!(small.limit(), 64 * 1024, "small spaces keep no reserve");
+        let mut s = CopySpace::new(1 << 20, 2).unwrap();
+        s.set_filler_reserve(1 << 20);
+        s.set_limit(usize::MAX);
+        assert_eq!(
+            s.limit(),
+            (1 << 20) - (1 << 15),
+            "at most 1/32 of the space"
+        );
+        s.set_filler_reserve(4096);
+        s.begin_copy();
+        s.end_copy(0, 0);
+        s.flip();
+        assert_eq!(s.limit(), (1 << 20) - 4096, "a flip applies it");
+        assert!(s.alloc((1 << 20) - 4096).is_some());
+        assert!(s.alloc(16).is_none(), "the reserve stays free");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! its own [`WeakRefs`]; [`Closure`] hands the merged lists to the serial tracer, which runs
 //! the ephemeron fixed point (marking what it reaches serially) and clears the dead slots.
 
-use super::steal::{run_phase, Scan};
+use super::steal::{run_phase, Grey, Order, Scan};
 use super::{MarkSpace, Pool};
 use crate::object::ObjPtr;
 use crate::space::LargeObjectSpace;
@@ -142,11 +142,11 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
     fn serial_start(&self) -> (Share, bool) {
         let mut w = Ctx {
             m: self,
-            local: Worker::new_lifo(),
+            local: Grey::new(Worker::new_lifo(), Order::Lifo),
             share: Share::default(),
         };
         for _ in 0..self.serial {
-            let v = match w.local.pop() {
+            let v = match w.local.pop_alone() {
                 Some(v) => v,
                 None => match self.injector.steal() {
                     Steal::Success(v) => v,
@@ -158,7 +158,7 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
             unsafe { w.scan(v) };
         }
         let left = !w.local.is_empty() || !self.injector.is_empty();
-        while let Some(v) = w.local.pop() {
+        while let Some(v) = w.local.pop_alone() {
             self.injector.push(v);
         }
         (w.share, left)
@@ -180,6 +180,7 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
         let shares = run_phase(
             self.pool,
             &self.injector,
+            Order::Lifo,
             |local| Ctx {
                 m: &self,
                 local,
@@ -200,13 +201,13 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
 /// One worker's state.
 struct Ctx<'w, 'a, M> {
     m: &'w ParMarker<'a, M>,
-    local: Worker<RawValue>,
+    local: Grey,
     share: Share,
 }
 
 impl<M: MarkSpace> Scan for Ctx<'_, '_, M> {
-    fn deque(&self) -> &Worker<RawValue> {
-        &self.local
+    fn grey(&mut self) -> &mut Grey {
+        &mut self.local
     }
 
     /// Counts the marked object `v` references and marks its targets.

@@ -28,7 +28,7 @@
 //! fill, to the serial [`Scavenger`](crate::collector::scavenge::Scavenger) that started the
 //! phase (`Scavenger::par_evacuate`); its `drain` finishes the ephemerons and weak slots.
 
-use super::steal::{run_phase, Scan};
+use super::steal::{run_phase, Grey, Order, Scan};
 use super::tlab::{Tlab, ToSpace};
 use super::Pool;
 use crate::collector::scavenge::{prefetch, PromotionTarget};
@@ -36,7 +36,7 @@ use crate::object::{Flags, Header, ObjPtr, FLAGS_SHIFT};
 use crate::trace::weak::{self, WeakRefs, WeakTracer};
 use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
-use crossbeam_deque::{Injector, Worker};
+use crossbeam_deque::Injector;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -79,6 +79,12 @@ struct Locked<'a, O>(Mutex<&'a mut O>);
 unsafe impl<O> Sync for Locked<'_, O> {}
 
 impl<'a, O: PromotionTarget> ParScavenge<'a, O> {
+    /// The free room (bytes) a nursery of `capacity` with survivor budget `budget` should
+    /// keep for this pool's scavenges ([`tlab::filler_reserve`](super::tlab)).
+    pub fn filler_reserve(pool: &Pool, capacity: usize, budget: usize) -> usize {
+        super::tlab::filler_reserve(capacity, budget, pool.workers())
+    }
+
     /// A scavenge of from-space `from` (`(start, len)`) into to-space `to` (`(start,
     /// capacity)`, survivors allowed up to `to_budget` bytes), promoting into `old`.
     pub fn new(
@@ -253,6 +259,7 @@ impl<O: PromotionTarget> ParScavenge<'_, O> {
         let shares = run_phase(
             self.pool,
             &self.injector,
+            Order::Fifo,
             |local| Ctx {
                 s: &self,
                 local,
@@ -290,13 +297,29 @@ impl<O: PromotionTarget> ParScavenge<'_, O> {
 /// One worker's state.
 struct Ctx<'w, 'a, O> {
     s: &'w ParScavenge<'a, O>,
-    local: Worker<RawValue>,
+    local: Grey,
     share: Share,
 }
 
 impl<O: PromotionTarget> Scan for Ctx<'_, '_, O> {
-    fn deque(&self) -> &Worker<RawValue> {
-        &self.local
+    fn grey(&mut self) -> &mut Grey {
+        &mut self.local
+    }
+
+    /// Prefetches the targets of `v`'s slots: the from-space headers its scan reads.
+    fn prefetch(&self, v: RawValue) {
+        // SAFETY: `v` is a grey object queued by this worker (a complete copy or a
+        // remembered object): its header and slots are only read here, by the worker that
+        // will scan it.
+        unsafe {
+            let o = ObjPtr::from_value(v);
+            trace::scan(o, o.header(), |slot, _| {
+                let t = slot.load();
+                if t.is_ref() {
+                    prefetch(t.addr());
+                }
+            })
+        };
     }
 
     /// Evacuates the slots of grey object `v`: a to-space copy, or an old object (promoted
@@ -313,17 +336,8 @@ impl<O: PromotionTarget> Scan for Ctx<'_, '_, O> {
         let h = unsafe { o.header() };
         let old = !self.s.in_to(o.addr());
         let mut young = false;
-        // The targets' headers are the misses that bound the copy (as in the serial
-        // scavenger, which prefetches ahead of its scan pointer): request them all first.
-        // SAFETY: as below; this pass only reads the slots.
-        unsafe {
-            trace::scan(o, h, |slot, _| {
-                let v = slot.load();
-                if v.is_ref() {
-                    prefetch(v.addr());
-                }
-            })
-        };
+        // The targets' headers, the misses that bound the copy, were prefetched when `v`
+        // came near the front of the queue (`Scan::prefetch`).
         // SAFETY: `o` is live with header `h` and scanned by this worker alone.
         unsafe {
             trace::scan(o, h, |slot, kind| {
@@ -331,8 +345,8 @@ impl<O: PromotionTarget> Scan for Ctx<'_, '_, O> {
                 if kind == SlotKind::Strong || weak::defer(self, slot, kind).is_some() {
                     if v.is_ref() && self.s.in_from(v.addr()) {
                         let (n, new) = self.s.evacuate(v, &mut self.share.counts);
-                        if new {
-                            self.local.push(n);
+                        if new && self.local.push(n) {
+                            self.prefetch(n);
                         }
                         slot.store(n);
                         young |= self.s.in_to(n.addr());
@@ -376,8 +390,8 @@ impl<O: PromotionTarget> WeakTracer for Ctx<'_, '_, O> {
             return v;
         }
         let (n, new) = self.s.evacuate(v, &mut self.share.counts);
-        if new {
-            self.local.push(n);
+        if new && self.local.push(n) {
+            self.prefetch(n);
         }
         n
     }

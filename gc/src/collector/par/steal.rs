@@ -12,10 +12,22 @@
 //!
 //! [`run_phase`] is the one worker loop both phases run: pop or steal, scan, wait for
 //! termination, hand the worker's share to the collecting thread.
+//!
+//! **Private work first** ([`Grey`]). A worker queues the objects it greys in a private queue
+//! and moves half of it to its deque only when the deque is empty (checked every
+//! [`SHARE_EVERY`] objects), so most objects never pass through the deque (whose LIFO pop
+//! costs a full fence). The queue is a FIFO for the scavenge, which lets the worker prefetch
+//! like Cheney's scan: when an object comes within [`AHEAD`] places of the front,
+//! [`Scan::prefetch`] requests what its scan will miss on. Marking keeps a LIFO (depth
+//! first): measured, a FIFO with the same prefetch marked a 64 MiB tree 5× faster on 2
+//! threads but 256 interleaved lists 2× slower under gen-immix (the workers' breadth-first
+//! fronts share line-mark words). A worker with private work is active, so termination is
+//! unchanged: it goes idle only with an empty queue and deque.
 
 use super::Pool;
 use crate::value::RawValue;
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -113,12 +125,107 @@ impl Drop for AbortOnPanic<'_> {
     }
 }
 
-/// A worker's state in a parallel phase: its deque and how it scans a grey object.
-pub(crate) trait Scan {
-    /// The worker's own deque (the one [`Queues::local`] gave it).
-    fn deque(&self) -> &Worker<RawValue>;
+/// How many places before the front of a worker's FIFO an object's scan is prefetched.
+const AHEAD: usize = 16;
+/// A worker offers half its FIFO to thieves (if its deque is empty) once per this many pops.
+const SHARE_EVERY: u32 = 16;
 
-    /// Scans grey object `v`, pushing what it greys onto [`deque`](Self::deque).
+/// The order a worker scans its private queue in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// Breadth first, with look-ahead prefetching.
+    Fifo,
+    /// Depth first, no prefetching.
+    Lifo,
+}
+
+/// A worker's grey objects: a private queue, shared through its deque (module docs).
+pub(crate) struct Grey {
+    deque: Worker<RawValue>,
+    fifo: VecDeque<RawValue>,
+    order: Order,
+    pops: u32,
+}
+
+impl Grey {
+    pub fn new(deque: Worker<RawValue>, order: Order) -> Self {
+        Grey {
+            deque,
+            fifo: VecDeque::new(),
+            order,
+            pops: 0,
+        }
+    }
+
+    /// Queues grey object `v`; returns whether its scan should be prefetched now (FIFO
+    /// order, and it is already within [`AHEAD`] places of the front).
+    #[inline(always)]
+    pub fn push(&mut self, v: RawValue) -> bool {
+        self.fifo.push_back(v);
+        self.order == Order::Fifo && self.fifo.len() <= AHEAD + 1
+    }
+
+    /// The next private object and (FIFO) the one now [`AHEAD`] places behind it, to
+    /// prefetch. Every [`SHARE_EVERY`] pops, if the deque is empty, half the queue moves
+    /// there: the half scanned last (FIFO: the newest; LIFO: the oldest, the roots of the
+    /// biggest subgraphs).
+    #[inline(always)]
+    fn pop(&mut self) -> Option<(RawValue, Option<RawValue>)> {
+        let fifo = self.order == Order::Fifo;
+        let v = if fifo {
+            self.fifo.pop_front()?
+        } else {
+            self.fifo.pop_back()?
+        };
+        self.pops += 1;
+        if self.pops % SHARE_EVERY == 0 && self.fifo.len() >= 2 && self.deque.is_empty() {
+            let half = self.fifo.len() / 2;
+            // The deque is LIFO: push the half so that its first pop is the next in order.
+            if fifo {
+                for w in self.fifo.drain(half..).rev() {
+                    self.deque.push(w);
+                }
+            } else {
+                for w in self.fifo.drain(..half) {
+                    self.deque.push(w);
+                }
+            }
+        }
+        Some((
+            v,
+            if fifo {
+                self.fifo.get(AHEAD).copied()
+            } else {
+                None
+            },
+        ))
+    }
+
+    /// Pops the calling thread's own work only (the deque, then the FIFO), without
+    /// sharing: for a phase run on one thread ([`super::mark`]'s serial start).
+    pub fn pop_alone(&mut self) -> Option<RawValue> {
+        self.deque.pop().or_else(|| match self.order {
+            Order::Fifo => self.fifo.pop_front(),
+            Order::Lifo => self.fifo.pop_back(),
+        })
+    }
+
+    /// Whether no work is queued here.
+    pub fn is_empty(&self) -> bool {
+        self.fifo.is_empty() && self.deque.is_empty()
+    }
+}
+
+/// A worker's state in a parallel phase: its grey objects and how it scans one.
+pub(crate) trait Scan {
+    /// The worker's queue (built on the deque [`Queues::local`] gave it).
+    fn grey(&mut self) -> &mut Grey;
+
+    /// Prefetches what scanning grey object `v` will miss on (a hint, soon before the scan).
+    fn prefetch(&self, _v: RawValue) {}
+
+    /// Scans grey object `v`, pushing what it greys onto [`grey`](Self::grey) (prefetching
+    /// its scan when the push asks for it).
     ///
     /// # Safety
     /// `v` was queued once (by the thread that greyed it) and is scanned once, here: the
@@ -127,25 +234,34 @@ pub(crate) trait Scan {
 }
 
 /// Runs one parallel phase over the grey objects queued in `injector`: every worker of
-/// `pool` builds its state from its deque (`start`), scans grey objects until the phase is
+/// `pool` builds its state from its queue (`start`), scans grey objects until the phase is
 /// complete ([`Queues::wait`]), and turns its state into its share (`finish`). Returns the
 /// shares, in no particular order.
 pub(crate) fn run_phase<W: Scan, S: Send>(
     pool: &Pool,
     injector: &Injector<RawValue>,
-    start: impl Fn(Worker<RawValue>) -> W + Sync,
+    order: Order,
+    start: impl Fn(Grey) -> W + Sync,
     finish: impl Fn(W) -> S + Sync,
 ) -> Vec<S> {
     let queues = Queues::new(injector, pool.workers());
     let shares = Mutex::new(Vec::new());
     pool.run(&|me| {
         let _abort = queues.guard();
-        let mut w = start(queues.local(me));
+        let mut w = start(Grey::new(queues.local(me), order));
         loop {
-            while let Some(v) = queues.find(w.deque(), me) {
+            while let Some((v, ahead)) = w.grey().pop() {
+                if let Some(a) = ahead {
+                    w.prefetch(a);
+                }
                 // SAFETY: every grey object is queued once and popped or stolen once, so it
                 // is scanned once (the `Scan::scan` contract, kept by the phase's pushes).
                 unsafe { w.scan(v) };
+            }
+            if let Some(v) = queues.find(&w.grey().deque, me) {
+                // SAFETY: as above.
+                unsafe { w.scan(v) };
+                continue;
             }
             if !queues.wait() {
                 break;

@@ -33,6 +33,14 @@ fn chunk_size(capacity: usize) -> usize {
     (capacity / 64).clamp(256, 32 * 1024) & !7
 }
 
+/// The free room a nursery of `capacity` bytes should keep for the fillers of a scavenge on
+/// `workers` threads: each worker's last chunk, one more, and 1/256 of the survivor budget
+/// for the tails of chunks retired along the way (a tail is wasted only when an object of at
+/// most a quarter chunk does not fit it: small objects waste little).
+pub(crate) fn filler_reserve(capacity: usize, budget: usize, workers: usize) -> usize {
+    (workers + 1) * chunk_size(capacity) + budget / 256
+}
+
 /// To-space as the workers share it.
 pub(crate) struct ToSpace {
     /// Start (exposed address), capacity and survivor budget.
@@ -106,23 +114,33 @@ impl ToSpace {
     #[cold]
     #[inline(never)]
     fn alloc_slow(&self, tlab: &mut Tlab, size: usize) -> Option<*mut u8> {
-        if size <= self.chunk / 4 {
+        let small = size <= self.chunk / 4;
+        if small && tlab.full {
+            return None;
+        }
+        if small && (!tlab.starved || tlab.promoted >= self.chunk) {
             if let Some(off) = self.refill(tlab, size) {
                 return Some(self.at(off));
             }
         }
-        self.claim_below_budget(size).map(|off| self.at(off))
+        let off = self.claim_below_budget(size);
+        // Once a small object finds the budget reached, this worker stops asking (every
+        // later survivor is promoted): no shared atomic per object from here on.
+        tlab.full |= small && off.is_none();
+        off.map(|off| self.at(off))
     }
 
     /// Retires `tlab`'s chunk and claims a new one, reserving it from the allowance; returns
     /// the place of a `size`-byte object in it. `None` (the old chunk kept) without a
-    /// reservation or below the budget's room.
+    /// reservation (then the worker is `starved` until it has promoted a chunk's worth) or
+    /// below the budget's room.
     fn refill(&self, tlab: &mut Tlab, size: usize) -> Option<usize> {
         let credit = tlab.promoted as isize;
         tlab.promoted = 0;
         let want = self.chunk as isize;
         let before = self.allowance.fetch_add(credit - want, Ordering::Relaxed);
-        if before + credit - want < 0 {
+        tlab.starved = before + credit - want < 0;
+        if tlab.starved {
             self.allowance.fetch_add(want, Ordering::Relaxed);
             return None;
         }
@@ -194,6 +212,11 @@ pub(crate) struct Tlab {
     pub promoted: usize,
     /// Filler bytes written.
     pub fillers: usize,
+    /// The budget is reached: small survivors are promoted without asking again.
+    full: bool,
+    /// The last reservation failed: no new chunk until this worker's own promotions pay for
+    /// one (claims are exact meanwhile).
+    starved: bool,
 }
 
 impl Tlab {
