@@ -142,7 +142,7 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
     fn serial_start(&self) -> (Share, bool) {
         let mut w = Ctx {
             m: self,
-            local: Grey::new(Worker::new_lifo(), Order::Lifo),
+            local: Grey::new(Worker::new_lifo(), Order::Deque),
             share: Share::default(),
         };
         for _ in 0..self.serial {
@@ -180,7 +180,7 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
         let shares = run_phase(
             self.pool,
             &self.injector,
-            Order::Lifo,
+            Order::Deque,
             |local| Ctx {
                 m: &self,
                 local,

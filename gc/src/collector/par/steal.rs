@@ -13,16 +13,17 @@
 //! [`run_phase`] is the one worker loop both phases run: pop or steal, scan, wait for
 //! termination, hand the worker's share to the collecting thread.
 //!
-//! **Private work first** ([`Grey`]). A worker queues the objects it greys in a private queue
-//! and moves half of it to its deque only when the deque is empty (checked every
-//! [`SHARE_EVERY`] objects), so most objects never pass through the deque (whose LIFO pop
-//! costs a full fence). The queue is a FIFO for the scavenge, which lets the worker prefetch
-//! like Cheney's scan: when an object comes within [`AHEAD`] places of the front,
-//! [`Scan::prefetch`] requests what its scan will miss on. Marking keeps a LIFO (depth
-//! first): measured, a FIFO with the same prefetch marked a 64 MiB tree 5× faster on 2
-//! threads but 256 interleaved lists 2× slower under gen-immix (the workers' breadth-first
-//! fronts share line-mark words). A worker with private work is active, so termination is
-//! unchanged: it goes idle only with an empty queue and deque.
+//! **Private work first** ([`Grey`]). With [`Order::Fifo`] a worker queues the objects it
+//! greys in a private FIFO and moves half of it to its deque only when the deque is empty
+//! (checked every [`SHARE_EVERY`] objects), so most objects never pass through the deque
+//! (whose LIFO pop costs a full fence), and it prefetches like Cheney's scan: when an object
+//! comes within [`AHEAD`] places of the front, [`Scan::prefetch`] requests what its scan will
+//! miss on. The scavenge uses it. Marking pushes straight onto its deque, depth first, as
+//! before ([`Order::Deque`]): measured on 2 threads, the FIFO with prefetching marked a
+//! 64 MiB tree 5× faster (mark-sweep) but 256 lists 2–3× slower under gen-immix, and a
+//! private LIFO stack made those lists 4× slower too (not understood yet). A worker with
+//! private work is active, so termination is unchanged: it goes idle only with an empty
+//! queue and deque.
 
 use super::Pool;
 use crate::value::RawValue;
@@ -130,13 +131,14 @@ const AHEAD: usize = 16;
 /// A worker offers half its FIFO to thieves (if its deque is empty) once per this many pops.
 const SHARE_EVERY: u32 = 16;
 
-/// The order a worker scans its private queue in.
+/// How a worker queues its grey objects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Order {
-    /// Breadth first, with look-ahead prefetching.
+    /// A private FIFO (breadth first) with look-ahead prefetching, shared when the deque
+    /// runs dry.
     Fifo,
-    /// Depth first, no prefetching.
-    Lifo,
+    /// Straight onto the worker's deque (depth first), no prefetching.
+    Deque,
 }
 
 /// A worker's grey objects: a private queue, shared through its deque (module docs).
@@ -161,53 +163,35 @@ impl Grey {
     /// order, and it is already within [`AHEAD`] places of the front).
     #[inline(always)]
     pub fn push(&mut self, v: RawValue) -> bool {
+        if self.order == Order::Deque {
+            self.deque.push(v);
+            return false;
+        }
         self.fifo.push_back(v);
-        self.order == Order::Fifo && self.fifo.len() <= AHEAD + 1
+        self.fifo.len() <= AHEAD + 1
     }
 
-    /// The next private object and (FIFO) the one now [`AHEAD`] places behind it, to
-    /// prefetch. Every [`SHARE_EVERY`] pops, if the deque is empty, half the queue moves
-    /// there: the half scanned last (FIFO: the newest; LIFO: the oldest, the roots of the
-    /// biggest subgraphs).
+    /// The next private object and the one now [`AHEAD`] places behind it, to prefetch.
+    /// Every [`SHARE_EVERY`] pops, if the deque is empty, the newer half of the FIFO moves
+    /// there. (With [`Order::Deque`] there is no private work: `None`.)
     #[inline(always)]
     fn pop(&mut self) -> Option<(RawValue, Option<RawValue>)> {
-        let fifo = self.order == Order::Fifo;
-        let v = if fifo {
-            self.fifo.pop_front()?
-        } else {
-            self.fifo.pop_back()?
-        };
+        let v = self.fifo.pop_front()?;
         self.pops += 1;
         if self.pops % SHARE_EVERY == 0 && self.fifo.len() >= 2 && self.deque.is_empty() {
             let half = self.fifo.len() / 2;
-            // The deque is LIFO: push the half so that its first pop is the next in order.
-            if fifo {
-                for w in self.fifo.drain(half..).rev() {
-                    self.deque.push(w);
-                }
-            } else {
-                for w in self.fifo.drain(..half) {
-                    self.deque.push(w);
-                }
+            // The deque is LIFO: pushed newest first, its owner pops the older ones first.
+            for w in self.fifo.drain(half..).rev() {
+                self.deque.push(w);
             }
         }
-        Some((
-            v,
-            if fifo {
-                self.fifo.get(AHEAD).copied()
-            } else {
-                None
-            },
-        ))
+        Some((v, self.fifo.get(AHEAD).copied()))
     }
 
     /// Pops the calling thread's own work only (the deque, then the FIFO), without
     /// sharing: for a phase run on one thread ([`super::mark`]'s serial start).
     pub fn pop_alone(&mut self) -> Option<RawValue> {
-        self.deque.pop().or_else(|| match self.order {
-            Order::Fifo => self.fifo.pop_front(),
-            Order::Lifo => self.fifo.pop_back(),
-        })
+        self.deque.pop().or_else(|| self.fifo.pop_front())
     }
 
     /// Whether no work is queued here.
