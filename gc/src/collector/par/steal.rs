@@ -19,11 +19,13 @@
 //! (whose LIFO pop costs a full fence), and it prefetches like Cheney's scan: when an object
 //! comes within [`AHEAD`] places of the front, [`Scan::prefetch`] requests what its scan will
 //! miss on. The scavenge uses it. Marking pushes straight onto its deque, depth first, as
-//! before ([`Order::Deque`]): measured on 2 threads, the FIFO with prefetching marked a
-//! 64 MiB tree 5× faster (mark-sweep) but 256 lists 2–3× slower under gen-immix, and a
-//! private LIFO stack made those lists 4× slower too (not understood yet). A worker with
-//! private work is active, so termination is unchanged: it goes idle only with an empty
-//! queue and deque.
+//! before ([`Order::Deque`]). Measured on 2 threads with the parallel scavenge on: the FIFO
+//! with prefetching marked a 64 MiB tree 5× faster (mark-sweep), but the `lists-256x8k`
+//! closure under gen-immix went from 11 ms to 20–54 ms whichever queue marking used; the
+//! likely cause is the layout, not the marker: a breadth-first scavenge promotes the 256
+//! lists interleaved node by node, so the two markers share cache lines and line-mark
+//! words (unconfirmed). A worker with private work is active, so termination is unchanged:
+//! it goes idle only with an empty queue and deque.
 
 use super::Pool;
 use crate::value::RawValue;
