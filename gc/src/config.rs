@@ -118,12 +118,12 @@ pub struct HeapConfig {
     /// [`HeapConfig::default`] runs, which reruns a whole test suite in parallel.
     pub gc_threads: usize,
     /// Run the generational plans' scavenges on the `gc_threads` workers too (compare-and-swap
-    /// forwarding, see `collector::par::scavenge`). Off by default: on this project's 2-core
-    /// benchmark machine a parallel scavenge of a nursery full of live objects measured 5–10×
-    /// *slower* than the serial one (the shared to-space bump and the from-space headers'
-    /// cache lines move between the cores on every copy; per-worker copy buffers would fix
-    /// that and are not built yet). `true` if `GCLAB_PARALLEL_SCAVENGE=1` when
-    /// [`HeapConfig::default`] runs.
+    /// forwarding, per-worker to-space chunks, see `collector::par::scavenge`). Off by
+    /// default: on this project's 2-core benchmark machine 2 threads scavenge 4 MiB of
+    /// survivors 1.1–1.3× faster than one, but a nursery whose survivors exactly fill the
+    /// survivor budget tips over it (the chunks' fillers and the room the nursery keeps for
+    /// them) and promotes: 4× slower (`benches/benches/parallel.rs`). `true` if
+    /// `GCLAB_PARALLEL_SCAVENGE=1` when [`HeapConfig::default`] runs.
     pub parallel_scavenge: bool,
 }
 

@@ -7,6 +7,7 @@
 //! `PROPTEST_CASES` sets the cases per plan and thread count (default 32; 1 under Miri, where
 //! these tests need `-Zmiri-tree-borrows`: see `.ci/check-invariants.sh`).
 
+use gclab::diagnose::{write_heap_snapshot, TypeCensus};
 use gclab::testing::strategy::{config, ops, Sizes};
 use gclab::testing::weak::{run_weak, weak_config, weak_ops};
 use gclab::testing::Harness;
@@ -203,6 +204,74 @@ fn a_large_heap_keeps_and_clears_the_same_with_1_2_and_4_threads() {
                 serial,
                 "{plan:?}, {n} threads"
             );
+        }
+    }
+}
+
+/// A binary tree of `depth` built bottom-up (nodes of 2 slots and 8 bytes); returns its root.
+fn tree(h: &mut Heap, depth: u32) -> Value {
+    let f = h.push_frame_static("tree");
+    let node = h.alloc(NODE, 2, 8).unwrap();
+    if depth > 0 {
+        let l = tree(h, depth - 1);
+        h.set(node, 0, l).unwrap();
+        let r = tree(h, depth - 1);
+        h.set(node, 1, r).unwrap();
+    }
+    h.pop_frame_escape(f, node).unwrap()
+}
+
+/// The parallel scavenge copies survivors into per-worker to-space chunks and pads their
+/// unused tails with fillers: the nursery's walk (`verify`), its usage, the heap graph
+/// (snapshots) and the type census must see exactly the survivors, and the nursery must keep
+/// working after the fillers (allocation after them, a second scavenge over them).
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "crossbeam-epoch needs Tree Borrows: see .ci/check-invariants.sh"
+)]
+fn fillers_left_by_a_parallel_scavenge_are_invisible_to_walks() {
+    let depth = if cfg!(miri) { 6 } else { 12 };
+    let nodes = (1u64 << (depth + 1)) - 1;
+    let size = gclab::object_size(2, 8) as u64;
+    for plan in [Plan::Generational, Plan::GenImmix] {
+        for &n in threads() {
+            let mut cfg = HeapConfig::for_plan(plan);
+            cfg.gc_threads = n;
+            cfg.parallel_scavenge = true;
+            cfg.gc_interval = None;
+            cfg.nursery_size = if cfg!(miri) { 16 << 10 } else { 1 << 20 };
+            let mut h = Heap::with_config(cfg).unwrap();
+            let t = tree(&mut h, depth);
+            let _keep = h.root(RootKind::Handle, "tree", t).unwrap();
+            h.collect(CollectionKind::Minor);
+            h.verify()
+                .unwrap_or_else(|e| panic!("{plan:?}, {n} threads: {e}"));
+            let nursery = *h.usage().get("nursery").unwrap();
+            assert_eq!(
+                (nursery.objects, nursery.bytes),
+                (nodes, nodes * size),
+                "{plan:?}, {n} threads: the survivors, young, and nothing else"
+            );
+            let graph = h.graph();
+            assert_eq!(graph.len() as u64, nodes, "{plan:?}, {n} threads");
+            let census = TypeCensus::of(&graph);
+            let c = census.get(NODE).unwrap();
+            assert_eq!((c.count, c.bytes), (nodes, nodes * size));
+            let mut snapshot = Vec::new();
+            write_heap_snapshot(&graph, &mut snapshot).unwrap();
+            assert!(!snapshot.is_empty());
+            // Allocation continues after the fillers; a second scavenge promotes the tree
+            // (age 2) and walks past them.
+            let f = h.push_frame("more");
+            let _extra = tree(&mut h, 4);
+            h.verify()
+                .unwrap_or_else(|e| panic!("{plan:?}, {n} threads: {e}"));
+            h.collect(CollectionKind::Minor);
+            h.verify()
+                .unwrap_or_else(|e| panic!("{plan:?}, {n} threads: {e}"));
+            assert_eq!(h.graph().len() as u64, nodes + 31);
+            h.pop_frame(f).unwrap();
         }
     }
 }

@@ -30,7 +30,7 @@
 //! nursery's to-space. A promoted object's pending slots carry it as their owner, so the
 //! object is remembered when one of them is later updated to a to-space copy.
 
-use super::par::scavenge::{Counts, ParScavenge};
+use super::par::scavenge::{Local, ParScavenge};
 use super::par::Pool;
 use crate::object::{Flags, Header, ObjPtr};
 use crate::roots::RootTable;
@@ -186,6 +186,8 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
             return false;
         }
         let to = (self.to_start, self.to_capacity, self.to_budget);
+        let reserve = ParScavenge::<O>::filler_reserve(pool, self.to_capacity, self.to_budget);
+        self.space.set_filler_reserve(reserve);
         let par = ParScavenge::new(
             pool,
             (self.from_start, self.from_len),
@@ -194,7 +196,7 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
             self.promotion_age,
             self.promote_all,
         );
-        let mut counts = Counts::default();
+        let mut counts = Local::default();
         roots.for_each_slot_mut(&mut |slot| par.root(slot, &mut counts));
         for o in remset.drain(..) {
             par.remembered(o);
@@ -202,6 +204,7 @@ impl<'a, O: PromotionTarget> Scavenger<'a, O> {
         let e = par.run(counts);
         self.to_top = e.to_top;
         self.to_objects = e.to_objects;
+        self.space.add_to_fillers(e.filler_bytes);
         self.copied_bytes = e.copied_bytes;
         self.promoted_bytes = e.promoted_bytes;
         self.weak.append(e.weak);

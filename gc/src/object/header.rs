@@ -37,6 +37,9 @@ impl Flags {
     pub const WEAK: u8 = 8;
     /// Layout bit: the slots are ephemeron pairs; kept when the object moves.
     pub const EPHEMERON: u8 = 16;
+    /// A filler: no slots, raw bytes only, padding a gap of a copying space's to-space (see
+    /// `space::copy::fill`). Walks skip it and no reference ever points to it.
+    pub const FILLER: u8 = 32;
 }
 
 pub(crate) const FLAGS_SHIFT: u32 = 56;

@@ -12,7 +12,7 @@
 //! its own [`WeakRefs`]; [`Closure`] hands the merged lists to the serial tracer, which runs
 //! the ephemeron fixed point (marking what it reaches serially) and clears the dead slots.
 
-use super::steal::Queues;
+use super::steal::{run_phase, Grey, Order, Scan};
 use super::{MarkSpace, Pool};
 use crate::object::ObjPtr;
 use crate::space::LargeObjectSpace;
@@ -20,7 +20,6 @@ use crate::trace::weak::{self, WeakRefs, WeakTracer};
 use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
 use crossbeam_deque::{Injector, Steal, Worker};
-use std::sync::{Mutex, PoisonError};
 
 /// Objects the calling thread scans alone before waking the workers: a small closure
 /// (most collections of a small heap) finishes without paying their wake-up and termination
@@ -143,11 +142,11 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
     fn serial_start(&self) -> (Share, bool) {
         let mut w = Ctx {
             m: self,
-            local: Worker::new_lifo(),
+            local: Grey::new(Worker::new_lifo(), Order::Deque),
             share: Share::default(),
         };
         for _ in 0..self.serial {
-            let v = match w.local.pop() {
+            let v = match w.local.pop_alone() {
                 Some(v) => v,
                 None => match self.injector.steal() {
                     Steal::Success(v) => v,
@@ -159,7 +158,7 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
             unsafe { w.scan(v) };
         }
         let left = !w.local.is_empty() || !self.injector.is_empty();
-        while let Some(v) = w.local.pop() {
+        while let Some(v) = w.local.pop_alone() {
             self.injector.push(v);
         }
         (w.share, left)
@@ -178,32 +177,18 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
         if !left {
             return out;
         }
-        let queues = Queues::new(&self.injector, self.pool.workers());
-        let shares = Mutex::new(Vec::new());
-        self.pool.run(&|me| {
-            let _abort = queues.guard();
-            let mut w = Ctx {
+        let shares = run_phase(
+            self.pool,
+            &self.injector,
+            Order::Deque,
+            |local| Ctx {
                 m: &self,
-                local: queues.local(me),
+                local,
                 share: Share::default(),
-            };
-            loop {
-                while let Some(v) = queues.find(&w.local, me) {
-                    // SAFETY: `v` was pushed once, by the worker whose test-and-set marked
-                    // it, and is scanned once, here.
-                    unsafe { w.scan(v) };
-                }
-                if !queues.wait() {
-                    break;
-                }
-            }
-            let share = SendShare(w.share);
-            shares
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(share);
-        });
-        for SendShare(s) in shares.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            },
+            |w| SendShare(w.share),
+        );
+        for SendShare(s) in shares {
             out.marked_bytes += s.marked_bytes;
             out.marked_space_bytes += s.marked_space_bytes;
             out.marked_space_objects += s.marked_space_objects;
@@ -216,15 +201,20 @@ impl<'a, M: MarkSpace> ParMarker<'a, M> {
 /// One worker's state.
 struct Ctx<'w, 'a, M> {
     m: &'w ParMarker<'a, M>,
-    local: Worker<RawValue>,
+    local: Grey,
     share: Share,
 }
 
-impl<M: MarkSpace> Ctx<'_, '_, M> {
+impl<M: MarkSpace> Scan for Ctx<'_, '_, M> {
+    fn grey(&mut self) -> &mut Grey {
+        &mut self.local
+    }
+
     /// Counts the marked object `v` references and marks its targets.
     ///
     /// # Safety
-    /// `v` references a live object this closure marked and nobody scanned yet.
+    /// `v` references a live object this closure marked and nobody scanned yet: it was
+    /// pushed once, by the thread whose test-and-set marked it.
     #[inline(always)]
     unsafe fn scan(&mut self, v: RawValue) {
         // SAFETY: the caller's contract; the first header word is read atomically because

@@ -1,7 +1,8 @@
 //! Parallel collector work ([`HeapConfig::gc_threads`](crate::HeapConfig::gc_threads)): a
-//! persistent worker [`pool`], work stealing with termination detection ([`steal`]), the
-//! parallel transitive closure of a stop-the-world marking collection ([`mark`]) and the
-//! parallel scavenge ([`scavenge`]).
+//! persistent worker [`pool`], work stealing with termination detection and the one worker
+//! loop ([`steal`]), the parallel transitive closure of a stop-the-world marking collection
+//! ([`mark`]) and the parallel scavenge ([`scavenge`]), which copies into per-worker to-space
+//! chunks ([`tlab`]).
 //!
 //! What runs in parallel: the closure over strong slots of a whole-heap marking collection
 //! (the mark-sweep space, the Immix space when the collection evacuates nothing, large
@@ -28,6 +29,7 @@ pub(crate) mod mark;
 pub(crate) mod pool;
 pub(crate) mod scavenge;
 mod steal;
+mod tlab;
 
 use std::sync::atomic::AtomicU64;
 

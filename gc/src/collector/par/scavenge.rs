@@ -15,9 +15,10 @@
 //! until the address is published. Every access to a from-space header's first word during
 //! the phase is atomic; the second word is touched only by the winner.
 //!
-//! **Allocation**: to-space is claimed with one `fetch_add` per object on a shared top, so it
-//! stays one run of objects end to end (the copying space's walk invariant) with no filler;
-//! promotion allocates from the old space under a mutex (its allocator is single-threaded).
+//! **Allocation**: each worker copies into its own to-space chunk ([`super::tlab`]), claimed
+//! with one atomic operation per chunk; chunk tails become fillers, so to-space stays one run
+//! of objects and fillers end to end (the copying space's walk invariant). Promotion
+//! allocates from the old space under a mutex (its allocator is single-threaded).
 //! Survivors go where the serial scavenger would send them (age, `promote_all`, the to-space
 //! share), so the heap's shape does not depend on the thread count beyond object order.
 //!
@@ -27,15 +28,16 @@
 //! fill, to the serial [`Scavenger`](crate::collector::scavenge::Scavenger) that started the
 //! phase (`Scavenger::par_evacuate`); its `drain` finishes the ephemerons and weak slots.
 
-use super::steal::Queues;
+use super::steal::{run_phase, Grey, Order, Scan};
+use super::tlab::{Tlab, ToSpace};
 use super::Pool;
 use crate::collector::scavenge::{prefetch, PromotionTarget};
 use crate::object::{Flags, Header, ObjPtr, FLAGS_SHIFT};
 use crate::trace::weak::{self, WeakRefs, WeakTracer};
 use crate::trace::{self, SlotKind};
 use crate::value::RawValue;
-use crossbeam_deque::{Injector, Worker};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use crossbeam_deque::Injector;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 const FORWARDED: u64 = (Flags::FORWARDED as u64) << FLAGS_SHIFT;
@@ -48,6 +50,8 @@ const ADDR_MASK: u64 = (1 << 48) - 1;
 pub(crate) struct Evacuated {
     pub to_top: usize,
     pub to_objects: u64,
+    /// Bytes of fillers in `[0, to_top)`.
+    pub filler_bytes: usize,
     pub copied_bytes: u64,
     pub promoted_bytes: u64,
     /// Old objects whose slots point into to-space now (their flag is set).
@@ -59,11 +63,7 @@ pub(crate) struct Evacuated {
 pub(crate) struct ParScavenge<'a, O> {
     pool: &'a Pool,
     from: (usize, usize),
-    /// To-space start (exposed address), capacity, the survivor budget and the shared top.
-    to_start: usize,
-    to_capacity: usize,
-    to_budget: usize,
-    to_top: AtomicUsize,
+    to: ToSpace,
     old: Locked<'a, O>,
     promotion_age: u8,
     promote_all: bool,
@@ -79,6 +79,12 @@ struct Locked<'a, O>(Mutex<&'a mut O>);
 unsafe impl<O> Sync for Locked<'_, O> {}
 
 impl<'a, O: PromotionTarget> ParScavenge<'a, O> {
+    /// The free room (bytes) a nursery of `capacity` with survivor budget `budget` should
+    /// keep for this pool's scavenges ([`tlab::filler_reserve`](super::tlab)).
+    pub fn filler_reserve(pool: &Pool, capacity: usize, budget: usize) -> usize {
+        super::tlab::filler_reserve(capacity, budget, pool.workers())
+    }
+
     /// A scavenge of from-space `from` (`(start, len)`) into to-space `to` (`(start,
     /// capacity)`, survivors allowed up to `to_budget` bytes), promoting into `old`.
     pub fn new(
@@ -92,10 +98,7 @@ impl<'a, O: PromotionTarget> ParScavenge<'a, O> {
         ParScavenge {
             pool,
             from,
-            to_start: to_start.expose_provenance(),
-            to_capacity,
-            to_budget,
-            to_top: AtomicUsize::new(0),
+            to: ToSpace::new(to_start.expose_provenance(), to_capacity, to_budget, from.1),
             old: Locked(Mutex::new(old)),
             promotion_age,
             promote_all,
@@ -110,11 +113,11 @@ impl<'a, O: PromotionTarget> ParScavenge<'a, O> {
 
     #[inline(always)]
     fn in_to(&self, addr: usize) -> bool {
-        addr.wrapping_sub(self.to_start) < self.to_capacity
+        self.to.contains(addr)
     }
 
     /// Evacuates a root slot's target (before [`run`](Self::run)) and queues the copy.
-    pub fn root(&self, slot: &mut RawValue, counts: &mut Counts) {
+    pub fn root(&self, slot: &mut RawValue, counts: &mut Local) {
         if slot.is_ref() && self.in_from(slot.addr()) {
             let (n, new) = self.evacuate(*slot, counts);
             if new {
@@ -130,7 +133,7 @@ impl<'a, O: PromotionTarget> ParScavenge<'a, O> {
     }
 
     /// The copy of from-space object `v`, and whether this call made it.
-    fn evacuate(&self, v: RawValue, counts: &mut Counts) -> (RawValue, bool) {
+    fn evacuate(&self, v: RawValue, counts: &mut Local) -> (RawValue, bool) {
         // SAFETY: `v` references a from-space object (the callers check), live or forwarded;
         // during the phase its first word is accessed only atomically (module docs).
         let o = unsafe { ObjPtr::from_value(v) };
@@ -175,46 +178,68 @@ impl<'a, O: PromotionTarget> ParScavenge<'a, O> {
     ///
     /// # Safety
     /// `o` is a live from-space object with header `h`, claimed by the caller.
-    unsafe fn copy(&self, o: ObjPtr, h: Header, counts: &mut Counts) -> ObjPtr {
+    unsafe fn copy(&self, o: ObjPtr, h: Header, local: &mut Local) -> ObjPtr {
         let size = h.size();
         let age = h.age().saturating_add(1);
-        let over = self.to_top.load(Ordering::Relaxed) + size > self.to_budget;
-        if self.promote_all || age >= self.promotion_age || over {
-            let p = self
-                .old
-                .0
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .alloc(size);
-            if let Some(p) = p {
-                counts.promoted_bytes += size as u64;
-                // SAFETY: `p` is a fresh old-space cell of `size` bytes; `o` is live with
-                // header `h` (the caller's contract).
-                return unsafe { o.copy_with_header(h, p, h.age()) };
+        if !self.promote_all && age < self.promotion_age {
+            if let Some(p) = self.to.alloc(&mut local.tlab, size) {
+                // SAFETY: `p` is a to-space cell of `size` bytes this worker alone claimed;
+                // `o` is live with header `h` (the caller's contract).
+                return unsafe { self.copied(o, h, p, age, local) };
             }
         }
-        let top = self.to_top.fetch_add(size, Ordering::Relaxed);
-        assert!(top + size <= self.to_capacity, "to-space overflow");
-        counts.to_objects += 1;
-        counts.copied_bytes += size as u64;
-        let p = std::ptr::with_exposed_provenance_mut::<u8>(self.to_start + top);
-        // SAFETY: `[top, top + size)` of to-space was claimed by this call alone; `o` is live
-        // with header `h`.
+        let p = self
+            .old
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .alloc(size);
+        if let Some(p) = p {
+            local.promoted_bytes += size as u64;
+            local.tlab.promoted += size;
+            // SAFETY: `p` is a fresh old-space cell of `size` bytes; `o` is live with header
+            // `h` (the caller's contract).
+            return unsafe { o.copy_with_header(h, p, h.age()) };
+        }
+        // The old space is full: stays young, past the budget if need be.
+        let p = self.to.alloc_past_budget(&mut local.tlab, size);
+        // SAFETY: as for the first copy.
+        unsafe { self.copied(o, h, p, age, local) }
+    }
+
+    /// Copies `o` to the to-space cell `p` and counts it.
+    ///
+    /// # Safety
+    /// `p` is a to-space cell of `h.size()` bytes the caller alone claimed; `o` is live with
+    /// header `h`.
+    #[inline(always)]
+    unsafe fn copied(
+        &self,
+        o: ObjPtr,
+        h: Header,
+        p: *mut u8,
+        age: u8,
+        local: &mut Local,
+    ) -> ObjPtr {
+        local.to_objects += 1;
+        local.copied_bytes += h.size() as u64;
+        // SAFETY: the caller's contract.
         unsafe { o.copy_with_header(h, p, age) }
     }
 }
 
-/// One worker's counts.
+/// One thread's counts and to-space chunk.
 #[derive(Debug, Default)]
-pub(crate) struct Counts {
+pub(crate) struct Local {
     to_objects: u64,
     copied_bytes: u64,
     promoted_bytes: u64,
+    tlab: Tlab,
 }
 
 /// One worker's share of the result.
 struct Share {
-    counts: Counts,
+    counts: Local,
     remembered: Vec<ObjPtr>,
     weak: WeakRefs,
 }
@@ -229,47 +254,39 @@ unsafe impl Send for SendShare {}
 impl<O: PromotionTarget> ParScavenge<'_, O> {
     /// Runs the scavenge on every worker of the pool; returns when no grey object is left.
     /// `roots` are the collecting thread's counts from [`root`](Self::root).
-    pub fn run(self, roots: Counts) -> Evacuated {
-        let queues = Queues::new(&self.injector, self.pool.workers());
-        let shares = Mutex::new(Vec::new());
-        self.pool.run(&|me| {
-            let _abort = queues.guard();
-            let mut w = Ctx {
+    pub fn run(self, mut roots: Local) -> Evacuated {
+        self.to.retire(&mut roots.tlab);
+        let shares = run_phase(
+            self.pool,
+            &self.injector,
+            Order::Fifo,
+            |local| Ctx {
                 s: &self,
-                local: queues.local(me),
+                local,
                 share: Share {
-                    counts: Counts::default(),
+                    counts: Local::default(),
                     remembered: Vec::new(),
                     weak: WeakRefs::default(),
                 },
-            };
-            loop {
-                while let Some(v) = queues.find(&w.local, me) {
-                    // SAFETY: `v` is a copy queued once, by the worker that made it, or a
-                    // remembered object queued once; either is scanned once, here.
-                    unsafe { w.scan(v) };
-                }
-                if !queues.wait() {
-                    break;
-                }
-            }
-            let share = SendShare(w.share);
-            shares
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(share);
-        });
+            },
+            |mut w| {
+                self.to.retire(&mut w.share.counts.tlab);
+                SendShare(w.share)
+            },
+        );
         let mut out = Evacuated {
-            to_top: self.to_top.load(Ordering::Relaxed),
+            to_top: self.to.top(),
             to_objects: roots.to_objects,
+            filler_bytes: roots.tlab.fillers,
             copied_bytes: roots.copied_bytes,
             promoted_bytes: roots.promoted_bytes,
             ..Evacuated::default()
         };
-        for SendShare(s) in shares.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        for SendShare(s) in shares {
             out.to_objects += s.counts.to_objects;
             out.copied_bytes += s.counts.copied_bytes;
             out.promoted_bytes += s.counts.promoted_bytes;
+            out.filler_bytes += s.counts.tlab.fillers;
             out.remembered.extend(s.remembered);
             out.weak.append(s.weak);
         }
@@ -280,17 +297,38 @@ impl<O: PromotionTarget> ParScavenge<'_, O> {
 /// One worker's state.
 struct Ctx<'w, 'a, O> {
     s: &'w ParScavenge<'a, O>,
-    local: Worker<RawValue>,
+    local: Grey,
     share: Share,
 }
 
-impl<O: PromotionTarget> Ctx<'_, '_, O> {
+impl<O: PromotionTarget> Scan for Ctx<'_, '_, O> {
+    fn grey(&mut self) -> &mut Grey {
+        &mut self.local
+    }
+
+    /// Prefetches the targets of `v`'s slots: the from-space headers its scan reads.
+    fn prefetch(&self, v: RawValue) {
+        // SAFETY: `v` is a grey object queued by this worker (a complete copy or a
+        // remembered object): its header and slots are only read here, by the worker that
+        // will scan it.
+        unsafe {
+            let o = ObjPtr::from_value(v);
+            trace::scan(o, o.header(), |slot, _| {
+                let t = slot.load();
+                if t.is_ref() {
+                    prefetch(t.addr());
+                }
+            })
+        };
+    }
+
     /// Evacuates the slots of grey object `v`: a to-space copy, or an old object (promoted
     /// or remembered), whose remembered flag is then set exactly when a slot points into
     /// to-space.
     ///
     /// # Safety
-    /// `v` references a live object outside from-space that only this worker scans.
+    /// `v` references a live object outside from-space that only this worker scans: a copy
+    /// queued once, by the worker that made it, or a remembered object queued once.
     unsafe fn scan(&mut self, v: RawValue) {
         // SAFETY: the caller's contract; only this worker touches the object's header now.
         let o = unsafe { ObjPtr::from_value(v) };
@@ -298,17 +336,8 @@ impl<O: PromotionTarget> Ctx<'_, '_, O> {
         let h = unsafe { o.header() };
         let old = !self.s.in_to(o.addr());
         let mut young = false;
-        // The targets' headers are the misses that bound the copy (as in the serial
-        // scavenger, which prefetches ahead of its scan pointer): request them all first.
-        // SAFETY: as below; this pass only reads the slots.
-        unsafe {
-            trace::scan(o, h, |slot, _| {
-                let v = slot.load();
-                if v.is_ref() {
-                    prefetch(v.addr());
-                }
-            })
-        };
+        // The targets' headers, the misses that bound the copy, were prefetched when `v`
+        // came near the front of the queue (`Scan::prefetch`).
         // SAFETY: `o` is live with header `h` and scanned by this worker alone.
         unsafe {
             trace::scan(o, h, |slot, kind| {
@@ -316,8 +345,8 @@ impl<O: PromotionTarget> Ctx<'_, '_, O> {
                 if kind == SlotKind::Strong || weak::defer(self, slot, kind).is_some() {
                     if v.is_ref() && self.s.in_from(v.addr()) {
                         let (n, new) = self.s.evacuate(v, &mut self.share.counts);
-                        if new {
-                            self.local.push(n);
+                        if new && self.local.push(n) {
+                            self.prefetch(n);
                         }
                         slot.store(n);
                         young |= self.s.in_to(n.addr());
@@ -361,9 +390,47 @@ impl<O: PromotionTarget> WeakTracer for Ctx<'_, '_, O> {
             return v;
         }
         let (n, new) = self.s.evacuate(v, &mut self.share.counts);
-        if new {
-            self.local.push(n);
+        if new && self.local.push(n) {
+            self.prefetch(n);
         }
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{CollectionKind, Heap, HeapConfig, Plan, RootKind, Value};
+
+    /// The collecting thread's chunk (the root's copy) and each worker's last chunk end in
+    /// fillers; the nursery accounts for them and verifies.
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "crossbeam-epoch needs Tree Borrows: see .ci/check-invariants.sh"
+    )]
+    fn a_parallel_scavenge_pads_chunk_tails_with_fillers() {
+        for plan in [Plan::Generational, Plan::GenImmix] {
+            let mut h = Heap::with_config(HeapConfig {
+                gc_threads: 2,
+                parallel_scavenge: true,
+                gc_interval: None,
+                nursery_size: if cfg!(miri) { 16 << 10 } else { 1 << 20 },
+                ..HeapConfig::for_plan(plan)
+            })
+            .unwrap();
+            let f = h.push_frame("list");
+            let mut next = Value::Undefined;
+            for _ in 0..if cfg!(miri) { 50 } else { 2000 } {
+                let node = h.alloc(1, 2, 8).unwrap();
+                h.set(node, 0, next).unwrap();
+                next = node.into();
+            }
+            let _keep = h.root(RootKind::Handle, "list", next).unwrap();
+            h.pop_frame(f).unwrap();
+            h.collect(CollectionKind::Minor);
+            let y = h.plan.bump_space().unwrap();
+            assert!(y.filler_bytes() >= 16, "{plan:?}: {}", y.filler_bytes());
+            h.verify().unwrap_or_else(|e| panic!("{plan:?}: {e}"));
+        }
     }
 }
