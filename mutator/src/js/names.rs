@@ -97,36 +97,28 @@ fn var_names_stmt<'a>(s: &Statement<'a>, out: &mut Vec<&'a str>) {
 
 /// Lexically scoped names declared directly in `stmts` (let, const, class, functions).
 pub(crate) fn lexical_names<'a>(stmts: &[Statement<'a>], out: &mut Vec<&'a str>) {
-    for s in stmts {
-        match s {
-            Statement::VariableDeclaration(d) if d.kind != VariableDeclarationKind::Var => {
-                for x in &d.declarations {
-                    bound_names(&x.id, out);
-                }
-            }
-            Statement::FunctionDeclaration(f) => {
-                if let Some(id) = &f.id {
-                    out.push(id.name.as_str());
-                }
-            }
-            Statement::ClassDeclaration(c) => {
-                if let Some(id) = &c.id {
-                    out.push(id.name.as_str());
-                }
-            }
-            _ => {}
-        }
-    }
+    declared_names(stmts, true, out);
 }
 
 /// `let`, `const` and `class` names declared directly in `stmts`: in their temporal dead
 /// zone until their declaration runs.
 pub(crate) fn tdz_names<'a>(stmts: &[Statement<'a>], out: &mut Vec<&'a str>) {
+    declared_names(stmts, false, out);
+}
+
+/// `let`, `const` and `class` names declared directly in `stmts`, in source order, with
+/// function declarations' names among them if `functions`.
+fn declared_names<'a>(stmts: &[Statement<'a>], functions: bool, out: &mut Vec<&'a str>) {
     for s in stmts {
         match s {
             Statement::VariableDeclaration(d) if d.kind != VariableDeclarationKind::Var => {
                 for x in &d.declarations {
                     bound_names(&x.id, out);
+                }
+            }
+            Statement::FunctionDeclaration(f) if functions => {
+                if let Some(id) = &f.id {
+                    out.push(id.name.as_str());
                 }
             }
             Statement::ClassDeclaration(c) => {
